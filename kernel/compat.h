@@ -1,0 +1,93 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Every difference between the kernels softlock supports (6.1 and 6.9+,
+ * tested on Debian's 6.1 and 6.12) lives here and nowhere else. The
+ * SL_HAVE_* macros come from feature tests on the kernel headers (Kbuild).
+ */
+#ifndef _SOFTLOCK_COMPAT_H
+#define _SOFTLOCK_COMPAT_H
+
+#include <linux/blkdev.h>
+#include <linux/fs.h>
+#include <net/genetlink.h>
+#include <linux/kprobes.h>
+
+/* Block device opens: 6.9 turned the handle into a struct file. */
+#ifdef SL_HAVE_BDEV_FILE
+struct sl_bdev_handle {
+	struct file *file;
+};
+
+static inline int sl_bdev_open_ro(dev_t dev, struct sl_bdev_handle *h)
+{
+	h->file = bdev_file_open_by_dev(dev, BLK_OPEN_READ, NULL, NULL);
+	return PTR_ERR_OR_ZERO(h->file);
+}
+
+static inline void sl_bdev_close(struct sl_bdev_handle *h)
+{
+	fput(h->file);
+}
+#else
+struct sl_bdev_handle {
+	struct block_device *bdev;
+};
+
+static inline int sl_bdev_open_ro(dev_t dev, struct sl_bdev_handle *h)
+{
+	h->bdev = blkdev_get_by_dev(dev, FMODE_READ, NULL);
+	return PTR_ERR_OR_ZERO(h->bdev);
+}
+
+static inline void sl_bdev_close(struct sl_bdev_handle *h)
+{
+	blkdev_put(h->bdev, FMODE_READ);
+}
+#endif
+
+/*
+ * A kprobe at a function's entry sits after its ENDBR64 when the kernel is
+ * built with IBT; an indirect call must land on the ENDBR itself.
+ */
+#include <asm/ibt.h>
+static inline void *sl_func_entry(kprobe_opcode_t *probe_addr)
+{
+	unsigned long addr = (unsigned long)probe_addr;
+
+	if (IS_ENABLED(CONFIG_X86_KERNEL_IBT) &&
+	    is_endbr(*(u32 *)(addr - ENDBR_INSN_SIZE)))
+		addr -= ENDBR_INSN_SIZE;
+	return (void *)addr;
+}
+
+/* Parsed request attributes of a dump: 6.2 moved them into a genl_info. */
+static inline struct nlattr **sl_dump_attrs(struct netlink_callback *cb)
+{
+#ifdef SL_HAVE_GENL_INFO_DUMP
+	return genl_info_dump(cb)->attrs;
+#else
+	return genl_dumpit_info(cb)->attrs;
+#endif
+}
+
+/*
+ * Formatted extack messages: 6.2 added a buffer to the extack. On 6.1 the
+ * message must outlive the handler until the ack is built, so it goes into
+ * one of a ring of static buffers (compat.c); a slot is reused only after
+ * SL_EXTACK_RING later messages, long after any ack that pointed at it.
+ */
+#ifndef SL_HAVE_EXTACK_FMT
+#define SL_EXTACK_RING 32
+#define SL_EXTACK_LEN 80
+char *sl_extack_fmt(const char *fmt, ...) __printf(1, 2);
+#define NL_SET_ERR_MSG_FMT_MOD(extack, fmt, args...) do {		\
+	struct netlink_ext_ack *__sl_extack = (extack);			\
+									\
+	if (__sl_extack)						\
+		__sl_extack->_msg = sl_extack_fmt(KBUILD_MODNAME ": " fmt, \
+						  ##args);		\
+} while (0)
+#define SL_NEED_EXTACK_RING 1
+#endif
+
+#endif /* _SOFTLOCK_COMPAT_H */

@@ -1,0 +1,72 @@
+// SPDX-License-Identifier: GPL-2.0
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+/*
+ * softlock: refuse the deletion of dm-thin snapshots that other hosts or
+ * applications still need. Module parameters, init and exit.
+ */
+#include <linux/module.h>
+#include <linux/moduleparam.h>
+#include <linux/rcupdate.h>
+
+#include "softlock.h"
+
+bool softlock_sealed;
+module_param_named(sealed, softlock_sealed, bool, 0444);
+MODULE_PARM_DESC(sealed,
+		 "Refuse every pool delete until userspace unseals (set at load; the unseal command clears it)");
+
+unsigned int softlock_max_locks = 2097152;
+module_param_named(max_locks, softlock_max_locks, uint, 0644);
+MODULE_PARM_DESC(max_locks, "Most locks in the table, staged ones included");
+
+unsigned int softlock_max_locks_per_pcpi = 1024;
+module_param_named(max_locks_per_pcpi, softlock_max_locks_per_pcpi, uint,
+		   0644);
+MODULE_PARM_DESC(max_locks_per_pcpi,
+		 "Most locks on one snapshot, staged ones included");
+
+static const char *const sl_type_names[] = {
+	[SOFTLOCK_LOCK_TYPE_OWNER] = "owner",
+	[SOFTLOCK_LOCK_TYPE_DEST_PATH] = "dest-path",
+	[SOFTLOCK_LOCK_TYPE_QTREE] = "qtree",
+	[SOFTLOCK_LOCK_TYPE_APP] = "app",
+};
+
+const char *sl_type_name(u8 type)
+{
+	if (type < ARRAY_SIZE(sl_type_names) && sl_type_names[type])
+		return sl_type_names[type];
+	return "unknown";
+}
+
+static int __init softlock_init(void)
+{
+	int err;
+
+	err = sl_netlink_init();
+	if (err)
+		return err;
+	err = sl_guard_init();
+	if (err) {
+		sl_netlink_exit();
+		return err;
+	}
+	pr_info("loaded%s\n", softlock_sealed ? ", sealed" : "");
+	return 0;
+}
+
+static void __exit softlock_exit(void)
+{
+	/* No new deletes are judged, then no request can reach the table. */
+	sl_guard_exit();
+	sl_netlink_exit();
+	sl_table_clear();
+	rcu_barrier();
+}
+
+module_init(softlock_init);
+module_exit(softlock_exit);
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("Soft locks: refuse deletion of dm-thin snapshots still needed downstream");
+MODULE_AUTHOR("The softlock developers");
+MODULE_SOFTDEP("pre: dm-mod");

@@ -1,0 +1,520 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The generic netlink family "softlock" (Documentation/netlink/specs/
+ * softlock.yaml): strict policies, CAP_SYS_ADMIN for every operation, an
+ * extack message on every rejection, and events on the "events" group.
+ */
+#include <linux/types.h>
+#include <linux/kdev_t.h>
+#include <linux/slab.h>
+#include <linux/mm.h>
+#include <linux/capability.h>
+#include <linux/timekeeping.h>
+#include <net/genetlink.h>
+
+#include "softlock.h"
+#include "netlink.h"
+
+/* Not const: 6.1 declares the policy's range pointer without const. */
+static struct netlink_range_validation sl_pcpi_range = {
+	.max = SOFTLOCK_PCPI_MAX,
+};
+
+const struct nla_policy sl_entry_policy[SOFTLOCK_A_ENTRY_MAX + 1] = {
+	[SOFTLOCK_A_ENTRY_TYPE] = NLA_POLICY_RANGE(NLA_U32,
+						   SOFTLOCK_LOCK_TYPE_OWNER,
+						   SOFTLOCK_LOCK_TYPE_APP),
+	[SOFTLOCK_A_ENTRY_PCPI] = NLA_POLICY_FULL_RANGE(NLA_U32, &sl_pcpi_range),
+	[SOFTLOCK_A_ENTRY_TEXT] = { .type = NLA_STRING, .len = SOFTLOCK_TEXT_MAX },
+	[SOFTLOCK_A_ENTRY_DATASET] = { .type = NLA_STRING,
+				       .len = SOFTLOCK_TEXT_MAX },
+	[SOFTLOCK_A_ENTRY_EXPIRES] = { .type = NLA_U64 },
+	[SOFTLOCK_A_ENTRY_PIN_DEV] = { .type = NLA_U32 },
+};
+
+/* Reply-only attributes are rejected in requests. */
+static const struct nla_policy sl_policy[SOFTLOCK_A_MAX + 1] = {
+	[SOFTLOCK_A_POOL] = { .type = NLA_STRING, .len = SOFTLOCK_POOL_MAX },
+	[SOFTLOCK_A_PCPI] = NLA_POLICY_FULL_RANGE(NLA_U32, &sl_pcpi_range),
+	[SOFTLOCK_A_TYPE] = NLA_POLICY_RANGE(NLA_U32, SOFTLOCK_LOCK_TYPE_OWNER,
+					     SOFTLOCK_LOCK_TYPE_APP),
+	[SOFTLOCK_A_TEXT] = { .type = NLA_STRING, .len = SOFTLOCK_TEXT_MAX },
+	[SOFTLOCK_A_DATASET] = { .type = NLA_STRING, .len = SOFTLOCK_TEXT_MAX },
+	[SOFTLOCK_A_ORIGIN] = { .type = NLA_STRING, .len = SOFTLOCK_ORIGIN_MAX },
+	[SOFTLOCK_A_CREATED] = { .type = NLA_REJECT },
+	[SOFTLOCK_A_EXPIRES] = { .type = NLA_U64 },
+	[SOFTLOCK_A_PIN_DEV] = { .type = NLA_U32 },
+	[SOFTLOCK_A_PINNED] = { .type = NLA_REJECT },
+	[SOFTLOCK_A_GENERATION] = { .type = NLA_U64 },
+	[SOFTLOCK_A_ENTRY] = NLA_POLICY_NESTED(sl_entry_policy),
+	[SOFTLOCK_A_REASON] = { .type = NLA_REJECT },
+	[SOFTLOCK_A_COUNT] = { .type = NLA_REJECT },
+	[SOFTLOCK_A_SEALED] = { .type = NLA_REJECT },
+	[SOFTLOCK_A_PCPI_COUNT] = { .type = NLA_REJECT },
+	[SOFTLOCK_A_STAGED] = { .type = NLA_REJECT },
+	[SOFTLOCK_A_PAD] = { .type = NLA_REJECT },
+};
+
+int sl_admin(struct sk_buff *skb, struct netlink_ext_ack *extack)
+{
+	if (netlink_capable(skb, CAP_SYS_ADMIN))
+		return 0;
+	NL_SET_ERR_MSG_MOD(extack,
+			   "CAP_SYS_ADMIN in the initial user namespace is required");
+	return -EPERM;
+}
+
+/*
+ * Copy a validated string attribute into @buf, refusing embedded NULs and
+ * control bytes; UTF-8 multibyte sequences pass through untouched.
+ */
+int sl_get_str(const struct nlattr *nla, char *buf, size_t size,
+	       bool may_be_empty, struct netlink_ext_ack *extack)
+{
+	const char *data = nla_data(nla);
+	int len = nla_len(nla);
+	int i;
+
+	if (len && !data[len - 1])
+		len--;
+	if (!len && !may_be_empty) {
+		NL_SET_ERR_MSG_ATTR(extack, nla, "must not be empty");
+		return -EINVAL;
+	}
+	for (i = 0; i < len; i++) {
+		unsigned char c = data[i];
+
+		if (c < 0x20 || c == 0x7f) {
+			NL_SET_ERR_MSG_ATTR(extack, nla,
+					    "must be printable (no control bytes or NUL)");
+			return -EINVAL;
+		}
+	}
+	if (len >= size) {
+		NL_SET_ERR_MSG_ATTR(extack, nla, "too long");
+		return -ERANGE;
+	}
+	memcpy(buf, data, len);
+	buf[len] = '\0';
+	return 0;
+}
+
+int sl_get_expires(const struct nlattr *nla, time64_t *expires,
+		   struct netlink_ext_ack *extack)
+{
+	*expires = nla ? nla_get_u64(nla) : 0;
+	if (*expires && *expires <= ktime_get_real_seconds()) {
+		NL_SET_ERR_MSG_ATTR(extack, nla, "expiry is in the past");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int sl_get_pin(const struct nlattr *nla, dev_t *dev,
+	       struct netlink_ext_ack *extack)
+{
+	*dev = nla ? new_decode_dev(nla_get_u32(nla)) : 0;
+	if (nla && !*dev) {
+		NL_SET_ERR_MSG_ATTR(extack, nla, "device 0:0 cannot be pinned");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int sl_get_names(struct genl_info *info, struct sl_names *n, bool want_origin)
+{
+	struct netlink_ext_ack *extack = info->extack;
+	int err;
+
+	if (GENL_REQ_ATTR_CHECK(info, SOFTLOCK_A_POOL))
+		return -EINVAL;
+	err = sl_get_str(info->attrs[SOFTLOCK_A_POOL], n->pool,
+			 sizeof(n->pool), false, extack);
+	if (err || !want_origin)
+		return err;
+	if (!info->attrs[SOFTLOCK_A_ORIGIN]) {
+		strscpy(n->origin, SL_ORIGIN_LOCAL, sizeof(n->origin));
+		return 0;
+	}
+	return sl_get_str(info->attrs[SOFTLOCK_A_ORIGIN], n->origin,
+			  sizeof(n->origin), false, extack);
+}
+
+int sl_put_u64(struct sk_buff *skb, int type, u64 v)
+{
+	return nla_put_u64_64bit(skb, type, v, SOFTLOCK_A_PAD);
+}
+
+/* Send @cmd to the events group, filled by @fill, if anyone listens. */
+void sl_notify(u8 cmd, int (*fill)(struct sk_buff *skb, const void *arg),
+	       const void *arg)
+{
+	struct sk_buff *skb;
+	void *hdr;
+
+	if (!genl_has_listeners(&sl_family, &init_net, 0))
+		return;
+	skb = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!skb)
+		return;
+	hdr = genlmsg_put(skb, 0, 0, &sl_family, 0, cmd);
+	if (!hdr || fill(skb, arg)) {
+		nlmsg_free(skb);
+		return;
+	}
+	genlmsg_end(skb, hdr);
+	genlmsg_multicast(&sl_family, skb, 0, 0, GFP_KERNEL);
+}
+
+static int sl_fill_lock(struct sk_buff *skb, const void *arg)
+{
+	const struct sl_lock_view *lv = arg;
+
+	if (nla_put_string(skb, SOFTLOCK_A_POOL, lv->pool) ||
+	    nla_put_u32(skb, SOFTLOCK_A_PCPI, lv->pcpi) ||
+	    nla_put_u32(skb, SOFTLOCK_A_TYPE, lv->type) ||
+	    nla_put_string(skb, SOFTLOCK_A_TEXT, lv->text) ||
+	    (lv->dataset[0] &&
+	     nla_put_string(skb, SOFTLOCK_A_DATASET, lv->dataset)) ||
+	    nla_put_string(skb, SOFTLOCK_A_ORIGIN, lv->origin) ||
+	    sl_put_u64(skb, SOFTLOCK_A_CREATED, lv->created) ||
+	    sl_put_u64(skb, SOFTLOCK_A_EXPIRES, lv->expires) ||
+	    (lv->pinned && nla_put_flag(skb, SOFTLOCK_A_PINNED)) ||
+	    sl_put_u64(skb, SOFTLOCK_A_GENERATION, lv->generation))
+		return -EMSGSIZE;
+	return 0;
+}
+
+static int sl_lock_add(struct sk_buff *skb, struct genl_info *info)
+{
+	struct netlink_ext_ack *extack = info->extack;
+	char text[SOFTLOCK_TEXT_MAX + 1], dataset[SOFTLOCK_TEXT_MAX + 1];
+	struct sl_lock_spec spec = { .text = text, .dataset = dataset };
+	struct sl_lock_view lv;
+	struct sl_names n;
+	int err;
+
+	err = sl_admin(skb, extack);
+	if (!err)
+		err = sl_get_names(info, &n, true);
+	if (err)
+		return err;
+	if (GENL_REQ_ATTR_CHECK(info, SOFTLOCK_A_PCPI) ||
+	    GENL_REQ_ATTR_CHECK(info, SOFTLOCK_A_TYPE) ||
+	    GENL_REQ_ATTR_CHECK(info, SOFTLOCK_A_TEXT))
+		return -EINVAL;
+	dataset[0] = '\0';
+	spec.pcpi = nla_get_u32(info->attrs[SOFTLOCK_A_PCPI]);
+	spec.type = nla_get_u32(info->attrs[SOFTLOCK_A_TYPE]);
+	err = sl_get_str(info->attrs[SOFTLOCK_A_TEXT], text, sizeof(text),
+			 false, extack);
+	if (!err && info->attrs[SOFTLOCK_A_DATASET])
+		err = sl_get_str(info->attrs[SOFTLOCK_A_DATASET], dataset,
+				 sizeof(dataset), true, extack);
+	if (!err)
+		err = sl_get_expires(info->attrs[SOFTLOCK_A_EXPIRES],
+				     &spec.expires, extack);
+	if (!err)
+		err = sl_get_pin(info->attrs[SOFTLOCK_A_PIN_DEV], &spec.pin_dev,
+				 extack);
+	if (!err)
+		err = sl_table_add(n.pool, n.origin, &spec, extack);
+	if (err)
+		return err;
+
+	lv = (struct sl_lock_view) {
+		.pool = n.pool, .origin = n.origin, .text = text,
+		.dataset = dataset, .pcpi = spec.pcpi, .type = spec.type,
+		.pinned = spec.pin_dev, .created = ktime_get_real_seconds(),
+		.expires = spec.expires,
+	};
+	sl_notify(SOFTLOCK_CMD_LOCK_NTF, sl_fill_lock, &lv);
+	return 0;
+}
+
+struct sl_unlock_event {
+	const struct sl_match *m;
+	u32 count;
+};
+
+static int sl_fill_unlock(struct sk_buff *skb, const void *arg)
+{
+	const struct sl_unlock_event *ev = arg;
+	const struct sl_match *m = ev->m;
+
+	if (nla_put_string(skb, SOFTLOCK_A_POOL, m->pool) ||
+	    nla_put_u32(skb, SOFTLOCK_A_PCPI, m->pcpi) ||
+	    (m->type && nla_put_u32(skb, SOFTLOCK_A_TYPE, m->type)) ||
+	    (m->text && nla_put_string(skb, SOFTLOCK_A_TEXT, m->text)) ||
+	    (m->origin && nla_put_string(skb, SOFTLOCK_A_ORIGIN, m->origin)) ||
+	    nla_put_u32(skb, SOFTLOCK_A_COUNT, ev->count))
+		return -EMSGSIZE;
+	return 0;
+}
+
+int sl_reply_u32(struct genl_info *info, u8 cmd, int type, u32 v)
+{
+	struct sk_buff *msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	void *hdr;
+
+	if (!msg)
+		return -ENOMEM;
+	hdr = genlmsg_put_reply(msg, info, &sl_family, 0, cmd);
+	if (!hdr || nla_put_u32(msg, type, v)) {
+		nlmsg_free(msg);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(msg, hdr);
+	return genlmsg_reply(msg, info);
+}
+
+static int sl_lock_del(struct sk_buff *skb, struct genl_info *info)
+{
+	struct netlink_ext_ack *extack = info->extack;
+	char text[SOFTLOCK_TEXT_MAX + 1];
+	struct sl_match m = { .has_pcpi = true };
+	struct sl_unlock_event ev = { .m = &m };
+	struct sl_names n;
+	int err;
+
+	err = sl_admin(skb, extack);
+	if (!err)
+		err = sl_get_names(info, &n, true);
+	if (err)
+		return err;
+	if (GENL_REQ_ATTR_CHECK(info, SOFTLOCK_A_PCPI))
+		return -EINVAL;
+	m.pool = n.pool;
+	m.pcpi = nla_get_u32(info->attrs[SOFTLOCK_A_PCPI]);
+	m.origin = info->attrs[SOFTLOCK_A_ORIGIN] ? n.origin : NULL;
+	if (info->attrs[SOFTLOCK_A_TYPE])
+		m.type = nla_get_u32(info->attrs[SOFTLOCK_A_TYPE]);
+	if (info->attrs[SOFTLOCK_A_TEXT]) {
+		err = sl_get_str(info->attrs[SOFTLOCK_A_TEXT], text,
+				 sizeof(text), false, extack);
+		if (err)
+			return err;
+		m.text = text;
+	}
+	err = sl_table_del(&m, &ev.count, extack);
+	if (err)
+		return err;
+	sl_notify(SOFTLOCK_CMD_UNLOCK_NTF, sl_fill_unlock, &ev);
+	return sl_reply_u32(info, SOFTLOCK_CMD_LOCK_DEL, SOFTLOCK_A_COUNT,
+			    ev.count);
+}
+
+/* Dump state kept in cb->ctx between the parts of a dump. */
+struct sl_dump_ctx {
+	struct sl_cursor cur;
+	struct sl_dump_filter *filter;
+};
+
+struct sl_dump_filter {
+	struct sl_match m;
+	char pool[SOFTLOCK_POOL_MAX + 1];
+	char origin[SOFTLOCK_ORIGIN_MAX + 1];
+};
+
+static struct sl_dump_ctx *sl_ctx(struct netlink_callback *cb)
+{
+	BUILD_BUG_ON(sizeof(struct sl_dump_ctx) > sizeof(cb->ctx));
+	return (struct sl_dump_ctx *)cb->ctx;
+}
+
+static int sl_lock_get_start(struct netlink_callback *cb)
+{
+	struct nlattr **attrs = sl_dump_attrs(cb);
+	struct netlink_ext_ack *extack = cb->extack;
+	struct sl_dump_filter *f;
+	int err;
+
+	err = sl_admin(cb->skb, extack);
+	if (err)
+		return err;
+	f = kzalloc(sizeof(*f), GFP_KERNEL);
+	if (!f)
+		return -ENOMEM;
+	if (attrs[SOFTLOCK_A_POOL]) {
+		err = sl_get_str(attrs[SOFTLOCK_A_POOL], f->pool,
+				 sizeof(f->pool), false, extack);
+		f->m.pool = f->pool;
+	}
+	if (!err && attrs[SOFTLOCK_A_ORIGIN]) {
+		err = sl_get_str(attrs[SOFTLOCK_A_ORIGIN], f->origin,
+				 sizeof(f->origin), false, extack);
+		f->m.origin = f->origin;
+	}
+	if (attrs[SOFTLOCK_A_PCPI]) {
+		f->m.has_pcpi = true;
+		f->m.pcpi = nla_get_u32(attrs[SOFTLOCK_A_PCPI]);
+	}
+	if (err) {
+		kfree(f);
+		return err;
+	}
+	sl_ctx(cb)->filter = f;
+	return 0;
+}
+
+static int sl_dump_done(struct netlink_callback *cb)
+{
+	kfree(sl_ctx(cb)->filter);
+	return 0;
+}
+
+struct sl_dump_arg {
+	struct sk_buff *skb;
+	struct netlink_callback *cb;
+	u8 cmd;
+};
+
+static int sl_dump_one(struct sl_dump_arg *d,
+		       int (*fill)(struct sk_buff *skb, const void *arg),
+		       const void *arg)
+{
+	void *hdr = genlmsg_put(d->skb, NETLINK_CB(d->cb->skb).portid,
+				d->cb->nlh->nlmsg_seq, &sl_family,
+				NLM_F_MULTI, d->cmd);
+
+	if (!hdr)
+		return -EMSGSIZE;
+	if (fill(d->skb, arg)) {
+		genlmsg_cancel(d->skb, hdr);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(d->skb, hdr);
+	return 0;
+}
+
+static int sl_dump_lock(void *arg, const struct sl_lock_view *lv)
+{
+	return sl_dump_one(arg, sl_fill_lock, lv);
+}
+
+/* A full skb ends this part; the next part resumes from the cursor. */
+static int sl_dump_result(struct sk_buff *skb, int err)
+{
+	if (err && err != -EMSGSIZE)
+		return err;
+	if (err && !skb->len)
+		return -EMSGSIZE;
+	return skb->len;
+}
+
+static int sl_lock_get_dump(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	struct sl_dump_arg d = { skb, cb, SOFTLOCK_CMD_LOCK_GET };
+	struct sl_dump_ctx *ctx = sl_ctx(cb);
+
+	return sl_dump_result(skb, sl_table_walk_locks(&ctx->cur,
+						       &ctx->filter->m,
+						       sl_dump_lock, &d));
+}
+
+static int sl_fill_pool(struct sk_buff *skb, const void *arg)
+{
+	const struct sl_pool_view *pv = arg;
+
+	if (nla_put_string(skb, SOFTLOCK_A_POOL, pv->pool) ||
+	    nla_put_u32(skb, SOFTLOCK_A_COUNT, pv->nr_locks) ||
+	    nla_put_u32(skb, SOFTLOCK_A_PCPI_COUNT, pv->nr_pcpis) ||
+	    nla_put_u32(skb, SOFTLOCK_A_STAGED, pv->nr_staged) ||
+	    nla_put_u8(skb, SOFTLOCK_A_SEALED, READ_ONCE(softlock_sealed)))
+		return -EMSGSIZE;
+	return 0;
+}
+
+static int sl_dump_pool(void *arg, const struct sl_pool_view *pv)
+{
+	return sl_dump_one(arg, sl_fill_pool, pv);
+}
+
+static int sl_pool_get_start(struct netlink_callback *cb)
+{
+	return sl_admin(cb->skb, cb->extack);
+}
+
+static int sl_pool_get_dump(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	struct sl_dump_arg d = { skb, cb, SOFTLOCK_CMD_POOL_GET };
+
+	return sl_dump_result(skb, sl_table_walk_pools(&sl_ctx(cb)->cur,
+						       sl_dump_pool, &d));
+}
+
+static const struct genl_ops sl_ops[] = {
+	{
+		.cmd = SOFTLOCK_CMD_LOCK_ADD,
+		.doit = sl_lock_add,
+	},
+	{
+		.cmd = SOFTLOCK_CMD_LOCK_DEL,
+		.doit = sl_lock_del,
+	},
+	{
+		.cmd = SOFTLOCK_CMD_LOCK_GET,
+		.start = sl_lock_get_start,
+		.dumpit = sl_lock_get_dump,
+		.done = sl_dump_done,
+	},
+	{
+		.cmd = SOFTLOCK_CMD_REPLACE_BEGIN,
+		.doit = sl_replace_begin_doit,
+	},
+	{
+		.cmd = SOFTLOCK_CMD_REPLACE_ADD,
+		.doit = sl_replace_add_doit,
+	},
+	{
+		.cmd = SOFTLOCK_CMD_REPLACE_COMMIT,
+		.doit = sl_replace_commit_doit,
+	},
+	{
+		.cmd = SOFTLOCK_CMD_REPLACE_ABORT,
+		.doit = sl_replace_abort_doit,
+	},
+	{
+		.cmd = SOFTLOCK_CMD_CHECK,
+		.doit = sl_check_doit,
+	},
+	{
+		.cmd = SOFTLOCK_CMD_POOL_GET,
+		.start = sl_pool_get_start,
+		.dumpit = sl_pool_get_dump,
+	},
+	{
+		.cmd = SOFTLOCK_CMD_SEAL,
+		.doit = sl_seal_doit,
+	},
+	{
+		.cmd = SOFTLOCK_CMD_UNSEAL,
+		.doit = sl_seal_doit,
+	},
+};
+
+static const struct genl_multicast_group sl_mcgrps[] = {
+	{ .name = SOFTLOCK_MCGRP_EVENTS, .flags = GENL_MCAST_CAP_SYS_ADMIN },
+};
+
+struct genl_family sl_family __ro_after_init = {
+	.name = SOFTLOCK_FAMILY_NAME,
+	.version = SOFTLOCK_FAMILY_VERSION,
+	.maxattr = SOFTLOCK_A_MAX,
+	.policy = sl_policy,
+	.ops = sl_ops,
+	.n_ops = ARRAY_SIZE(sl_ops),
+	.mcgrps = sl_mcgrps,
+	.n_mcgrps = ARRAY_SIZE(sl_mcgrps),
+	.module = THIS_MODULE,
+};
+
+int sl_netlink_init(void)
+{
+	return genl_register_family(&sl_family);
+}
+
+void sl_netlink_exit(void)
+{
+	genl_unregister_family(&sl_family);
+}

@@ -1,0 +1,69 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# softlock: soft locks for dm-thin snapshots.
+#   make            build softlock.ko against KDIR and the userspace parts
+#   make deps       install every Debian package the project needs (root)
+#   make check      all tests: host checks, then the VM suite on 6.1 and 6.12
+#   make demo       hold a snapshot and watch its deletion refused, in a VM
+#   make lint       checkpatch, sparse and W=1 builds on every test kernel
+#   make uapi       regenerate include/uapi/linux/softlock.h from the spec
+
+# The running kernel's build dir when it exists, else the newest installed
+# Debian headers.
+KDIR ?= $(firstword $(wildcard /lib/modules/$(shell uname -r)/build) \
+	$(lastword $(sort $(wildcard /lib/modules/*/build))))
+BUILD ?= $(CURDIR)/build
+# An unpacked linux-source-6.12: kselftest_harness.h, checkpatch.pl, ynl.
+LINUX_SRC ?= $(BUILD)/linux-src
+LINUX_TAR ?= $(lastword $(sort $(wildcard /usr/src/linux-source-6.12*.tar.xz)))
+
+.PHONY: all module selftests deps check demo lint uapi check-uapi clean \
+	linux-src
+
+all: module selftests
+
+module:
+	@test -n "$(KDIR)" || { echo "no kernel headers: run 'sh scripts/deps.sh'" >&2; exit 1; }
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+
+$(LINUX_SRC)/.unpacked:
+	@test -n "$(LINUX_TAR)" || { echo "linux-source-6.12 is not installed: run 'sh scripts/deps.sh'" >&2; exit 1; }
+	rm -rf $(LINUX_SRC) && mkdir -p $(LINUX_SRC)
+	tar -xJf $(LINUX_TAR) -C $(LINUX_SRC) --strip-components=1 \
+		--wildcards 'linux-source-6.12/tools/testing/selftests/kselftest*' \
+		'linux-source-6.12/tools/net/ynl/*' \
+		'linux-source-6.12/Documentation/netlink/genetlink*.yaml' \
+		'linux-source-6.12/scripts/checkpatch.pl' \
+		'linux-source-6.12/scripts/spelling.txt' \
+		'linux-source-6.12/scripts/const_structs.checkpatch'
+	touch $@
+
+linux-src: $(LINUX_SRC)/.unpacked
+
+selftests: linux-src
+	$(MAKE) -C selftests/softlock LINUX_SRC=$(LINUX_SRC)
+
+deps:
+	sh scripts/deps.sh
+
+uapi: linux-src
+	sh scripts/gen-uapi.sh $(LINUX_SRC) include/uapi/linux/softlock.h
+
+check-uapi: linux-src
+	sh scripts/gen-uapi.sh $(LINUX_SRC) $(BUILD)/softlock.h.gen
+	cmp include/uapi/linux/softlock.h $(BUILD)/softlock.h.gen || \
+		{ echo "include/uapi/linux/softlock.h is out of date: run 'make uapi'" >&2; exit 1; }
+
+lint: linux-src
+	sh scripts/lint.sh $(LINUX_SRC)
+
+check: linux-src
+	bash scripts/test-all.sh
+
+demo: linux-src
+	bash tools/vm/check.sh --demo
+
+clean:
+	rm -rf $(BUILD)
+	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean
+	-$(MAKE) -C selftests/softlock clean

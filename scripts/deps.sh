@@ -1,0 +1,31 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# Install every Debian 12 package softlock needs to build, test and demo.
+# Idempotent: apt-get skips what is already installed. Run as root.
+set -eu
+
+PKGS="build-essential pkg-config kmod cpio xz-utils zstd gzip
+linux-image-amd64 linux-headers-amd64
+linux-image-6.12-amd64 linux-headers-6.12-amd64 linux-source-6.12
+qemu-system-x86 busybox-static lvm2 thin-provisioning-tools
+libnl-genl-3-dev libmnl-dev libsqlite3-dev sparse
+python3 python3-yaml python3-jsonschema iproute2"
+
+if [ "$(id -u)" != 0 ]; then
+	echo "deps.sh: must run as root to install packages (try: sudo $0)" >&2
+	exit 1
+fi
+
+missing=
+for p in $PKGS; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
+		missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q
+# The kernels are only booted inside QEMU: keep initramfs-tools and
+# bootloader hooks from doing work on the build machine.
+# shellcheck disable=SC2086
+apt-get install -y -q --no-install-recommends $missing

@@ -1,0 +1,64 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Every test of the project: host checks (uAPI in sync with its spec, lint,
+# selftests built with -Werror and with ASan/UBSan), then the VM suite on
+# each test kernel. Ends with one line "N passed, N failed".
+set -uo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+BUILD=${BUILD:-$top/build}
+LINUX_SRC=${LINUX_SRC:-$BUILD/linux-src}
+export BUILD LINUX_SRC
+passed=0
+failed=0
+
+host_check() { # NAME CMD...
+	local name=$1 log
+	shift
+	log=$(mktemp)
+	if "$@" > "$log" 2>&1; then
+		echo "ok - host: $name"
+		passed=$((passed + 1))
+	else
+		echo "not ok - host: $name"
+		sed 's/^/# /' "$log" | tail -40
+		failed=$((failed + 1))
+	fi
+	rm -f "$log"
+}
+
+count_lint() {
+	local out
+	out=$(sh scripts/lint.sh "$LINUX_SRC")
+	echo "$out" | sed 's/^/host: lint: /'
+	passed=$((passed + $(echo "$out" | grep -c '^ok')))
+	failed=$((failed + $(echo "$out" | grep -c '^not ok')))
+}
+
+host_check "uapi header in sync with the YAML spec" make -s check-uapi
+count_lint
+host_check "selftests build (-Werror)" \
+	make -s -C selftests/softlock LINUX_SRC="$LINUX_SRC" clean all
+host_check "selftests build with ASan/UBSan" \
+	make -s -C selftests/softlock LINUX_SRC="$LINUX_SRC" ASAN=1 \
+	O="$BUILD/asan" clean all
+
+vmlog=$BUILD/vm-check.log
+mkdir -p "$BUILD"
+bash tools/vm/check.sh 2>&1 | tee "$vmlog"
+vm_rc=${PIPESTATUS[0]}
+summary=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$vmlog" | tail -1)
+vm_passed=0
+vm_failed=0
+if [ -n "$summary" ]; then
+	vm_passed=$(echo "$summary" | sed -E 's/^([0-9]+) passed.*/\1/')
+	vm_failed=$(echo "$summary" | sed -E 's/^[0-9]+ passed, ([0-9]+) failed.*/\1/')
+fi
+if [ "$vm_rc" != 0 ] && [ "$vm_failed" = 0 ]; then
+	echo "not ok - vm: the suite exited $vm_rc without reporting a failure"
+	vm_failed=1
+fi
+passed=$((passed + vm_passed))
+failed=$((failed + vm_failed))
+echo "$passed passed, $failed failed"
+[ "$failed" = 0 ]

@@ -1,0 +1,56 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# Run the softlock selftests inside the test guest, one program at a time.
+# Each test is framed by "# softlock-test: NAME" and "# softlock-exit: NAME
+# RC" lines (also written to the kernel log, so a splat can be tied to the
+# test that caused it). C tests run with softlock.ko loaded; shell tests load
+# it themselves with the parameters they need. After each test the module is
+# unloaded, so every test starts from the same state.
+#
+#   run_tests.sh [TEST...]      default: every test, in the order below
+ALL="netlink_test privilege_test replace_test stress_test
+dm_raw_test.sh lvm_test.sh seal_test.sh load_order_test.sh"
+KO=${SOFTLOCK_KO:-/softlock/softlock.ko}
+TIMEOUT=${SL_TEST_TIMEOUT:-900}
+
+mark() {
+	echo "$1"
+	echo "$1" > /dev/kmsg 2>/dev/null
+}
+
+unload() {
+	grep -q '^softlock ' /proc/modules || return 0
+	rmmod softlock 2>&1 || echo "# run_tests: rmmod softlock failed"
+}
+
+leftovers() {
+	local d
+	d=$(dmsetup ls 2>/dev/null | grep -v 'No devices found')
+	[ -z "$d" ] || echo "# run_tests: $1 left device-mapper devices behind: $d"
+}
+
+tests=${*:-$ALL}
+for t in $tests; do
+	if [ ! -e "./$t" ]; then
+		mark "# softlock-test: $t"
+		echo "not ok 1 $t: no such test in $(pwd)"
+		mark "# softlock-exit: $t 127"
+		continue
+	fi
+	unload
+	case $t in
+	*.sh) runner="sh ./$t" ;;
+	*)
+		runner="./$t"
+		insmod "$KO" || echo "# run_tests: insmod $KO failed"
+		;;
+	esac
+	mark "# softlock-test: $t"
+	# shellcheck disable=SC2086
+	timeout "$TIMEOUT" $runner
+	rc=$?
+	mark "# softlock-exit: $t $rc"
+	unload
+	leftovers "$t"
+done

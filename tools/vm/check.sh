@@ -1,0 +1,166 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The VM test suite: for each test kernel (Debian's 6.1 and 6.12), build
+# softlock.ko against its headers, build an initramfs with the userspace
+# tools and tests, boot it under QEMU (KVM when usable, else TCG), stream
+# the guest's KTAP output, and check the guest's kernel log for splats.
+# Prints a per-kernel summary and ends with "N passed, N failed".
+#
+#   check.sh            run the suite
+#   check.sh --demo     run tools/vm/demo.sh in a guest instead
+#
+# Environment: KERNELS="6.1 6.12" (version prefixes), TESTS="a b" (test
+# names, default all), VM_TIMEOUT (seconds per guest), BUILD, LINUX_SRC.
+set -uo pipefail
+top=$(cd "$(dirname "$0")/../.." && pwd)
+here=$top/tools/vm
+BUILD=${BUILD:-$top/build}
+LINUX_SRC=${LINUX_SRC:-$BUILD/linux-src}
+VM=$BUILD/vm
+VM_TIMEOUT=${VM_TIMEOUT:-1800}
+TESTS=${TESTS:-}
+mode=tests
+[ "${1:-}" = --demo ] && mode=demo
+# A splat anywhere in the guest's kernel log fails the run.
+SPLAT='WARNING:|BUG:|Oops|general protection fault|Kernel panic|kernel BUG|INFO: task .* blocked for more than|rcu: INFO|RCU stall|UBSAN:|KASAN:|refcount_t:|list_(add|del) corruption|Call Trace:'
+
+die() {
+	echo "check.sh: $*" >&2
+	echo "0 passed, 1 failed"
+	exit 1
+}
+
+# Installed Debian kernels, filtered by KERNELS prefixes.
+pick_kernels() {
+	local want=${KERNELS:-6.1 6.12} k v found
+	[ "$mode" = demo ] && want=${KERNELS:-6.12}
+	for k in $want; do
+		found=
+		for v in $(cd /boot && ls vmlinuz-* 2>/dev/null | sed 's/^vmlinuz-//' | sort -V); do
+			case $v in "$k".*) found=$v ;; esac
+		done
+		[ -n "$found" ] || die "no installed kernel $k.*: run 'sh scripts/deps.sh'"
+		[ -d "/usr/src/linux-headers-$found" ] ||
+			die "no headers for $found: run 'sh scripts/deps.sh'"
+		echo "$found"
+	done
+}
+
+build_user() {
+	local obj=$VM/user-obj dest=$VM/user
+	rm -rf "$dest" && mkdir -p "$obj" "$dest"
+	make -s -C "$top/selftests/softlock" LINUX_SRC="$LINUX_SRC" O="$obj" all &&
+	make -s -C "$top/selftests/softlock" LINUX_SRC="$LINUX_SRC" O="$obj" \
+		DESTDIR="$dest" install || return 1
+	if [ -f "$top/user/Makefile" ]; then
+		make -s -C "$top/user" O="$VM/helper-obj" DESTDIR="$dest" install || return 1
+	fi
+	bash "$here/mkinitramfs.sh" "$VM" "$dest"
+}
+
+# Build softlock.ko for KVER from a private copy, so kernels never share
+# objects.
+build_module() { # KVER
+	local src=$VM/$1/mod
+	rm -rf "$src" && mkdir -p "$src"
+	cp -a "$top/Kbuild" "$top/kernel" "$top/include" "$src/"
+	make -s -C "/usr/src/linux-headers-$1" M="$src" modules >"$VM/$1/build.log" 2>&1 ||
+		{ cat "$VM/$1/build.log"; return 1; }
+}
+
+qemu_accel() {
+	if [ -w /dev/kvm ] && [ -z "${NO_KVM:-}" ] &&
+	   qemu-system-x86_64 -accel kvm -machine none -display none \
+		-monitor none -serial none -S -daemonize -pidfile "$VM/kvm.pid" 2>/dev/null; then
+		kill "$(cat "$VM/kvm.pid")" 2>/dev/null
+		echo "-accel kvm -cpu host"
+	else
+		echo "-accel tcg,thread=multi -cpu max"
+	fi
+}
+
+# Boot KVER and parse its result stream. Sets k_pass, k_fail, k_skip and
+# appends failed test names to k_failed.
+run_guest() { # KVER
+	local kver=$1 dir=$VM/$1 append test= line rc done=0 n
+	append="console=ttyS0 loglevel=7 panic=-1 oops=panic softlockup_panic=0 sl.mode=$mode"
+	[ -n "$TESTS" ] && append="$append sl.tests=$(echo $TESTS | tr ' ' ,)"
+	k_pass=0 k_fail=0 k_skip=0 k_failed=
+	# shellcheck disable=SC2046
+	while IFS= read -r line; do
+		line=${line%$'\r'}
+		echo "[$kver] $line"
+		case $line in
+		"# softlock-test: "*) test=${line#\# softlock-test: }; n=0 ;;
+		"# softlock-exit: "*)
+			rc=${line##* }
+			if [ "$mode" = demo ]; then
+				[ "$rc" = 0 ] && k_pass=1 || k_fail=1
+			elif [ "$rc" = 4 ] && [ "$n" = 0 ]; then
+				k_skip=$((k_skip + 1))
+			elif [ "$rc" != 0 ] && [ "$n" = 0 ]; then
+				k_fail=$((k_fail + 1)); k_failed="$k_failed $test(exit $rc)"
+			elif [ "$rc" != 0 ] && ! echo "$k_failed" | grep -q " $test:"; then
+				k_fail=$((k_fail + 1)); k_failed="$k_failed $test(exit $rc)"
+			fi
+			test= ;;
+		"# softlock-done") done=1 ;;
+		"ok "*"# SKIP"*|"ok "*"# skip"*)
+			[ -n "$test" ] && { k_skip=$((k_skip + 1)); n=$((n + 1)); } ;;
+		"ok "*) [ -n "$test" ] && { k_pass=$((k_pass + 1)); n=$((n + 1)); } ;;
+		"not ok "*)
+			if [ -n "$test" ]; then
+				k_fail=$((k_fail + 1)); n=$((n + 1))
+				k_failed="$k_failed $test:$(echo "$line" | awk '{print $4}')"
+			fi ;;
+		esac
+	done < <(timeout "$VM_TIMEOUT" qemu-system-x86_64 $(qemu_accel) \
+		-machine q35 -smp 2 -m 1536 -nodefaults -display none -no-reboot \
+		-kernel "/boot/vmlinuz-$kver" -initrd "$dir/initrd.img" \
+		-append "$append" -serial "file:$dir/console.log" -serial stdio \
+		</dev/null 2>"$dir/qemu.err")
+	if [ "$done" != 1 ]; then
+		k_fail=$((k_fail + 1))
+		k_failed="$k_failed guest-did-not-finish"
+		echo "[$kver] not ok - the guest did not finish (timeout ${VM_TIMEOUT}s, crash or hang); see $dir/console.log"
+		tail -30 "$dir/console.log" "$dir/qemu.err" | sed "s/^/[$kver] # /"
+	fi
+	if grep -qE "$SPLAT" "$dir/console.log"; then
+		k_fail=$((k_fail + 1))
+		k_failed="$k_failed dmesg-splat"
+		echo "[$kver] not ok - splat in the guest's kernel log ($dir/console.log):"
+		grep -nE "$SPLAT|softlock-test: " "$dir/console.log" | grep -B1 -E "$SPLAT" |
+			head -20 | sed "s/^/[$kver] # /"
+	elif [ "$mode" = tests ]; then
+		k_pass=$((k_pass + 1))
+		echo "[$kver] ok - no WARN/BUG/Oops/hung task in the guest's kernel log"
+	fi
+}
+
+[ -f "$LINUX_SRC/tools/testing/selftests/kselftest_harness.h" ] ||
+	die "no $LINUX_SRC: run 'make linux-src'"
+kernels=$(pick_kernels) || exit 1
+mkdir -p "$VM"
+build_user || die "building the userspace programs and the initramfs failed"
+total_pass=0 total_fail=0 summary=
+for kver in $kernels; do
+	mkdir -p "$VM/$kver"
+	if ! build_module "$kver"; then
+		summary="$summary$kver: module build failed\n"
+		total_fail=$((total_fail + 1))
+		continue
+	fi
+	bash "$here/mkinitramfs.sh" --kernel "$kver" "$VM/$kver/mod/softlock.ko" \
+		"$VM/$kver/initrd.img" || die "initramfs for $kver failed"
+	start=$(date +%s)
+	run_guest "$kver"
+	secs=$(($(date +%s) - start))
+	summary="$summary$kver: $k_pass passed, $k_fail failed, $k_skip skipped (${secs}s)${k_failed:+ - failed:$k_failed}\n"
+	total_pass=$((total_pass + k_pass))
+	total_fail=$((total_fail + k_fail))
+done
+echo "# per-kernel summary"
+printf "$summary" | sed 's/^/# /'
+echo "$total_pass passed, $total_fail failed"
+[ "$total_fail" = 0 ]

@@ -1,0 +1,95 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Build the guest's initramfs for one kernel: a base archive shared by all
+# kernels (busybox, lvm2, dmsetup, thin-provisioning-tools, kmod, the
+# project's programs and tests) and a per-kernel archive (the kernel's
+# device-mapper and block modules, softlock.ko). The kernel unpacks
+# concatenated cpio archives in order, so the two are simply joined.
+#
+#   mkinitramfs.sh BASE_DIR USER_DIR         build BASE_DIR/base.cpio.gz
+#   mkinitramfs.sh --kernel KVER KO OUT      build OUT from base + modules
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+
+# Executables the guest needs from the host; their libraries follow by ldd.
+# bash is the guest's /bin/sh: Debian's busybox-static runs its own applets
+# before anything on PATH when it is the shell, which would hide kmod,
+# util-linux losetup and the other real tools. For the same reason the
+# applets that start other programs (timeout, env, xargs...) come from
+# coreutils/findutils/util-linux: busybox would start its own "sh".
+EXEC_BINS="/usr/bin/timeout /usr/bin/env /usr/bin/nohup /usr/bin/nice
+/usr/bin/xargs /usr/bin/setsid /usr/bin/flock"
+HOST_BINS="$EXEC_BINS /bin/bash /usr/sbin/lvm /usr/sbin/dmsetup /usr/sbin/pdata_tools /usr/bin/kmod
+/usr/sbin/losetup /usr/bin/sqlite3"
+LVM_CMDS="lvcreate lvremove lvs lvchange lvconvert lvextend lvrename vgcreate
+vgremove vgs vgchange vgscan pvcreate pvremove pvs pvscan lvdisplay vgdisplay"
+THIN_CMDS="thin_check thin_delta thin_dump thin_ls thin_repair thin_restore
+thin_rmap thin_metadata_size"
+KMOD_CMDS="modprobe insmod rmmod lsmod depmod modinfo"
+# Modules loaded on demand in the guest (with their dependencies).
+MODULES="dm-thin-pool dm-snapshot loop virtio_blk virtio_pci brd"
+
+copy_with_libs() { # ROOT FILE
+	local root=$1 f=$2 lib
+	[ -e "$f" ] || return 0
+	install -D -m 0755 "$f" "$root$f"
+	for lib in $(ldd "$f" 2>/dev/null | grep -o '/[^ ]*' || true); do
+		[ -e "$root$lib" ] || install -D -m 0755 "$lib" "$root$lib"
+	done
+}
+
+build_base() { # BASE_DIR USER_DIR
+	local out=$1 user=$2 root=$1/root a f
+	rm -rf "$root"
+	mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,etc/lvm,proc,sys,dev,tmp,run,var/lib,mnt,root}
+	install -m 0755 /bin/busybox "$root/bin/busybox"
+	for a in $(/bin/busybox --list); do
+		case $a in busybox|sh|modprobe|insmod|rmmod|lsmod|depmod|modinfo|losetup|\
+			timeout|env|nohup|nice|xargs|setsid|flock) continue ;; esac
+		[ -e "$root/bin/$a" ] || ln -s busybox "$root/bin/$a"
+	done
+	for f in $HOST_BINS; do copy_with_libs "$root" "$f"; done
+	ln -s bash "$root/bin/sh"
+	for a in $LVM_CMDS; do ln -sf lvm "$root/usr/sbin/$a"; done
+	for a in $THIN_CMDS; do ln -sf pdata_tools "$root/usr/sbin/$a"; done
+	# /sbin/modprobe is where the kernel looks when it loads a module itself.
+	for a in $KMOD_CMDS; do ln -sf ../usr/bin/kmod "$root/sbin/$a"; done
+	# The dynamic loader is found through PT_INTERP, not ldd's list form.
+	copy_with_libs "$root" /lib64/ld-linux-x86-64.so.2
+	install -m 0644 "$here/lvm.conf" "$root/etc/lvm/lvm.conf"
+	printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n' \
+		> "$root/etc/passwd"
+	printf 'root:x:0:\nnogroup:x:65534:\n' > "$root/etc/group"
+	install -m 0755 "$here/init" "$root/init"
+	mkdir -p "$root/softlock/bin" "$root/softlock/tests"
+	install -m 0755 "$here/demo.sh" "$root/softlock/demo.sh"
+	cp -a "$user/." "$root/softlock/tests/"
+	[ -e "$user/sl_ctl" ] && mv "$root/softlock/tests/sl_ctl" "$root/softlock/bin/sl_ctl"
+	[ -e "$user/softlock" ] && mv "$root/softlock/tests/softlock" "$root/softlock/bin/softlock"
+	(cd "$root" && find . -print0 | cpio --null -o -H newc --quiet) | gzip -1 > "$out/base.cpio.gz"
+}
+
+build_kernel() { # KVER KO OUT
+	local kver=$1 ko=$2 out=$3 dir root f
+	dir=$(dirname "$out")
+	root=$dir/kroot
+	rm -rf "$root"
+	mkdir -p "$root/lib/modules/$kver" "$root/softlock"
+	for f in $(modprobe -S "$kver" -a --show-depends $MODULES 2>/dev/null |
+		   awk '$1 == "insmod" { print $2 }' | sort -u); do
+		install -D -m 0644 "$f" "$root$f"
+	done
+	cp "/lib/modules/$kver/modules.order" "/lib/modules/$kver/modules.builtin" \
+		"/lib/modules/$kver/modules.builtin.modinfo" "$root/lib/modules/$kver/" 2>/dev/null || true
+	depmod -b "$root" "$kver"
+	install -m 0644 "$ko" "$root/softlock/softlock.ko"
+	(cd "$root" && find . -print0 | cpio --null -o -H newc --quiet) | gzip -1 > "$dir/kernel.cpio.gz"
+	cat "$(dirname "$dir")/base.cpio.gz" "$dir/kernel.cpio.gz" > "$out"
+}
+
+if [ "${1:-}" = --kernel ]; then
+	build_kernel "$2" "$3" "$4"
+else
+	build_base "$1" "$2"
+fi

@@ -54,7 +54,8 @@ build_user() {
 	make -s -C "$top/selftests/softlock" LINUX_SRC="$LINUX_SRC" O="$obj" \
 		DESTDIR="$dest" install || return 1
 	if [ -f "$top/user/Makefile" ]; then
-		make -s -C "$top/user" O="$VM/helper-obj" DESTDIR="$dest" install || return 1
+		make -s -C "$top/user" LINUX_SRC="$LINUX_SRC" O="$VM/helper-obj" &&
+		cp "$VM/helper-obj/softlock" "$dest/softlock" || return 1
 	fi
 	bash "$here/mkinitramfs.sh" "$VM" "$dest"
 }
@@ -69,6 +70,8 @@ build_module() { # KVER
 		{ cat "$VM/$1/build.log"; return 1; }
 }
 
+# KVM when /dev/kvm opens; a guest that then fails to start (nested KVM
+# often does) is retried under TCG by run_guest.
 qemu_accel() {
 	if [ -w /dev/kvm ] && [ -z "${NO_KVM:-}" ] &&
 	   qemu-system-x86_64 -accel kvm -machine none -display none \
@@ -80,17 +83,19 @@ qemu_accel() {
 	fi
 }
 
-# Boot KVER and parse its result stream. Sets k_pass, k_fail, k_skip and
-# appends failed test names to k_failed.
-run_guest() { # KVER
-	local kver=$1 dir=$VM/$1 append test= line rc done=0 n
-	append="console=ttyS0 loglevel=7 panic=-1 oops=panic softlockup_panic=0 sl.mode=$mode"
-	[ -n "$TESTS" ] && append="$append sl.tests=$(echo $TESTS | tr ' ' ,)"
-	k_pass=0 k_fail=0 k_skip=0 k_failed=
+# Boot KVER with TESTS (all when empty) in PHASE and parse its result
+# stream. Adds to k_pass, k_fail, k_skip and appends failed test names to
+# k_failed. The guest's /dev/vda is $VM/KVER/disk.img, kept between the
+# boots of one kernel so that a *_reboot_test.sh can check what survived.
+run_guest() { # KVER PHASE TESTS
+	local kver=$1 dir=$VM/$1 append test= line rc done=0 started=0 n log
+	log=$dir/console-$2.log
+	append="console=ttyS0 loglevel=7 panic=-1 oops=panic softlockup_panic=0 sl.mode=$mode sl.phase=$2"
+	[ -n "$3" ] && append="$append sl.tests=$(echo $3 | tr ' ' ,)"
 	# shellcheck disable=SC2046
 	while IFS= read -r line; do
 		line=${line%$'\r'}
-		echo "[$kver] $line"
+		echo "[$kver${2#1}] $line"
 		case $line in
 		"# softlock-test: "*) test=${line#\# softlock-test: }; n=0 ;;
 		"# softlock-exit: "*)
@@ -106,36 +111,52 @@ run_guest() { # KVER
 			fi
 			test= ;;
 		"# softlock-done") done=1 ;;
+		"# softlock-guest: "*) started=1 ;;
 		"ok "*"# SKIP"*|"ok "*"# skip"*)
 			[ -n "$test" ] && { k_skip=$((k_skip + 1)); n=$((n + 1)); } ;;
 		"ok "*) [ -n "$test" ] && { k_pass=$((k_pass + 1)); n=$((n + 1)); } ;;
 		"not ok "*)
 			if [ -n "$test" ]; then
 				k_fail=$((k_fail + 1)); n=$((n + 1))
-				k_failed="$k_failed $test:$(echo "$line" | awk '{print $4}')"
+				k_failed="$k_failed $test#$(echo "$line" | awk '{print $3}')"
 			fi ;;
 		esac
 	done < <(timeout "$VM_TIMEOUT" qemu-system-x86_64 $(qemu_accel) \
 		-machine q35 -smp 2 -m 1536 -nodefaults -display none -no-reboot \
 		-kernel "/boot/vmlinuz-$kver" -initrd "$dir/initrd.img" \
-		-append "$append" -serial "file:$dir/console.log" -serial stdio \
+		-drive "file=$dir/disk.img,if=virtio,format=raw" \
+		-append "$append" -serial "file:$log" -serial stdio \
 		</dev/null 2>"$dir/qemu.err")
+	if [ "$started" = 0 ] && [ -z "${NO_KVM:-}" ] && [ -w /dev/kvm ]; then
+		echo "[$kver] # the guest did not start with KVM: $(tail -n 1 "$dir/qemu.err"); using TCG"
+		NO_KVM=1
+		run_guest "$@"
+		return
+	fi
 	if [ "$done" != 1 ]; then
 		k_fail=$((k_fail + 1))
 		k_failed="$k_failed guest-did-not-finish"
-		echo "[$kver] not ok - the guest did not finish (timeout ${VM_TIMEOUT}s, crash or hang); see $dir/console.log"
-		tail -30 "$dir/console.log" "$dir/qemu.err" | sed "s/^/[$kver] # /"
+		echo "[$kver] not ok - the guest did not finish (timeout ${VM_TIMEOUT}s, crash or hang); see $log"
+		tail -n 30 "$log" "$dir/qemu.err" | sed "s/^/[$kver] # /"
 	fi
-	if grep -qE "$SPLAT" "$dir/console.log"; then
+	if grep -qE "$SPLAT" "$log"; then
 		k_fail=$((k_fail + 1))
 		k_failed="$k_failed dmesg-splat"
-		echo "[$kver] not ok - splat in the guest's kernel log ($dir/console.log):"
-		grep -nE "$SPLAT|softlock-test: " "$dir/console.log" | grep -B1 -E "$SPLAT" |
+		echo "[$kver] not ok - splat in the guest's kernel log ($log):"
+		grep -nE "$SPLAT|softlock-test: " "$log" | grep -B1 -E "$SPLAT" |
 			head -20 | sed "s/^/[$kver] # /"
 	elif [ "$mode" = tests ]; then
 		k_pass=$((k_pass + 1))
 		echo "[$kver] ok - no WARN/BUG/Oops/hung task in the guest's kernel log"
 	fi
+}
+
+reboot_tests() {
+	local t
+	[ "$mode" = tests ] || return 0
+	for t in ${TESTS:-$(cd "$VM/user" && ls *_reboot_test.sh 2>/dev/null)}; do
+		case $t in *_reboot_test.sh) echo "$t" ;; esac
+	done
 }
 
 [ -f "$LINUX_SRC/tools/testing/selftests/kselftest_harness.h" ] ||
@@ -154,7 +175,14 @@ for kver in $kernels; do
 	bash "$here/mkinitramfs.sh" --kernel "$kver" "$VM/$kver/mod/softlock.ko" \
 		"$VM/$kver/initrd.img" || die "initramfs for $kver failed"
 	start=$(date +%s)
-	run_guest "$kver"
+	rm -f "$VM/$kver/disk.img"
+	truncate -s 1G "$VM/$kver/disk.img"
+	k_pass=0 k_fail=0 k_skip=0 k_failed=
+	run_guest "$kver" 1 "$TESTS"
+	# Tests that check what survives a reboot run again on a second boot.
+	for t in $(reboot_tests); do
+		run_guest "$kver" 2 "$t"
+	done
 	secs=$(($(date +%s) - start))
 	summary="$summary$kver: $k_pass passed, $k_fail failed, $k_skip skipped (${secs}s)${k_failed:+ - failed:$k_failed}\n"
 	total_pass=$((total_pass + k_pass))

@@ -20,7 +20,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 # coreutils/findutils/util-linux: busybox would start its own "sh".
 EXEC_BINS="/usr/bin/timeout /usr/bin/env /usr/bin/nohup /usr/bin/nice
 /usr/bin/xargs /usr/bin/setsid /usr/bin/flock"
-HOST_BINS="$EXEC_BINS /bin/bash /usr/sbin/lvm /usr/sbin/dmsetup /usr/sbin/pdata_tools /usr/bin/kmod
+HOST_BINS="$EXEC_BINS /bin/bash /sbin/mke2fs /usr/sbin/lvm /usr/sbin/dmsetup /usr/sbin/pdata_tools /usr/bin/kmod
 /usr/sbin/losetup /usr/bin/sqlite3"
 LVM_CMDS="lvcreate lvremove lvs lvchange lvconvert lvextend lvrename vgcreate
 vgremove vgs vgchange vgscan pvcreate pvremove pvs pvscan lvdisplay vgdisplay"
@@ -28,7 +28,7 @@ THIN_CMDS="thin_check thin_delta thin_dump thin_ls thin_repair thin_restore
 thin_rmap thin_metadata_size"
 KMOD_CMDS="modprobe insmod rmmod lsmod depmod modinfo"
 # Modules loaded on demand in the guest (with their dependencies).
-MODULES="dm-thin-pool dm-snapshot loop virtio_blk virtio_pci brd"
+MODULES="dm-thin-pool dm-snapshot loop virtio_blk virtio_pci brd ext4"
 
 copy_with_libs() { # ROOT FILE
 	local root=$1 f=$2 lib
@@ -46,7 +46,7 @@ build_base() { # BASE_DIR USER_DIR
 	install -m 0755 /bin/busybox "$root/bin/busybox"
 	for a in $(/bin/busybox --list); do
 		case $a in busybox|sh|modprobe|insmod|rmmod|lsmod|depmod|modinfo|losetup|\
-			timeout|env|nohup|nice|xargs|setsid|flock) continue ;; esac
+			timeout|env|nohup|nice|xargs|setsid|flock|mke2fs|mkfs.ext2) continue ;; esac
 		[ -e "$root/bin/$a" ] || ln -s busybox "$root/bin/$a"
 	done
 	for f in $HOST_BINS; do copy_with_libs "$root" "$f"; done
@@ -65,8 +65,16 @@ build_base() { # BASE_DIR USER_DIR
 	mkdir -p "$root/softlock/bin" "$root/softlock/tests"
 	install -m 0755 "$here/demo.sh" "$root/softlock/demo.sh"
 	cp -a "$user/." "$root/softlock/tests/"
-	[ -e "$user/sl_ctl" ] && mv "$root/softlock/tests/sl_ctl" "$root/softlock/bin/sl_ctl"
-	[ -e "$user/softlock" ] && mv "$root/softlock/tests/softlock" "$root/softlock/bin/softlock"
+	for f in sl_ctl softlock; do
+		[ -e "$user/$f" ] && mv "$root/softlock/tests/$f" "$root/softlock/bin/$f"
+	done
+	# The project's programs need their libraries too (libmnl, libnl...).
+	for f in "$root"/softlock/bin/* "$root"/softlock/tests/*; do
+		[ "$(head -c 4 "$f" | tail -c 3)" = ELF ] || continue
+		for lib in $(ldd "$f" 2>/dev/null | grep -o '/[^ ]*' || true); do
+			[ -e "$root$lib" ] || install -D -m 0755 "$lib" "$root$lib"
+		done
+	done
 	(cd "$root" && find . -print0 | cpio --null -o -H newc --quiet) | gzip -1 > "$out/base.cpio.gz"
 }
 

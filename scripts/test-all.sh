@@ -43,6 +43,11 @@ host_check "selftests build with ASan/UBSan" \
 	make -s -C selftests/softlock LINUX_SRC="$LINUX_SRC" ASAN=1 \
 	O="$BUILD/asan" clean all
 
+host_check "helper build and unit tests (-Werror)" \
+	make -s -C user LINUX_SRC="$LINUX_SRC" O="$BUILD/user" all check
+host_check "helper unit tests with ASan/UBSan" \
+	make -s -C user LINUX_SRC="$LINUX_SRC" ASAN=1 O="$BUILD/user-asan" all check
+
 vmlog=$BUILD/vm-check.log
 mkdir -p "$BUILD"
 bash tools/vm/check.sh 2>&1 | tee "$vmlog"

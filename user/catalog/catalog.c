@@ -1,0 +1,310 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The SQLite catalog. Each call is its own transaction: the helper commits
+ * a lock here before it asks the kernel, and removes it again if the
+ * kernel refuses, so the catalog is never missing a lock the kernel holds
+ * for longer than one command.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sqlite3.h>
+
+#include "catalog.h"
+
+#define SL_SCHEMA_VERSION 1
+
+struct sl_cat {
+	sqlite3 *db;
+	char path[4096];
+	char error[1024];
+};
+
+static const char sl_schema[] =
+	"CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+	"CREATE TABLE IF NOT EXISTS locks("
+	" id INTEGER PRIMARY KEY,"
+	" snap TEXT NOT NULL,"
+	" pool TEXT NOT NULL,"
+	" pcpi INTEGER NOT NULL CHECK (pcpi BETWEEN 0 AND 16777215),"
+	" type INTEGER NOT NULL CHECK (type BETWEEN 1 AND 4),"
+	" text TEXT NOT NULL CHECK (length(text) BETWEEN 1 AND 255),"
+	" dataset TEXT NOT NULL DEFAULT '',"
+	" origin TEXT NOT NULL DEFAULT 'local',"
+	" created INTEGER NOT NULL,"
+	" expires INTEGER NOT NULL DEFAULT 0,"
+	" lvm INTEGER NOT NULL DEFAULT 0,"
+	" UNIQUE(pool, pcpi, type, text, origin));"
+	"CREATE TABLE IF NOT EXISTS activated(snap TEXT PRIMARY KEY);";
+
+const char *sl_cat_error(const struct sl_cat *c)
+{
+	return c->error;
+}
+
+static int sl_fail(struct sl_cat *c, const char *what)
+{
+	snprintf(c->error, sizeof(c->error),
+		 "catalog %s: %s failed: %s (check that the file is writable and the disk is not full)",
+		 c->path, what, sqlite3_errmsg(c->db));
+	return -EIO;
+}
+
+static int sl_exec(struct sl_cat *c, const char *sql, const char *what)
+{
+	return sqlite3_exec(c->db, sql, NULL, NULL, NULL) == SQLITE_OK ?
+	       0 : sl_fail(c, what);
+}
+
+static int sl_mkdir_parent(const char *path)
+{
+	char *dup = strdup(path), *dir;
+	int err = 0;
+
+	if (!dup)
+		return -ENOMEM;
+	dir = dirname(dup);
+	if (mkdir(dir, 0700) && errno != EEXIST)
+		err = -errno;
+	free(dup);
+	return err;
+}
+
+/* A corrupt or foreign file must be named as such, not silently reused. */
+static int sl_check_integrity(struct sl_cat *c)
+{
+	sqlite3_stmt *st;
+	const char *res;
+	int rc;
+
+	rc = sqlite3_prepare_v2(c->db, "PRAGMA quick_check", -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		goto corrupt;
+	rc = sqlite3_step(st);
+	res = rc == SQLITE_ROW ? (const char *)sqlite3_column_text(st, 0) : NULL;
+	if (!res || strcmp(res, "ok")) {
+		sqlite3_finalize(st);
+		goto corrupt;
+	}
+	sqlite3_finalize(st);
+	return 0;
+corrupt:
+	snprintf(c->error, sizeof(c->error),
+		 "catalog %s is corrupt or not a softlock catalog (%s): move it aside and restore it from a backup; nothing was changed in the kernel",
+		 c->path, sqlite3_errmsg(c->db));
+	return -EUCLEAN;
+}
+
+int sl_cat_open(const char *path, struct sl_cat **cp, char *err, size_t errlen)
+{
+	struct sl_cat *c = calloc(1, sizeof(*c));
+	int rc;
+
+	*cp = NULL;
+	if (!c)
+		return -ENOMEM;
+	snprintf(c->path, sizeof(c->path), "%s", path);
+	rc = sl_mkdir_parent(path);
+	if (rc) {
+		snprintf(err, errlen, "catalog %s: cannot create its directory: %s",
+			 path, strerror(-rc));
+		free(c);
+		return rc;
+	}
+	if (sqlite3_open_v2(path, &c->db, SQLITE_OPEN_READWRITE |
+			    SQLITE_OPEN_CREATE, NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "catalog %s: cannot open: %s", path,
+			 c->db ? sqlite3_errmsg(c->db) : "out of memory");
+		sl_cat_close(c);
+		return -EIO;
+	}
+	sqlite3_busy_timeout(c->db, 10000);
+	rc = sl_check_integrity(c);
+	if (!rc)
+		rc = sl_exec(c, "PRAGMA journal_mode=WAL", "enabling WAL");
+	if (!rc)
+		rc = sl_exec(c, "PRAGMA synchronous=FULL", "setting synchronous");
+	if (!rc)
+		rc = sl_exec(c, sl_schema, "creating the schema");
+	if (!rc)
+		rc = sl_exec(c, "INSERT OR IGNORE INTO meta VALUES('schema', '1')",
+			     "writing the schema version");
+	if (rc) {
+		snprintf(err, errlen, "%s", c->error);
+		sl_cat_close(c);
+		return rc;
+	}
+	*cp = c;
+	return 0;
+}
+
+void sl_cat_close(struct sl_cat *c)
+{
+	if (!c)
+		return;
+	sqlite3_close(c->db);
+	free(c);
+}
+
+int sl_cat_put(struct sl_cat *c, struct sl_cat_lock *l)
+{
+	static const char sql[] =
+		"INSERT INTO locks(snap, pool, pcpi, type, text, dataset, origin,"
+		" created, expires, lvm) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
+		" ON CONFLICT(pool, pcpi, type, text, origin) DO UPDATE SET"
+		" snap = ?1, dataset = ?6, expires = ?9, lvm = ?10"
+		" RETURNING id";
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(c->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return sl_fail(c, "preparing an insert");
+	sqlite3_bind_text(st, 1, l->snap, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, l->pool, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, l->pcpi);
+	sqlite3_bind_int64(st, 4, l->type);
+	sqlite3_bind_text(st, 5, l->text, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, l->dataset, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 7, l->origin, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 8, l->created);
+	sqlite3_bind_int64(st, 9, l->expires);
+	sqlite3_bind_int(st, 10, l->lvm);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		l->id = sqlite3_column_int64(st, 0);
+		rc = sqlite3_step(st);
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : sl_fail(c, "storing a lock");
+}
+
+int sl_cat_del(struct sl_cat *c, int64_t id)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(c->db, "DELETE FROM locks WHERE id = ?1", -1,
+			       &st, NULL) != SQLITE_OK)
+		return sl_fail(c, "preparing a delete");
+	sqlite3_bind_int64(st, 1, id);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : sl_fail(c, "removing a lock");
+}
+
+static void sl_col(char *dst, size_t size, sqlite3_stmt *st, int i)
+{
+	const unsigned char *v = sqlite3_column_text(st, i);
+
+	snprintf(dst, size, "%s", v ? (const char *)v : "");
+}
+
+int sl_cat_each(struct sl_cat *c,
+		int (*fn)(const struct sl_cat_lock *l, void *arg), void *arg)
+{
+	static const char sql[] =
+		"SELECT id, snap, pool, pcpi, type, text, dataset, origin,"
+		" created, expires, lvm FROM locks ORDER BY pool, pcpi, id";
+	struct sl_cat_lock l;
+	sqlite3_stmt *st;
+	int rc, ret = 0;
+
+	if (sqlite3_prepare_v2(c->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return sl_fail(c, "reading the locks");
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		memset(&l, 0, sizeof(l));
+		l.id = sqlite3_column_int64(st, 0);
+		sl_col(l.snap, sizeof(l.snap), st, 1);
+		sl_col(l.pool, sizeof(l.pool), st, 2);
+		l.pcpi = sqlite3_column_int64(st, 3);
+		l.type = sqlite3_column_int64(st, 4);
+		sl_col(l.text, sizeof(l.text), st, 5);
+		sl_col(l.dataset, sizeof(l.dataset), st, 6);
+		sl_col(l.origin, sizeof(l.origin), st, 7);
+		l.created = sqlite3_column_int64(st, 8);
+		l.expires = sqlite3_column_int64(st, 9);
+		l.lvm = sqlite3_column_int(st, 10);
+		ret = fn(&l, arg);
+		if (ret)
+			break;
+	}
+	if (!ret && rc != SQLITE_DONE)
+		ret = sl_fail(c, "reading the locks");
+	sqlite3_finalize(st);
+	return ret;
+}
+
+int sl_cat_set_activated(struct sl_cat *c, const char *snap, bool on)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	rc = sqlite3_prepare_v2(c->db, on ?
+				"INSERT OR IGNORE INTO activated VALUES(?1)" :
+				"DELETE FROM activated WHERE snap = ?1",
+				-1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return sl_fail(c, "preparing an activation record");
+	sqlite3_bind_text(st, 1, snap, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : sl_fail(c, "recording an activation");
+}
+
+int sl_cat_activated(struct sl_cat *c, const char *snap)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(c->db, "SELECT 1 FROM activated WHERE snap = ?1",
+			       -1, &st, NULL) != SQLITE_OK)
+		return sl_fail(c, "reading activations");
+	sqlite3_bind_text(st, 1, snap, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc == SQLITE_ROW)
+		return 1;
+	return rc == SQLITE_DONE ? 0 : sl_fail(c, "reading activations");
+}
+
+struct sl_load {
+	struct sl_cat_lock *v;
+	size_t n, cap;
+};
+
+static int sl_load_one(const struct sl_cat_lock *l, void *arg)
+{
+	struct sl_load *ld = arg;
+	struct sl_cat_lock *p;
+
+	if (ld->n == ld->cap) {
+		p = reallocarray(ld->v, ld->cap * 2 + 64, sizeof(*p));
+		if (!p)
+			return -ENOMEM;
+		ld->v = p;
+		ld->cap = ld->cap * 2 + 64;
+	}
+	ld->v[ld->n++] = *l;
+	return 0;
+}
+
+int sl_cat_load(struct sl_cat *c, struct sl_cat_lock **locks, size_t *n)
+{
+	struct sl_load ld = { 0 };
+	int rc = sl_cat_each(c, sl_load_one, &ld);
+
+	if (rc == -ENOMEM)
+		snprintf(c->error, sizeof(c->error), "catalog %s: out of memory",
+			 c->path);
+	if (rc) {
+		free(ld.v);
+		return rc;
+	}
+	*locks = ld.v;
+	*n = ld.n;
+	return 0;
+}

@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The catalog: every lock the helper installed, persisted in SQLite (WAL,
+ * synchronous=FULL so a commit is on disk when it returns).
+ */
+#ifndef SL_CATALOG_H
+#define SL_CATALOG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define SL_CATALOG_DEFAULT "/var/lib/softlock/softlock.db"
+
+struct sl_cat;
+
+struct sl_cat_lock {
+	int64_t id;		/* row id, set by sl_cat_put() */
+	char snap[300];		/* VG/LV or /dev/mapper/POOL#ID */
+	char pool[130];		/* kernel pool identity */
+	uint32_t pcpi;
+	uint32_t type;
+	char text[256];
+	char dataset[256];
+	char origin[64];
+	int64_t created;
+	int64_t expires;	/* 0: never */
+	bool lvm;		/* snap names an LVM volume (pinned when held) */
+};
+
+/* Open (creating) the catalog at path; err says what failed and what to do. */
+int sl_cat_open(const char *path, struct sl_cat **c, char *err, size_t errlen);
+void sl_cat_close(struct sl_cat *c);
+const char *sl_cat_error(const struct sl_cat *c);
+
+/*
+ * Insert a lock, or update the one with the same (pool, pcpi, type, text,
+ * origin): committed and synced on return. l->id is set.
+ */
+int sl_cat_put(struct sl_cat *c, struct sl_cat_lock *l);
+int sl_cat_del(struct sl_cat *c, int64_t id);
+/* Call fn for every lock, ordered by pool, pcpi, id; fn != 0 stops. */
+int sl_cat_each(struct sl_cat *c,
+		int (*fn)(const struct sl_cat_lock *l, void *arg), void *arg);
+/* Every lock in one array (to be freed), for changes while walking. */
+int sl_cat_load(struct sl_cat *c, struct sl_cat_lock **locks, size_t *n);
+
+/* Snapshots the helper activated itself, to deactivate on last release. */
+int sl_cat_set_activated(struct sl_cat *c, const char *snap, bool on);
+int sl_cat_activated(struct sl_cat *c, const char *snap);	/* 1, 0, -err */
+
+#endif /* SL_CATALOG_H */

@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* What every command of the helper shares: catalog, kernel, messages. */
+#ifndef SL_CTX_H
+#define SL_CTX_H
+
+#include <stdbool.h>
+
+#include "args.h"
+#include "../catalog/catalog.h"
+#include "../kmod/kmod.h"
+#include "../lvm/lvm.h"
+
+#define SL_VERSION "0.1.0"
+
+/* Exit statuses: 1 also means "locked" for check, 2 is a usage error. */
+enum { SL_EXIT_OK = 0, SL_EXIT_FAIL = 1, SL_EXIT_USAGE = 2 };
+
+struct sl_ctx {
+	const char *cmd;	/* the running subcommand, for messages */
+	const char *db_path;
+	struct sl_cat *cat;
+	struct sl_kmod *k;
+};
+
+void sl_err(const struct sl_ctx *x, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+int sl_usage(const struct sl_ctx *x, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* Explain a kernel refusal: errno, the kernel's own message. */
+void sl_kerr(const struct sl_ctx *x, int err, const char *what);
+
+int sl_need_root(const struct sl_ctx *x);
+int sl_open_kernel(struct sl_ctx *x);
+int sl_open_catalog(struct sl_ctx *x);
+int sl_resolve(const struct sl_ctx *x, const struct sl_selector *sel,
+	       struct sl_snap *s);
+void sl_ctx_close(struct sl_ctx *x);
+
+int cmd_hold(struct sl_ctx *x, int argc, char **argv);
+int cmd_release(struct sl_ctx *x, int argc, char **argv);
+int cmd_holds(struct sl_ctx *x, int argc, char **argv);
+int cmd_check(struct sl_ctx *x, int argc, char **argv);
+int cmd_pools(struct sl_ctx *x, int argc, char **argv);
+int cmd_monitor(struct sl_ctx *x, int argc, char **argv);
+int cmd_seal(struct sl_ctx *x, int argc, char **argv);
+int cmd_unseal(struct sl_ctx *x, int argc, char **argv);
+int cmd_restore(struct sl_ctx *x, int argc, char **argv);
+int cmd_verify(struct sl_ctx *x, int argc, char **argv);
+int cmd_version(struct sl_ctx *x, int argc, char **argv);
+
+#endif /* SL_CTX_H */

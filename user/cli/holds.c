@@ -1,0 +1,273 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * softlock holds / check: what holds a snapshot, as the catalog records it
+ * and as the kernel enforces it. A lock the kernel holds without a catalog
+ * entry is listed too (state "kernel-only"), so nothing is hidden.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "ctx.h"
+#include "../lib/json.h"
+
+struct sl_klist {
+	struct sl_klock *v;
+	size_t n, cap;
+};
+
+static int sl_klist_add(const struct sl_klock *l, void *arg)
+{
+	struct sl_klist *kl = arg;
+	struct sl_klock *p;
+
+	if (kl->n == kl->cap) {
+		p = reallocarray(kl->v, kl->cap * 2 + 64, sizeof(*p));
+		if (!p)
+			return -ENOMEM;
+		kl->v = p;
+		kl->cap = kl->cap * 2 + 64;
+	}
+	kl->v[kl->n++] = *l;
+	return 0;
+}
+
+static bool sl_same(const struct sl_cat_lock *c, const struct sl_klock *k)
+{
+	return c->pcpi == k->pcpi && c->type == k->type &&
+	       !strcmp(c->pool, k->pool) && !strcmp(c->text, k->text) &&
+	       !strcmp(c->origin, k->origin);
+}
+
+/* One row of the listing, merged from the catalog and the kernel. */
+struct sl_row {
+	const char *snap;
+	char snapbuf[300];
+	uint32_t type;
+	const char *text, *dataset, *origin;
+	int64_t created, expires;
+	bool pinned;
+	const char *state;
+};
+
+struct sl_list {
+	const char *filter;	/* VG, VG/LV or VG/POOL; NULL for all */
+	const char *filter_pool;	/* the pool identity, for VG/POOL */
+	bool json, stale;
+	int shown;
+	time_t now;
+};
+
+static bool sl_match(const struct sl_list *ls, const char *snap,
+		     const char *pool)
+{
+	size_t n;
+
+	if (!ls->filter)
+		return true;
+	if (ls->filter_pool && !strcmp(pool, ls->filter_pool))
+		return true;
+	if (!strcmp(snap, ls->filter))
+		return true;
+	n = strlen(ls->filter);
+	return !strchr(ls->filter, '/') && !strncmp(snap, ls->filter, n) &&
+	       snap[n] == '/';
+}
+
+static void sl_print_row(struct sl_list *ls, const struct sl_row *r)
+{
+	char age[32], exp[32];
+
+	if (ls->json) {
+		printf("%s{\"snapshot\":", ls->shown ? ",\n " : " ");
+		sl_json_str(stdout, r->snap);
+		printf(",\"type\":\"%s\",\"text\":", sl_type_name(r->type));
+		sl_json_str(stdout, r->text);
+		printf(",\"dataset\":");
+		sl_json_str(stdout, r->dataset);
+		printf(",\"origin\":");
+		sl_json_str(stdout, r->origin);
+		printf(",\"created\":%lld,\"expires\":%lld,\"pinned\":%s,\"state\":\"%s\"}",
+		       (long long)r->created, (long long)r->expires,
+		       r->pinned ? "true" : "false", r->state);
+	} else {
+		if (!ls->shown)
+			printf("%-24s %-9s %-24s %-16s %-8s %-6s %-8s %-6s %s\n",
+			       "SNAPSHOT", "TYPE", "TEXT", "DATASET", "ORIGIN",
+			       "AGE", "EXPIRES", "PINNED", "STATE");
+		if (r->expires)
+			sl_fmt_age(r->expires - ls->now, exp, sizeof(exp));
+		printf("%-24s %-9s %-24s %-16s %-8s %-6s %-8s %-6s %s\n",
+		       r->snap, sl_type_name(r->type), r->text,
+		       r->dataset[0] ? r->dataset : "-", r->origin,
+		       sl_fmt_age(ls->now - r->created, age, sizeof(age)),
+		       r->expires ? (r->expires > ls->now ? exp : "expired") : "never",
+		       r->pinned ? "yes" : "no", r->state);
+	}
+	ls->shown++;
+}
+
+static const char *sl_state(struct sl_list *ls, const struct sl_cat_lock *c,
+			    const struct sl_klock *k)
+{
+	struct sl_snap s = { 0 };
+
+	if (c->expires && c->expires <= ls->now)
+		return "expired";
+	if (c->lvm) {
+		snprintf(s.name, sizeof(s.name), "%s", c->snap);
+		snprintf(s.pool, sizeof(s.pool), "%s", c->pool);
+		s.thin_id = c->pcpi;
+		s.lvm = true;
+		if (sl_snap_exists(&s) == 0)
+			return "orphaned";
+	}
+	return k ? "held" : "not-in-kernel";
+}
+
+int cmd_holds(struct sl_ctx *x, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "stale", no_argument, NULL, 's' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct sl_list ls = { .now = time(NULL) };
+	struct sl_klist kl = { 0 };
+	struct sl_cat_lock *cl = NULL;
+	struct sl_snap s;
+	char err[600], pool[130];
+	bool *seen = NULL;
+	size_t n = 0, i, j;
+	struct sl_row r;
+	int c, rc;
+
+	while ((c = getopt_long(argc, argv, "js", opts, NULL)) != -1) {
+		if (c == 'j')
+			ls.json = true;
+		else if (c == 's')
+			ls.stale = true;
+		else
+			return sl_usage(x, "unknown option");
+	}
+	if (optind < argc)
+		ls.filter = argv[optind++];
+	if (optind < argc)
+		return sl_usage(x, "unexpected argument '%s'", argv[optind]);
+	if (sl_need_root(x) || sl_open_kernel(x) || sl_open_catalog(x))
+		return SL_EXIT_FAIL;
+	if (ls.filter && strchr(ls.filter, '/') &&
+	    sl_lvm_resolve(ls.filter, &s, err, sizeof(err)) &&
+	    !sl_lvm_pool_identity(ls.filter, pool, sizeof(pool)))
+		ls.filter_pool = pool;
+	rc = sl_kmod_dump(x->k, NULL, sl_klist_add, &kl);
+	if (rc) {
+		sl_kerr(x, rc, "reading the kernel's locks");
+		free(kl.v);
+		return SL_EXIT_FAIL;
+	}
+	if (sl_cat_load(x->cat, &cl, &n)) {
+		sl_err(x, "%s", sl_cat_error(x->cat));
+		free(kl.v);
+		return SL_EXIT_FAIL;
+	}
+	seen = calloc(kl.n + 1, sizeof(*seen));
+	if (ls.json)
+		printf("{\"holds\":[\n");
+	for (i = 0; i < n; i++) {
+		const struct sl_klock *k = NULL;
+
+		for (j = 0; j < kl.n && !k; j++)
+			if (sl_same(&cl[i], &kl.v[j])) {
+				k = &kl.v[j];
+				seen[j] = true;
+			}
+		if (!sl_match(&ls, cl[i].snap, cl[i].pool))
+			continue;
+		r = (struct sl_row){
+			.snap = cl[i].snap, .type = cl[i].type,
+			.text = cl[i].text, .dataset = cl[i].dataset,
+			.origin = cl[i].origin, .created = cl[i].created,
+			.expires = cl[i].expires, .pinned = k && k->pinned,
+			.state = sl_state(&ls, &cl[i], k),
+		};
+		if (ls.stale && strcmp(r.state, "expired") &&
+		    strcmp(r.state, "orphaned"))
+			continue;
+		sl_print_row(&ls, &r);
+	}
+	for (j = 0; j < kl.n && !ls.stale; j++) {
+		if (seen[j])
+			continue;
+		r = (struct sl_row){
+			.snap = r.snapbuf, .type = kl.v[j].type,
+			.text = kl.v[j].text, .dataset = kl.v[j].dataset,
+			.origin = kl.v[j].origin, .created = kl.v[j].created,
+			.expires = kl.v[j].expires, .pinned = kl.v[j].pinned,
+			.state = "kernel-only",
+		};
+		snprintf(r.snapbuf, sizeof(r.snapbuf), "%s#%u", kl.v[j].pool,
+			 kl.v[j].pcpi);
+		if (sl_match(&ls, r.snap, kl.v[j].pool))
+			sl_print_row(&ls, &r);
+	}
+	if (ls.json)
+		printf("\n]}\n");
+	else if (!ls.shown)
+		printf("no holds\n");
+	free(seen);
+	free(cl);
+	free(kl.v);
+	return SL_EXIT_OK;
+}
+
+int cmd_check(struct sl_ctx *x, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "pool", required_argument, NULL, 'P' },
+		{ "id", required_argument, NULL, 'i' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct sl_selector sel = { 0 };
+	struct sl_kverdict v;
+	struct sl_snap s;
+	int c, rc;
+
+	while ((c = getopt_long(argc, argv, "P:i:", opts, NULL)) != -1) {
+		if (c == 'P')
+			sel.pool = optarg;
+		else if (c == 'i')
+			sel.id = optarg;
+		else
+			return sl_usage(x, "unknown option");
+	}
+	if (optind < argc)
+		sel.vglv = argv[optind++];
+	if (optind < argc)
+		return sl_usage(x, "unexpected argument '%s'", argv[optind]);
+	if (sl_need_root(x) || sl_open_kernel(x) || sl_resolve(x, &sel, &s))
+		return SL_EXIT_FAIL;
+	rc = sl_kmod_check(x->k, s.pool, s.thin_id, &v);
+	if (rc) {
+		sl_kerr(x, rc, s.name);
+		return SL_EXIT_FAIL;
+	}
+	if (v.reason == 2) {
+		printf("%s: may not be deleted: the softlock module is sealed (every delete is refused until 'softlock restore' or 'softlock unseal')\n",
+		       s.name);
+		return SL_EXIT_FAIL;
+	}
+	if (!v.count) {
+		printf("%s: may be deleted (no holds)\n", s.name);
+		return SL_EXIT_OK;
+	}
+	printf("%s: held by %u lock(s); first: %s \"%s\"%s%s, origin %s\n",
+	       s.name, v.count, sl_type_name(v.first.type), v.first.text,
+	       v.first.dataset[0] ? ", dataset " : "", v.first.dataset,
+	       v.first.origin);
+	return SL_EXIT_FAIL;
+}

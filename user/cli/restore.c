@@ -1,0 +1,283 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * softlock restore / verify: make the kernel's lock table equal to the
+ * catalog, and report where they differ.
+ *
+ * Restore replaces each (pool, origin) set atomically, so at no moment is a
+ * persisted lock missing from the kernel; LVM snapshots are activated and
+ * pinned again first. Only when every set is installed is the module
+ * unsealed: a failure leaves every delete refused.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "ctx.h"
+
+struct sl_klocks {
+	struct sl_klock *v;
+	size_t n, cap;
+};
+
+static int sl_kl_add(const struct sl_klock *l, void *arg)
+{
+	struct sl_klocks *kl = arg;
+	struct sl_klock *p;
+
+	if (kl->n == kl->cap) {
+		p = reallocarray(kl->v, kl->cap * 2 + 64, sizeof(*p));
+		if (!p)
+			return -ENOMEM;
+		kl->v = p;
+		kl->cap = kl->cap * 2 + 64;
+	}
+	kl->v[kl->n++] = *l;
+	return 0;
+}
+
+static bool sl_same_set(const char *pool, const char *origin,
+			const char *pool2, const char *origin2)
+{
+	return !strcmp(pool, pool2) && !strcmp(origin, origin2);
+}
+
+/* A generation newer than any the kernel holds for (pool, origin). */
+static uint64_t sl_next_gen(const struct sl_klocks *kl, const char *pool,
+			    const char *origin)
+{
+	struct timespec ts;
+	uint64_t gen;
+	size_t i;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gen = (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
+	for (i = 0; i < kl->n; i++)
+		if (sl_same_set(kl->v[i].pool, kl->v[i].origin, pool, origin) &&
+		    kl->v[i].generation >= gen)
+			gen = kl->v[i].generation + 1;
+	return gen;
+}
+
+/* Pin device of an LVM lock: activate the snapshot when needed. */
+static int sl_pin_of(struct sl_ctx *x, const struct sl_cat_lock *l,
+		     struct sl_kspec *spec, int *orphans)
+{
+	struct sl_snap s;
+	char err[600];
+
+	if (!l->lvm)
+		return 0;
+	if (sl_lvm_resolve(l->snap, &s, err, sizeof(err)) ||
+	    s.thin_id != l->pcpi || strcmp(s.pool, l->pool)) {
+		/* Keep guarding the id; nothing is left to pin. */
+		sl_err(x, "%s: held, but the snapshot is gone or changed; installed without a pin ('softlock holds --stale' lists it)",
+		       l->snap);
+		(*orphans)++;
+		return 0;
+	}
+	if (!s.active) {
+		if (sl_cat_set_activated(x->cat, s.name, true) ||
+		    sl_lvm_activate(&s, true, err, sizeof(err))) {
+			sl_err(x, "%s: cannot activate it to pin it: %s", l->snap,
+			       err);
+			return -EIO;
+		}
+	}
+	spec->pin_major = s.major;
+	spec->pin_minor = s.minor;
+	return 0;
+}
+
+/* Install the catalog's set for (pool, origin), locks[from..to). */
+static int sl_restore_set(struct sl_ctx *x, const struct sl_klocks *kl,
+			  const char *pool, const char *origin,
+			  const struct sl_cat_lock **set, size_t n,
+			  int *pinned, int *orphans)
+{
+	struct sl_kspec *specs = calloc(n + 1, sizeof(*specs));
+	size_t i;
+	int rc = 0;
+
+	if (!specs)
+		return -ENOMEM;
+	for (i = 0; i < n && !rc; i++) {
+		specs[i] = (struct sl_kspec){
+			.pcpi = set[i]->pcpi, .type = set[i]->type,
+			.text = set[i]->text, .dataset = set[i]->dataset,
+			.expires = set[i]->expires,
+		};
+		rc = sl_pin_of(x, set[i], &specs[i], orphans);
+		if (specs[i].pin_major)
+			(*pinned)++;
+	}
+	if (!rc) {
+		rc = sl_kmod_replace(x->k, pool, origin,
+				     sl_next_gen(kl, pool, origin), specs, n);
+		if (rc)
+			sl_kerr(x, rc, pool);
+	}
+	free(specs);
+	return rc;
+}
+
+int cmd_restore(struct sl_ctx *x, int argc, char **argv)
+{
+	const struct sl_cat_lock **set = NULL;
+	struct sl_klocks kl = { 0 };
+	struct sl_cat_lock *cl = NULL;
+	int pinned = 0, orphans = 0, expired = 0, sets = 0, failed = 0, rc;
+	time_t now = time(NULL);
+	size_t n = 0, i, j, m;
+	bool *done = NULL;
+
+	if (argc > 1)
+		return sl_usage(x, "unexpected argument '%s'", argv[1]);
+	if (sl_need_root(x) || sl_open_kernel(x) || sl_open_catalog(x))
+		return SL_EXIT_FAIL;
+	rc = sl_kmod_dump(x->k, NULL, sl_kl_add, &kl);
+	if (rc || sl_cat_load(x->cat, &cl, &n)) {
+		if (rc)
+			sl_kerr(x, rc, "reading the kernel's locks");
+		else
+			sl_err(x, "%s", sl_cat_error(x->cat));
+		free(kl.v);
+		return SL_EXIT_FAIL;
+	}
+	/* Expired leases are dropped, as they would have been in the kernel. */
+	for (i = 0; i < n; i++) {
+		if (!cl[i].expires || cl[i].expires > now)
+			continue;
+		if (!sl_cat_del(x->cat, cl[i].id))
+			expired++;
+		cl[i].origin[0] = '\0';
+	}
+	set = calloc(n + 1, sizeof(*set));
+	done = calloc(n + kl.n + 1, sizeof(*done));
+	if (!set || !done) {
+		sl_err(x, "out of memory");
+		failed = 1;
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		if (done[i] || !cl[i].origin[0])
+			continue;
+		for (m = 0, j = i; j < n; j++) {
+			if (!done[j] && cl[j].origin[0] &&
+			    sl_same_set(cl[i].pool, cl[i].origin, cl[j].pool,
+					cl[j].origin)) {
+				set[m++] = &cl[j];
+				done[j] = true;
+			}
+		}
+		if (sl_restore_set(x, &kl, cl[i].pool, cl[i].origin, set, m,
+				   &pinned, &orphans))
+			failed++;
+		sets++;
+	}
+	/* Kernel sets the catalog does not know are emptied. */
+	for (i = 0; i < kl.n; i++) {
+		bool known = false;
+
+		for (j = 0; j < n && !known; j++)
+			known = cl[j].origin[0] &&
+				sl_same_set(cl[j].pool, cl[j].origin,
+					    kl.v[i].pool, kl.v[i].origin);
+		for (j = 0; j < i && !known; j++)
+			known = sl_same_set(kl.v[j].pool, kl.v[j].origin,
+					    kl.v[i].pool, kl.v[i].origin);
+		if (known)
+			continue;
+		if (sl_restore_set(x, &kl, kl.v[i].pool, kl.v[i].origin, set, 0,
+				   &pinned, &orphans))
+			failed++;
+	}
+	if (failed) {
+		sl_err(x, "restore incomplete (%d set(s) failed): the module stays sealed if it was, so deletes remain refused; fix the errors above and run 'softlock restore' again",
+		       failed);
+		goto out;
+	}
+	rc = sl_kmod_seal(x->k, false);
+	if (rc) {
+		sl_kerr(x, rc, "unsealing");
+		failed = 1;
+		goto out;
+	}
+	printf("restored %zu lock(s) in %d set(s), %d pinned; %d expired dropped; %d orphaned; unsealed\n",
+	       n - expired, sets, pinned, expired, orphans);
+out:
+	free(done);
+	free(set);
+	free(cl);
+	free(kl.v);
+	return failed ? SL_EXIT_FAIL : SL_EXIT_OK;
+}
+
+int cmd_verify(struct sl_ctx *x, int argc, char **argv)
+{
+	struct sl_klocks kl = { 0 };
+	struct sl_cat_lock *cl = NULL;
+	size_t n = 0, i, j;
+	bool *seen = NULL, found;
+	int diffs = 0, rc;
+
+	if (argc > 1)
+		return sl_usage(x, "unexpected argument '%s'", argv[1]);
+	if (sl_need_root(x) || sl_open_kernel(x) || sl_open_catalog(x))
+		return SL_EXIT_FAIL;
+	rc = sl_kmod_dump(x->k, NULL, sl_kl_add, &kl);
+	if (rc || sl_cat_load(x->cat, &cl, &n)) {
+		if (rc)
+			sl_kerr(x, rc, "reading the kernel's locks");
+		else
+			sl_err(x, "%s", sl_cat_error(x->cat));
+		free(kl.v);
+		return SL_EXIT_FAIL;
+	}
+	seen = calloc(kl.n + 1, sizeof(*seen));
+	for (i = 0; i < n; i++) {
+		for (found = false, j = 0; j < kl.n && !found; j++) {
+			found = cl[i].pcpi == kl.v[j].pcpi &&
+				cl[i].type == kl.v[j].type &&
+				!strcmp(cl[i].pool, kl.v[j].pool) &&
+				!strcmp(cl[i].text, kl.v[j].text) &&
+				!strcmp(cl[i].origin, kl.v[j].origin);
+			if (!found)
+				continue;
+			seen[j] = true;
+			if (cl[i].lvm && !kl.v[j].pinned) {
+				printf("not pinned: %s (id %u) %s \"%s\": the kernel guards it but LVM may commit an lvremove first\n",
+				       cl[i].snap, cl[i].pcpi,
+				       sl_type_name(cl[i].type), cl[i].text);
+				diffs++;
+			}
+		}
+		if (!found) {
+			printf("missing in kernel: %s (pool %s, id %u) %s \"%s\" origin %s\n",
+			       cl[i].snap, cl[i].pool, cl[i].pcpi,
+			       sl_type_name(cl[i].type), cl[i].text,
+			       cl[i].origin);
+			diffs++;
+		}
+	}
+	for (j = 0; j < kl.n; j++) {
+		if (seen[j])
+			continue;
+		printf("not in catalog: pool %s, id %u %s \"%s\" origin %s\n",
+		       kl.v[j].pool, kl.v[j].pcpi, sl_type_name(kl.v[j].type),
+		       kl.v[j].text, kl.v[j].origin);
+		diffs++;
+	}
+	if (diffs)
+		printf("%d difference(s): 'softlock restore' makes the kernel match the catalog\n",
+		       diffs);
+	else
+		printf("catalog and kernel agree: %zu lock(s)\n", n);
+	free(seen);
+	free(cl);
+	free(kl.v);
+	return diffs ? SL_EXIT_FAIL : SL_EXIT_OK;
+}

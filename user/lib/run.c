@@ -1,0 +1,116 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Running LVM and device-mapper tools: fork/exec with argv, never a shell,
+ * so volume names can never be interpreted as shell syntax.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "run.h"
+
+struct sl_buf {
+	char *data;
+	size_t len, cap;
+};
+
+static int sl_buf_read(struct sl_buf *b, int fd)
+{
+	char *p;
+	ssize_t n;
+
+	if (b->cap - b->len < 4096) {
+		p = realloc(b->data, b->cap * 2 + 4096);
+		if (!p)
+			return -ENOMEM;
+		b->data = p;
+		b->cap = b->cap * 2 + 4096;
+	}
+	n = read(fd, b->data + b->len, b->cap - b->len - 1);
+	if (n < 0)
+		return errno == EINTR ? 1 : -errno;
+	b->len += n;
+	b->data[b->len] = '\0';
+	return n > 0;
+}
+
+static void sl_child(const char *const argv[], int out, int err)
+{
+	int null = open("/dev/null", O_RDONLY);
+
+	if (null >= 0)
+		dup2(null, 0);
+	dup2(out, 1);
+	dup2(err, 2);
+	/* LVM warns about every inherited descriptor otherwise. */
+	setenv("LVM_SUPPRESS_FD_WARNINGS", "1", 1);
+	execvp(argv[0], (char *const *)argv);
+	_exit(127);
+}
+
+int sl_run(const char *const argv[], char **out, char **err)
+{
+	struct sl_buf b[2] = { { 0 }, { 0 } };
+	struct pollfd pfd[2];
+	int po[2], pe[2], status, open_fds = 2, i, r;
+	pid_t pid;
+
+	if (pipe2(po, O_CLOEXEC))
+		return -errno;
+	if (pipe2(pe, O_CLOEXEC)) {
+		close(po[0]);
+		close(po[1]);
+		return -errno;
+	}
+	pid = fork();
+	if (pid == 0)
+		sl_child(argv, po[1], pe[1]);
+	close(po[1]);
+	close(pe[1]);
+	if (pid < 0) {
+		close(po[0]);
+		close(pe[0]);
+		return -errno;
+	}
+	pfd[0] = (struct pollfd){ .fd = po[0], .events = POLLIN };
+	pfd[1] = (struct pollfd){ .fd = pe[0], .events = POLLIN };
+	while (open_fds) {
+		if (poll(pfd, 2, -1) < 0 && errno != EINTR)
+			break;
+		for (i = 0; i < 2; i++) {
+			if (pfd[i].fd < 0 || !pfd[i].revents)
+				continue;
+			r = sl_buf_read(&b[i], pfd[i].fd);
+			if (r <= 0) {
+				close(pfd[i].fd);
+				pfd[i].fd = -1;
+				open_fds--;
+			}
+		}
+	}
+	for (i = 0; i < 2; i++)
+		if (pfd[i].fd >= 0)
+			close(pfd[i].fd);
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return -errno;
+	for (i = 0; i < 2; i++)
+		if (!b[i].data)
+			b[i].data = calloc(1, 1);
+	if (out)
+		*out = b[0].data;
+	else
+		free(b[0].data);
+	if (err)
+		*err = b[1].data;
+	else
+		free(b[1].data);
+	if (WIFSIGNALED(status))
+		return 128 + WTERMSIG(status);
+	return WEXITSTATUS(status);
+}

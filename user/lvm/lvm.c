@@ -1,0 +1,314 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The LVM and raw device-mapper adapter. LVM is asked through lvs's JSON
+ * report; the pool's kernel identity is the DM uuid LVM gives the pool's
+ * "-tpool" layer, which receives the delete messages: "LVM-" followed by
+ * the VG and pool LV uuids without dashes, then "-tpool".
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lvm.h"
+#include "../lib/json.h"
+#include "../lib/run.h"
+
+#define LVS_FIELDS "vg_name,lv_name,segtype,pool_lv,origin,thin_id,lv_active," \
+		   "lv_kernel_major,lv_kernel_minor,vg_uuid,lv_uuid"
+
+bool sl_lvm_name_ok(const char *vglv)
+{
+	const char *slash = strchr(vglv, '/'), *p;
+
+	if (!slash || slash == vglv || !slash[1] || strchr(slash + 1, '/'))
+		return false;
+	if (vglv[0] == '-' || slash[1] == '-' || strlen(vglv) > 255)
+		return false;
+	for (p = vglv; *p; p++)
+		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+			    "0123456789+_.-/", *p))
+			return false;
+	return true;
+}
+
+/* The first line of a tool's stderr, for error messages. */
+static const char *sl_first_line(char *s)
+{
+	char *nl;
+
+	while (*s == ' ')
+		s++;
+	nl = strchr(s, '\n');
+	if (nl)
+		*nl = '\0';
+	return *s ? s : "no message";
+}
+
+struct sl_row {
+	struct sl_json_obj copy;
+	int found;
+	char buf[4096];
+};
+
+static int sl_take_row(const struct sl_json_obj *o, void *arg)
+{
+	struct sl_row *r = arg;
+	char *w = r->buf;
+	size_t left = sizeof(r->buf), n;
+	int i;
+
+	if (!sl_json_get(o, "lv_name") && !sl_json_get(o, "lv_uuid"))
+		return 0;
+	r->found++;
+	r->copy.n = 0;
+	for (i = 0; i < o->n; i++) {
+		n = strlen(o->key[i]) + strlen(o->val[i]) + 2;
+		if (n > left)
+			break;
+		r->copy.key[i] = strcpy(w, o->key[i]);
+		w += strlen(w) + 1;
+		r->copy.val[i] = strcpy(w, o->val[i]);
+		w += strlen(w) + 1;
+		left -= n;
+		r->copy.n++;
+	}
+	return 0;
+}
+
+/* lvs FIELDS VG/LV into r. */
+static int sl_lvs(const char *vglv, const char *fields, struct sl_row *r,
+		  char *err, size_t errlen)
+{
+	const char *argv[] = { "lvs", "--reportformat", "json", "-o", fields,
+			       vglv, NULL };
+	char *out = NULL, *errs = NULL;
+	int rc;
+
+	memset(r, 0, sizeof(*r));
+	rc = sl_run(argv, &out, &errs);
+	if (rc < 0) {
+		snprintf(err, errlen, "cannot run lvs: %s (install lvm2)",
+			 strerror(-rc));
+	} else if (rc) {
+		snprintf(err, errlen, "%s: no such logical volume (lvs: %s)",
+			 vglv, sl_first_line(errs));
+		rc = -ENOENT;
+	} else if (sl_json_each_object(out, sl_take_row, r) || r->found != 1) {
+		snprintf(err, errlen, "%s: unexpected lvs report", vglv);
+		rc = -EPROTO;
+	}
+	free(out);
+	free(errs);
+	return rc;
+}
+
+static void sl_strip_dashes(char *dst, const char *src, size_t size)
+{
+	size_t n = 0;
+
+	for (; *src && n + 1 < size; src++)
+		if (*src != '-')
+			dst[n++] = *src;
+	dst[n] = '\0';
+}
+
+static const char *sl_get(const struct sl_row *r, const char *key)
+{
+	const char *v = sl_json_get(&r->copy, key);
+
+	return v ? v : "";
+}
+
+int sl_lvm_resolve(const char *vglv, struct sl_snap *s, char *err,
+		   size_t errlen)
+{
+	char vgu[64], poolu[64], poolname[260];
+	struct sl_row r;
+	const char *vg;
+	int rc;
+
+	memset(s, 0, sizeof(*s));
+	if (!sl_lvm_name_ok(vglv)) {
+		snprintf(err, errlen, "%s: not a VG/LV name", vglv);
+		return -EINVAL;
+	}
+	rc = sl_lvs(vglv, LVS_FIELDS, &r, err, errlen);
+	if (rc)
+		return rc;
+	if (strcmp(sl_get(&r, "segtype"), "thin")) {
+		snprintf(err, errlen,
+			 "%s: not a thin volume or thin snapshot (segment type %s); soft locks guard dm-thin snapshots only",
+			 vglv, sl_get(&r, "segtype"));
+		return -EINVAL;
+	}
+	snprintf(s->name, sizeof(s->name), "%s", vglv);
+	vg = sl_get(&r, "vg_name");
+	snprintf(poolname, sizeof(poolname), "%s/%s", vg, sl_get(&r, "pool_lv"));
+	snprintf(s->pool_name, sizeof(s->pool_name), "%s", poolname);
+	s->thin_id = strtoul(sl_get(&r, "thin_id"), NULL, 10);
+	s->lvm = true;
+	s->snapshot = sl_get(&r, "origin")[0] != '\0';
+	s->active = !strcmp(sl_get(&r, "lv_active"), "active");
+	if (s->active) {
+		s->major = strtoul(sl_get(&r, "lv_kernel_major"), NULL, 10);
+		s->minor = strtoul(sl_get(&r, "lv_kernel_minor"), NULL, 10);
+	}
+	sl_strip_dashes(vgu, sl_get(&r, "vg_uuid"), sizeof(vgu));
+	rc = sl_lvs(poolname, "lv_uuid", &r, err, errlen);
+	if (rc)
+		return rc;
+	sl_strip_dashes(poolu, sl_get(&r, "lv_uuid"), sizeof(poolu));
+	snprintf(s->pool, sizeof(s->pool), "LVM-%s%s-tpool", vgu, poolu);
+	return 0;
+}
+
+int sl_lvm_activate(struct sl_snap *s, bool on, char *err, size_t errlen)
+{
+	const char *argv[] = { "lvchange", on ? "-ay" : "-an", "-K", s->name,
+			       NULL };
+	char *errs = NULL;
+	char name[sizeof(s->name)];
+	int rc;
+
+	rc = sl_run(argv, NULL, &errs);
+	if (rc) {
+		snprintf(err, errlen, "%s: lvchange %s failed: %s", s->name,
+			 argv[1], rc < 0 ? strerror(-rc) : sl_first_line(errs));
+		free(errs);
+		return -EIO;
+	}
+	free(errs);
+	snprintf(name, sizeof(name), "%s", s->name);
+	return sl_lvm_resolve(name, s, err, errlen);
+}
+
+int sl_dm_resolve(const char *pooldev, uint32_t id, struct sl_snap *s,
+		  char *err, size_t errlen)
+{
+	const char *name = pooldev;
+	const char *info[] = { "dmsetup", "info", "-c", "--noheadings",
+			       "--separator", "|", "-o", "uuid", name, NULL };
+	const char *table[] = { "dmsetup", "table", name, NULL };
+	char *out = NULL, *errs = NULL, *nl;
+	int rc;
+
+	memset(s, 0, sizeof(*s));
+	if (!strncmp(name, "/dev/mapper/", 12))
+		name += 12;
+	info[8] = table[2] = name;
+	if (!*name || strchr(name, '/')) {
+		snprintf(err, errlen, "%s: name the pool as /dev/mapper/NAME",
+			 pooldev);
+		return -EINVAL;
+	}
+	rc = sl_run(table, &out, &errs);
+	if (rc || !strstr(out, " thin-pool ")) {
+		snprintf(err, errlen, "%s: %s", pooldev,
+			 rc ? sl_first_line(errs) :
+			 "not an active dm-thin pool (no thin-pool target in its table)");
+		free(out);
+		free(errs);
+		return rc ? -ENOENT : -EINVAL;
+	}
+	free(out);
+	free(errs);
+	rc = sl_run(info, &out, &errs);
+	if (rc) {
+		snprintf(err, errlen, "%s: dmsetup info failed: %s", pooldev,
+			 sl_first_line(errs));
+		free(out);
+		free(errs);
+		return -EIO;
+	}
+	nl = strchr(out, '\n');
+	if (nl)
+		*nl = '\0';
+	snprintf(s->pool, sizeof(s->pool), "%s", out[0] ? out : name);
+	snprintf(s->pool_name, sizeof(s->pool_name), "%s", name);
+	snprintf(s->name, sizeof(s->name), "/dev/mapper/%s#%u", name, id);
+	s->thin_id = id;
+	s->snapshot = true;
+	free(out);
+	free(errs);
+	return 0;
+}
+
+int sl_snap_exists(const struct sl_snap *s)
+{
+	char err[256];
+	struct sl_snap now;
+	int rc;
+
+	if (!s->lvm)
+		return -EOPNOTSUPP;
+	rc = sl_lvm_resolve(s->name, &now, err, sizeof(err));
+	if (rc == -ENOENT)
+		return 0;
+	if (rc)
+		return rc;
+	return now.thin_id == s->thin_id && !strcmp(now.pool, s->pool);
+}
+
+int sl_lvm_pool_identity(const char *vgpool, char *pool, size_t size)
+{
+	char err[600], vgu[64], poolu[64];
+	struct sl_row r;
+	int rc;
+
+	if (!sl_lvm_name_ok(vgpool))
+		return -EINVAL;
+	rc = sl_lvs(vgpool, "segtype,vg_uuid,lv_uuid", &r, err, sizeof(err));
+	if (rc)
+		return rc;
+	if (strcmp(sl_get(&r, "segtype"), "thin-pool"))
+		return -EINVAL;
+	sl_strip_dashes(vgu, sl_get(&r, "vg_uuid"), sizeof(vgu));
+	sl_strip_dashes(poolu, sl_get(&r, "lv_uuid"), sizeof(poolu));
+	snprintf(pool, size, "LVM-%s%s-tpool", vgu, poolu);
+	return 0;
+}
+
+struct sl_pool_find {
+	const char *identity;
+	char *name;
+	size_t size;
+	int found;
+};
+
+static int sl_pool_row(const struct sl_json_obj *o, void *arg)
+{
+	struct sl_pool_find *f = arg;
+	char vgu[64], poolu[64], id[140];
+	const char *vg = sl_json_get(o, "vg_name"), *lv = sl_json_get(o, "lv_name");
+	const char *seg = sl_json_get(o, "segtype");
+
+	if (!vg || !lv || !seg || strcmp(seg, "thin-pool"))
+		return 0;
+	sl_strip_dashes(vgu, sl_json_get(o, "vg_uuid") ?: "", sizeof(vgu));
+	sl_strip_dashes(poolu, sl_json_get(o, "lv_uuid") ?: "", sizeof(poolu));
+	snprintf(id, sizeof(id), "LVM-%s%s-tpool", vgu, poolu);
+	if (strcmp(id, f->identity))
+		return 0;
+	snprintf(f->name, f->size, "%s/%s", vg, lv);
+	f->found = 1;
+	return 1;
+}
+
+int sl_lvm_pool_name(const char *identity, char *name, size_t size)
+{
+	const char *argv[] = { "lvs", "--reportformat", "json", "-o",
+			       "vg_name,lv_name,segtype,vg_uuid,lv_uuid", NULL };
+	struct sl_pool_find f = { identity, name, size, 0 };
+	char *out = NULL;
+	int rc;
+
+	if (strncmp(identity, "LVM-", 4))
+		return -ENOENT;
+	rc = sl_run(argv, &out, NULL);
+	if (!rc)
+		sl_json_each_object(out, sl_pool_row, &f);
+	free(out);
+	return f.found ? 0 : -ENOENT;
+}

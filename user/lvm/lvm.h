@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Naming snapshots: LVM thin volumes as VG/LV (through lvs's JSON report)
+ * and raw dm-thin devices as a pool device plus a thin id.
+ */
+#ifndef SL_LVM_H
+#define SL_LVM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct sl_snap {
+	char name[300];		/* VG/LV, or POOLDEV#ID for raw dm-thin */
+	char pool[130];		/* the kernel's pool identity: DM uuid or name */
+	char pool_name[260];	/* VG/POOL, or the pool's DM name */
+	uint32_t thin_id;
+	bool lvm;
+	bool active;
+	bool snapshot;		/* has an origin (else a thin volume) */
+	unsigned int major, minor;	/* when active */
+};
+
+/* Fill s for VG/LV. 0, or -errno with a message for the user in err. */
+int sl_lvm_resolve(const char *vglv, struct sl_snap *s, char *err,
+		   size_t errlen);
+/* Fill s for thin id on the raw pool device /dev/mapper/NAME (or NAME). */
+int sl_dm_resolve(const char *pooldev, uint32_t id, struct sl_snap *s,
+		  char *err, size_t errlen);
+/* Activate (lvchange -ay -K) or deactivate an LVM snapshot. */
+int sl_lvm_activate(struct sl_snap *s, bool on, char *err, size_t errlen);
+/* Does thin id still exist on the pool? 1 yes, 0 no, -errno unknown. */
+int sl_snap_exists(const struct sl_snap *s);
+
+/* The kernel pool identity of the thin pool VG/POOL; -errno if not one. */
+int sl_lvm_pool_identity(const char *vgpool, char *pool, size_t size);
+/* The VG/POOL name of a kernel pool identity, when LVM knows it. */
+int sl_lvm_pool_name(const char *identity, char *name, size_t size);
+
+/* Parse VG/LV: both parts non-empty, LVM's name characters only. */
+bool sl_lvm_name_ok(const char *vglv);
+
+#endif /* SL_LVM_H */

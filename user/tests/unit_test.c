@@ -1,0 +1,300 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Host unit tests of the helper's pure logic: argument parsing, selector
+ * checks, the JSON reader (on real lvs output) and the SQLite catalog.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <linux/softlock.h>
+
+#include "kselftest_harness.h"
+
+#include "../cli/args.h"
+#include "../catalog/catalog.h"
+#include "../kmod/kmod.h"
+#include "../lib/json.h"
+#include "../lib/run.h"
+#include "../lvm/lvm.h"
+
+TEST(duration)
+{
+	int64_t s = 0;
+
+	ASSERT_EQ(0, sl_parse_duration("90", &s));
+	ASSERT_EQ(90, s);
+	ASSERT_EQ(0, sl_parse_duration("15m", &s));
+	ASSERT_EQ(900, s);
+	ASSERT_EQ(0, sl_parse_duration("2h", &s));
+	ASSERT_EQ(7200, s);
+	ASSERT_EQ(0, sl_parse_duration("7d", &s));
+	ASSERT_EQ(604800, s);
+	ASSERT_EQ(0, sl_parse_duration("1w", &s));
+	ASSERT_EQ(604800, s);
+	ASSERT_EQ(-EINVAL, sl_parse_duration("", &s));
+	ASSERT_EQ(-EINVAL, sl_parse_duration("0", &s));
+	ASSERT_EQ(-EINVAL, sl_parse_duration("-5m", &s));
+	ASSERT_EQ(-EINVAL, sl_parse_duration("5x", &s));
+	ASSERT_EQ(-EINVAL, sl_parse_duration("5mm", &s));
+	ASSERT_EQ(-EINVAL, sl_parse_duration("m", &s));
+	ASSERT_EQ(-ERANGE, sl_parse_duration("99999999999w", &s));
+}
+
+TEST(u32_and_text)
+{
+	uint32_t v = 0;
+	char big[300];
+
+	ASSERT_EQ(0, sl_parse_u32("16777215", 16777215, &v));
+	ASSERT_EQ(16777215u, v);
+	ASSERT_EQ(-ERANGE, sl_parse_u32("16777216", 16777215, &v));
+	ASSERT_EQ(-EINVAL, sl_parse_u32("12a", 100, &v));
+	ASSERT_EQ(-EINVAL, sl_parse_u32("-1", 100, &v));
+	ASSERT_TRUE(sl_text_ok("hostC:vg/vol", false));
+	ASSERT_TRUE(sl_text_ok("h\xc3\xb6st", false));
+	ASSERT_FALSE(sl_text_ok("", false));
+	ASSERT_TRUE(sl_text_ok("", true));
+	ASSERT_FALSE(sl_text_ok("a\tb", false));
+	memset(big, 'a', 255);
+	big[255] = '\0';
+	ASSERT_TRUE(sl_text_ok(big, false));
+	big[255] = 'a';
+	big[256] = '\0';
+	ASSERT_FALSE(sl_text_ok(big, false));
+}
+
+TEST(types)
+{
+	ASSERT_EQ((uint32_t)SOFTLOCK_LOCK_TYPE_DEST_PATH, sl_type_parse("dest-path"));
+	ASSERT_EQ((uint32_t)SOFTLOCK_LOCK_TYPE_APP, sl_type_parse("app"));
+	ASSERT_EQ(0u, sl_type_parse("dest"));
+	ASSERT_STREQ("qtree", sl_type_name(SOFTLOCK_LOCK_TYPE_QTREE));
+	ASSERT_STREQ("?", sl_type_name(9));
+}
+
+TEST(selectors)
+{
+	struct sl_selector sel = { 0 };
+	uint32_t id = 0;
+	char err[256];
+
+	ASSERT_EQ(-EINVAL, sl_selector_check(&sel, &id, err, sizeof(err)));
+	sel.vglv = "vg/snap";
+	ASSERT_EQ(0, sl_selector_check(&sel, &id, err, sizeof(err)));
+	sel.pool = "/dev/mapper/pool";
+	ASSERT_EQ(-EINVAL, sl_selector_check(&sel, &id, err, sizeof(err)));
+	ASSERT_NE(NULL, strstr(err, "not both"));
+	sel.vglv = NULL;
+	ASSERT_EQ(-EINVAL, sl_selector_check(&sel, &id, err, sizeof(err)));
+	sel.id = "7";
+	ASSERT_EQ(0, sl_selector_check(&sel, &id, err, sizeof(err)));
+	ASSERT_EQ(7u, id);
+	sel.id = "x";
+	ASSERT_EQ(-EINVAL, sl_selector_check(&sel, &id, err, sizeof(err)));
+
+	ASSERT_TRUE(sl_lvm_name_ok("vg0/snap-1.2_x+y"));
+	ASSERT_FALSE(sl_lvm_name_ok("vg0"));
+	ASSERT_FALSE(sl_lvm_name_ok("/snap"));
+	ASSERT_FALSE(sl_lvm_name_ok("vg/"));
+	ASSERT_FALSE(sl_lvm_name_ok("vg/a/b"));
+	ASSERT_FALSE(sl_lvm_name_ok("vg/-rf"));
+	ASSERT_FALSE(sl_lvm_name_ok("vg/a;b"));
+}
+
+struct rows {
+	int n;
+	char name[4][64];
+	char thin_id[4][16];
+};
+
+static int take(const struct sl_json_obj *o, void *arg)
+{
+	struct rows *r = arg;
+	const char *v = sl_json_get(o, "lv_name");
+
+	if (!v || r->n == 4)
+		return 0;
+	snprintf(r->name[r->n], sizeof(r->name[0]), "%s", v);
+	snprintf(r->thin_id[r->n], sizeof(r->thin_id[0]), "%s",
+		 sl_json_get(o, "thin_id") ?: "");
+	r->n++;
+	return 0;
+}
+
+/* What lvm2 2.03.16 prints for `lvs --reportformat json -o ...`. */
+static const char lvs_sample[] =
+	"  {\n      \"report\": [\n          {\n              \"lv\": [\n"
+	"                  {\"vg_name\":\"vg\", \"lv_name\":\"snap\", \"segtype\":\"thin\", \"pool_lv\":\"pool\", \"origin\":\"vol\", \"thin_id\":\"2\", \"lv_active\":\"active\"},\n"
+	"                  {\"vg_name\":\"vg\", \"lv_name\":\"we\\\"ird\\u00e9\", \"segtype\":\"thin\", \"pool_lv\":\"pool\", \"origin\":\"\", \"thin_id\":\"1\", \"lv_active\":\"\"}\n"
+	"              ]\n          }\n      ]\n      ,\n      \"log\": [\n      ]\n  }\n";
+
+TEST(json_lvs_report)
+{
+	struct rows r = { 0 };
+
+	ASSERT_EQ(0, sl_json_each_object(lvs_sample, take, &r));
+	ASSERT_EQ(2, r.n);
+	ASSERT_STREQ("snap", r.name[0]);
+	ASSERT_STREQ("2", r.thin_id[0]);
+	ASSERT_STREQ("we\"ird\xc3\xa9", r.name[1]);
+}
+
+TEST(json_malformed)
+{
+	struct rows r = { 0 };
+	char deep[64];
+
+	ASSERT_EQ(-EINVAL, sl_json_each_object("{\"a\":\"b\"", take, &r));
+	ASSERT_EQ(-EINVAL, sl_json_each_object("{\"a\" \"b\"}", take, &r));
+	ASSERT_EQ(-EINVAL, sl_json_each_object("[1,2", take, &r));
+	ASSERT_EQ(-EINVAL, sl_json_each_object("{\"a\":\"\\q\"}", take, &r));
+	ASSERT_EQ(-EINVAL, sl_json_each_object("{} x", take, &r));
+	memset(deep, '[', sizeof(deep) - 1);
+	deep[sizeof(deep) - 1] = '\0';
+	ASSERT_EQ(-EINVAL, sl_json_each_object(deep, take, &r));
+	ASSERT_EQ(0, r.n);
+}
+
+TEST(run_captures)
+{
+	const char *ok[] = { "sh", "-c", "echo out; echo err >&2; exit 3", NULL };
+	const char *missing[] = { "/nonexistent/softlock-test", NULL };
+	char *out = NULL, *err = NULL;
+
+	ASSERT_EQ(3, sl_run(ok, &out, &err));
+	ASSERT_STREQ("out\n", out);
+	ASSERT_STREQ("err\n", err);
+	free(out);
+	free(err);
+	ASSERT_EQ(127, sl_run(missing, NULL, NULL));
+}
+
+FIXTURE(cat)
+{
+	char dir[64];
+	char path[128];
+	struct sl_cat *c;
+};
+
+FIXTURE_SETUP(cat)
+{
+	char err[512];
+
+	snprintf(self->dir, sizeof(self->dir), "/tmp/sl-unit-XXXXXX");
+	ASSERT_NE(NULL, mkdtemp(self->dir));
+	snprintf(self->path, sizeof(self->path), "%s/sub/softlock.db",
+		 self->dir);
+	ASSERT_EQ(0, sl_cat_open(self->path, &self->c, err, sizeof(err)))
+		TH_LOG("%s", err);
+}
+
+FIXTURE_TEARDOWN(cat)
+{
+	char cmd[160];
+
+	sl_cat_close(self->c);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", self->dir);
+	if (system(cmd))
+		TH_LOG("could not remove %s", self->dir);
+}
+
+static struct sl_cat_lock mk(uint32_t pcpi, const char *text)
+{
+	struct sl_cat_lock l = { .pcpi = pcpi, .type = 2, .created = 100 };
+
+	snprintf(l.snap, sizeof(l.snap), "vg/s%u", pcpi);
+	snprintf(l.pool, sizeof(l.pool), "LVM-abc-tpool");
+	snprintf(l.text, sizeof(l.text), "%s", text);
+	snprintf(l.origin, sizeof(l.origin), "local");
+	return l;
+}
+
+TEST_F(cat, put_upsert_delete)
+{
+	struct sl_cat_lock a = mk(1, "hostC:vg/vol"), b = mk(2, "x");
+	struct sl_cat_lock again = mk(1, "hostC:vg/vol"), *all;
+	size_t n;
+
+	ASSERT_EQ(0, sl_cat_put(self->c, &a));
+	ASSERT_EQ(0, sl_cat_put(self->c, &b));
+	snprintf(again.dataset, sizeof(again.dataset), "ds2");
+	ASSERT_EQ(0, sl_cat_put(self->c, &again));
+	ASSERT_EQ(a.id, again.id);
+	ASSERT_EQ(0, sl_cat_load(self->c, &all, &n));
+	ASSERT_EQ(2u, n);
+	ASSERT_STREQ("ds2", all[0].dataset);
+	ASSERT_EQ(1u, all[0].pcpi);
+	free(all);
+	ASSERT_EQ(0, sl_cat_del(self->c, a.id));
+	ASSERT_EQ(0, sl_cat_load(self->c, &all, &n));
+	ASSERT_EQ(1u, n);
+	ASSERT_EQ(2u, all[0].pcpi);
+	free(all);
+}
+
+TEST_F(cat, rejects_bad_rows)
+{
+	struct sl_cat_lock bad = mk(1, "");
+
+	ASSERT_EQ(-EIO, sl_cat_put(self->c, &bad));
+	bad = mk(16777216, "x");
+	ASSERT_EQ(-EIO, sl_cat_put(self->c, &bad));
+	ASSERT_NE(NULL, strstr(sl_cat_error(self->c), "failed"));
+}
+
+TEST_F(cat, persists_and_activations)
+{
+	struct sl_cat_lock a = mk(5, "keep");
+	struct sl_cat_lock *all;
+	char err[512];
+	size_t n;
+
+	ASSERT_EQ(0, sl_cat_put(self->c, &a));
+	ASSERT_EQ(0, sl_cat_set_activated(self->c, "vg/s5", true));
+	sl_cat_close(self->c);
+	self->c = NULL;
+	ASSERT_EQ(0, sl_cat_open(self->path, &self->c, err, sizeof(err)));
+	ASSERT_EQ(0, sl_cat_load(self->c, &all, &n));
+	ASSERT_EQ(1u, n);
+	ASSERT_STREQ("keep", all[0].text);
+	free(all);
+	ASSERT_EQ(1, sl_cat_activated(self->c, "vg/s5"));
+	ASSERT_EQ(0, sl_cat_set_activated(self->c, "vg/s5", false));
+	ASSERT_EQ(0, sl_cat_activated(self->c, "vg/s5"));
+}
+
+TEST_F(cat, corrupt_file_is_named)
+{
+	struct sl_cat *c2 = NULL;
+	static char junk[4096];
+	char path[160], err[1024];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/garbage.db", self->dir);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	ASSERT_LE(0, fd);
+	memset(junk, 'Z', sizeof(junk));
+	ASSERT_EQ(4096, write(fd, junk, sizeof(junk)));
+	close(fd);
+	ASSERT_NE(0, sl_cat_open(path, &c2, err, sizeof(err)));
+	ASSERT_EQ(NULL, c2);
+	ASSERT_NE(NULL, strstr(err, "corrupt")) TH_LOG("%s", err);
+}
+
+TEST_F(cat, unwritable_place_is_named)
+{
+	struct sl_cat *c2 = NULL;
+	char path[200], err[1024];
+
+	/* A regular file as the directory: fails even for root. */
+	snprintf(path, sizeof(path), "%s/sub/softlock.db/x/y.db", self->dir);
+	ASSERT_NE(0, sl_cat_open(path, &c2, err, sizeof(err)));
+	ASSERT_EQ(NULL, c2);
+	ASSERT_NE(NULL, strstr(err, "softlock.db/x")) TH_LOG("%s", err);
+}
+
+TEST_HARNESS_MAIN

@@ -17,14 +17,17 @@ BUILD ?= $(CURDIR)/build
 LINUX_SRC ?= $(BUILD)/linux-src
 LINUX_TAR ?= $(lastword $(sort $(wildcard /usr/src/linux-source-6.12*.tar.xz)))
 
-.PHONY: all module selftests deps check demo lint uapi check-uapi clean \
+.PHONY: all module helper selftests deps check demo lint uapi check-uapi clean \
 	linux-src
 
-all: module selftests
+all: module helper selftests
 
 module:
 	@test -n "$(KDIR)" || { echo "no kernel headers: run 'sh scripts/deps.sh'" >&2; exit 1; }
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+
+helper:
+	$(MAKE) -C user
 
 $(LINUX_SRC)/.unpacked:
 	@test -n "$(LINUX_TAR)" || { echo "linux-source-6.12 is not installed: run 'sh scripts/deps.sh'" >&2; exit 1; }
@@ -67,3 +70,4 @@ clean:
 	rm -rf $(BUILD)
 	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean
 	-$(MAKE) -C selftests/softlock clean
+	-$(MAKE) -C user clean

@@ -18,7 +18,7 @@ cleanup() {
 trap cleanup EXIT
 
 say "load softlock.ko"
-run insmod "$SOFTLOCK_KO" || fail "insmod failed"
+run modprobe softlock || fail "modprobe softlock failed"
 
 say "a thin pool, a volume with data, and a snapshot of it"
 truncate -s 256M /tmp/demo.img
@@ -28,24 +28,23 @@ run lvcreate -q -L 128M -T demo/pool >/dev/null || fail "pool failed"
 run lvcreate -q -V 64M -T demo/pool -n vol >/dev/null || fail "thin volume failed"
 dd if=/dev/urandom of=/dev/demo/vol bs=1M count=8 conv=fsync 2>/dev/null
 run lvcreate -q -s demo/vol -n snap1 >/dev/null || fail "snapshot failed"
-run lvchange -q -ay -K demo/snap1 || fail "activating the snapshot failed"
 run lvs -o lv_name,pool_lv,origin,thin_id demo
 
-pool=$(dmsetup info -c --noheadings -o uuid demo-pool-tpool)
+export SOFTLOCK_DB=/tmp/demo-catalog.db
 id=$(lvs --noheadings -o thin_id demo/snap1 | tr -d ' ')
-dev=$(dmsetup info -c --noheadings -o major,minor demo-snap1 | tr -d ' ')
 
-say "hostC still needs snap1 as its mirror base: hold it (pinned)"
-run sl_ctl add "$pool" "$id" dest-path "hostC:vg/vol" -d "hostC:vg/vol" \
-	-o mirror-b -p "$dev" || fail "hold failed"
-run sl_ctl dump -P "$pool"
+say "hostC still needs snap1 as its mirror base: hold it"
+run softlock hold demo/snap1 --type dest-path --text "hostC:vg/vol" \
+	--dataset "hostC:vg/vol" --origin mirror-b || fail "hold failed"
+run softlock holds
 
 say "try to delete the held snapshot"
 if run lvremove -y demo/snap1; then
 	fail "lvremove of a held snapshot succeeded"
 fi
-echo "(refused: the snapshot is still there)"
+echo "(refused before LVM committed anything: the snapshot is still there)"
 run lvs -o lv_name,thin_id demo
+run softlock check demo/snap1
 echo "# what a raw pool message gets:"
 if run dmsetup message demo-pool-tpool 0 "delete $id"; then
 	fail "a raw delete of a held snapshot succeeded"
@@ -53,7 +52,7 @@ fi
 dmesg | grep 'softlock: pool' | tail -1
 
 say "hostC moved its base on: release the hold"
-run sl_ctl del "$pool" "$id" -o mirror-b || fail "release failed"
+run softlock release demo/snap1 --origin mirror-b || fail "release failed"
 run lvremove -y demo/snap1 || fail "lvremove after release failed"
 run lvs -o lv_name demo
 say "done"

@@ -90,8 +90,11 @@ build_kernel() { # KVER KO OUT
 	done
 	cp "/lib/modules/$kver/modules.order" "/lib/modules/$kver/modules.builtin" \
 		"/lib/modules/$kver/modules.builtin.modinfo" "$root/lib/modules/$kver/" 2>/dev/null || true
-	depmod -b "$root" "$kver"
+	# Installed like a package would, so "modprobe softlock" pulls in
+	# dm-mod; tests that need module parameters insmod $SOFTLOCK_KO.
+	install -D -m 0644 "$ko" "$root/lib/modules/$kver/updates/softlock.ko"
 	install -m 0644 "$ko" "$root/softlock/softlock.ko"
+	depmod -b "$root" "$kver"
 	(cd "$root" && find . -print0 | cpio --null -o -H newc --quiet) | gzip -1 > "$dir/kernel.cpio.gz"
 	cat "$(dirname "$dir")/base.cpio.gz" "$dir/kernel.cpio.gz" > "$out"
 }

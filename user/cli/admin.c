@@ -121,6 +121,14 @@ static int sl_print_event(const struct sl_kevent *ev, void *arg)
 	return 0;
 }
 
+/* Printed once subscribed, so a script can start acting after it. */
+static void sl_monitor_ready(void *arg)
+{
+	(void)arg;
+	printf("listening for softlock events\n");
+	fflush(stdout);
+}
+
 int cmd_monitor(struct sl_ctx *x, int argc, char **argv)
 {
 	int rc = sl_no_args(x, argc, argv, NULL);
@@ -129,7 +137,7 @@ int cmd_monitor(struct sl_ctx *x, int argc, char **argv)
 		return rc;
 	if (sl_need_root(x) || sl_open_kernel(x))
 		return SL_EXIT_FAIL;
-	rc = sl_kmod_monitor(x->k, sl_print_event, NULL);
+	rc = sl_kmod_monitor(x->k, sl_print_event, sl_monitor_ready, NULL);
 	if (rc) {
 		sl_kerr(x, rc, "listening for events");
 		return SL_EXIT_FAIL;

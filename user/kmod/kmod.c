@@ -521,7 +521,7 @@ static int sl_event_cb(struct nl_msg *msg, void *arg)
 
 int sl_kmod_monitor(struct sl_kmod *k,
 		    int (*fn)(const struct sl_kevent *ev, void *arg),
-		    void *arg)
+		    void (*ready)(void *arg), void *arg)
 {
 	struct sl_mon m = { fn, arg, 0 };
 	int err;
@@ -536,6 +536,8 @@ int sl_kmod_monitor(struct sl_kmod *k,
 	}
 	nl_socket_disable_seq_check(k->sk);
 	nl_socket_modify_cb(k->sk, NL_CB_VALID, NL_CB_CUSTOM, sl_event_cb, &m);
+	if (ready)
+		ready(arg);
 	while (!m.ret) {
 		err = nl_recvmsgs_default(k->sk);
 		if (err < 0 && err != -NLE_INTR) {

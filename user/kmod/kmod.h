@@ -87,9 +87,10 @@ struct sl_kevent {
 	uint32_t reason;
 	bool sealed;
 };
+/* ready (may be NULL) is called once the group is joined. */
 int sl_kmod_monitor(struct sl_kmod *k,
 		    int (*fn)(const struct sl_kevent *ev, void *arg),
-		    void *arg);
+		    void (*ready)(void *arg), void *arg);
 
 const char *sl_type_name(uint32_t type);
 /* 0 when s names no lock type. */

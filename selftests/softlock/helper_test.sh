@@ -9,7 +9,7 @@ cd "$(dirname "$0")" || exit 1
 . ./lib.sh
 
 sl_init lvm softlock sqlite3
-tap_plan 55
+tap_plan 56
 
 VG=slhelpvg
 TPOOL=$VG-pool-tpool
@@ -47,7 +47,13 @@ setup() {
 	lvcreate -y -L 64M -T "$VG/pool" || return 1
 	lvcreate -y -V 128M -T "$VG/pool" -n thin || return 1
 	lvcreate -y -L 8M -n linear "$VG" || return 1
+	dmsetup mknodes
+	# 4 MiB that only snap will map once the origin is overwritten.
+	dd if=/dev/urandom of="/dev/mapper/$VG-thin" bs=1M count=4 conv=fsync 2>/dev/null ||
+		return 1
 	lvcreate -y -s "$VG/thin" -n snap || return 1
+	dd if=/dev/urandom of="/dev/mapper/$VG-thin" bs=1M count=4 conv=fsync 2>/dev/null ||
+		return 1
 	lvcreate -y -s "$VG/thin" -n snap2 || return 1
 	dmsetup mknodes
 }
@@ -73,6 +79,9 @@ run softlock holds "$VG" --json
 assert_match "holds --json for the VG" "\"snapshot\":\"$VG/snap\".*\"pinned\":true" "$OUT"
 run softlock holds "$VG/pool"
 assert_match "holds VG/POOL finds the pool's holds" "^$VG/snap " "$OUT"
+run softlock holds "$VG/snap" --usage
+assert_match "holds --usage: the 4 MiB only the snapshot maps" \
+	"^$VG/snap .* held +4\.0M\$" "$OUT"
 run softlock pools
 assert_match "pools names the LVM pool" "^$VG/pool +1 +1 +0 +no +$UUID" "$OUT"
 

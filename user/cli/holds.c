@@ -52,15 +52,106 @@ struct sl_row {
 	int64_t created, expires;
 	bool pinned;
 	const char *state;
+	int64_t excl;		/* bytes only this snapshot maps; -1 unknown */
 };
 
 struct sl_list {
 	const char *filter;	/* VG, VG/LV or VG/POOL; NULL for all */
 	const char *filter_pool;	/* the pool identity, for VG/POOL */
-	bool json, stale;
+	bool json, stale, usage;
 	int shown;
 	time_t now;
 };
+
+/* Exclusive data per thin id of one pool, read once per listing. */
+struct sl_usage {
+	char pool[260];
+	int rc;
+	size_t n, cap;
+	uint32_t *id;
+	uint64_t *bytes;
+};
+
+struct sl_usages {
+	struct sl_usage *v;
+	size_t n;
+};
+
+static void sl_usage_add(uint32_t id, uint64_t bytes, void *arg)
+{
+	struct sl_usage *u = arg;
+	uint32_t *ids;
+	uint64_t *b;
+
+	if (u->n == u->cap) {
+		ids = reallocarray(u->id, u->cap * 2 + 16, sizeof(*ids));
+		if (!ids)
+			return;
+		u->id = ids;
+		b = reallocarray(u->bytes, u->cap * 2 + 16, sizeof(*b));
+		if (!b)
+			return;
+		u->bytes = b;
+		u->cap = u->cap * 2 + 16;
+	}
+	u->id[u->n] = id;
+	u->bytes[u->n++] = bytes;
+}
+
+static int64_t sl_exclusive(struct sl_usages *us, const char *snap,
+			    uint32_t pcpi)
+{
+	struct sl_usage *u = NULL, *p;
+	struct sl_snap s;
+	char err[600];
+	size_t i;
+
+	if (sl_lvm_resolve(snap, &s, err, sizeof(err)) || s.thin_id != pcpi)
+		return -1;
+	for (i = 0; i < us->n && !u; i++)
+		if (!strcmp(us->v[i].pool, s.pool_name))
+			u = &us->v[i];
+	if (!u) {
+		p = reallocarray(us->v, us->n + 1, sizeof(*p));
+		if (!p)
+			return -1;
+		us->v = p;
+		u = memset(&us->v[us->n++], 0, sizeof(*u));
+		snprintf(u->pool, sizeof(u->pool), "%s", s.pool_name);
+		u->rc = sl_lvm_pool_usage(s.pool_name, sl_usage_add, u);
+	}
+	for (i = 0; !u->rc && i < u->n; i++)
+		if (u->id[i] == pcpi)
+			return u->bytes[i];
+	return -1;
+}
+
+static void sl_usages_free(struct sl_usages *us)
+{
+	size_t i;
+
+	for (i = 0; i < us->n; i++) {
+		free(us->v[i].id);
+		free(us->v[i].bytes);
+	}
+	free(us->v);
+}
+
+static const char *sl_fmt_bytes(int64_t b, char *buf, size_t size)
+{
+	static const char units[] = "BKMGTP";
+	double v = b;
+	int u = 0;
+
+	if (b < 0)
+		return "-";
+	while (v >= 1024 && u < 5) {
+		v /= 1024;
+		u++;
+	}
+	snprintf(buf, size, u ? "%.1f%c" : "%.0f%c", v, units[u]);
+	return buf;
+}
 
 static bool sl_match(const struct sl_list *ls, const char *snap,
 		     const char *pool)
@@ -80,7 +171,7 @@ static bool sl_match(const struct sl_list *ls, const char *snap,
 
 static void sl_print_row(struct sl_list *ls, const struct sl_row *r)
 {
-	char age[32], exp[32];
+	char age[32], exp[32], bytes[32];
 
 	if (ls->json) {
 		printf("%s{\"snapshot\":", ls->shown ? ",\n " : " ");
@@ -91,22 +182,29 @@ static void sl_print_row(struct sl_list *ls, const struct sl_row *r)
 		sl_json_str(stdout, r->dataset);
 		printf(",\"origin\":");
 		sl_json_str(stdout, r->origin);
-		printf(",\"created\":%lld,\"expires\":%lld,\"pinned\":%s,\"state\":\"%s\"}",
+		printf(",\"created\":%lld,\"expires\":%lld,\"pinned\":%s,\"state\":\"%s\"",
 		       (long long)r->created, (long long)r->expires,
 		       r->pinned ? "true" : "false", r->state);
+		if (ls->usage && r->excl >= 0)
+			printf(",\"exclusive_bytes\":%lld", (long long)r->excl);
+		printf("}");
 	} else {
 		if (!ls->shown)
-			printf("%-24s %-9s %-24s %-16s %-8s %-6s %-8s %-6s %s\n",
+			printf("%-24s %-9s %-24s %-16s %-8s %-6s %-8s %-6s %-13s%s\n",
 			       "SNAPSHOT", "TYPE", "TEXT", "DATASET", "ORIGIN",
-			       "AGE", "EXPIRES", "PINNED", "STATE");
+			       "AGE", "EXPIRES", "PINNED", "STATE",
+			       ls->usage ? " EXCLUSIVE" : "");
 		if (r->expires)
 			sl_fmt_age(r->expires - ls->now, exp, sizeof(exp));
-		printf("%-24s %-9s %-24s %-16s %-8s %-6s %-8s %-6s %s\n",
+		printf("%-24s %-9s %-24s %-16s %-8s %-6s %-8s %-6s %-13s",
 		       r->snap, sl_type_name(r->type), r->text,
 		       r->dataset[0] ? r->dataset : "-", r->origin,
 		       sl_fmt_age(ls->now - r->created, age, sizeof(age)),
 		       r->expires ? (r->expires > ls->now ? exp : "expired") : "never",
 		       r->pinned ? "yes" : "no", r->state);
+		if (ls->usage)
+			printf(" %s", sl_fmt_bytes(r->excl, bytes, sizeof(bytes)));
+		printf("\n");
 	}
 	ls->shown++;
 }
@@ -134,9 +232,11 @@ int cmd_holds(struct sl_ctx *x, int argc, char **argv)
 	static const struct option opts[] = {
 		{ "json", no_argument, NULL, 'j' },
 		{ "stale", no_argument, NULL, 's' },
+		{ "usage", no_argument, NULL, 'u' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct sl_list ls = { .now = time(NULL) };
+	struct sl_usages us = { 0 };
 	struct sl_klist kl = { 0 };
 	struct sl_cat_lock *cl = NULL;
 	struct sl_snap s;
@@ -146,11 +246,13 @@ int cmd_holds(struct sl_ctx *x, int argc, char **argv)
 	struct sl_row r;
 	int c, rc;
 
-	while ((c = getopt_long(argc, argv, "js", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "jsu", opts, NULL)) != -1) {
 		if (c == 'j')
 			ls.json = true;
 		else if (c == 's')
 			ls.stale = true;
+		else if (c == 'u')
+			ls.usage = true;
 		else
 			return sl_usage(x, "unknown option");
 	}
@@ -193,8 +295,10 @@ int cmd_holds(struct sl_ctx *x, int argc, char **argv)
 			.text = cl[i].text, .dataset = cl[i].dataset,
 			.origin = cl[i].origin, .created = cl[i].created,
 			.expires = cl[i].expires, .pinned = k && k->pinned,
-			.state = sl_state(&ls, &cl[i], k),
+			.state = sl_state(&ls, &cl[i], k), .excl = -1,
 		};
+		if (ls.usage && cl[i].lvm)
+			r.excl = sl_exclusive(&us, cl[i].snap, cl[i].pcpi);
 		if (ls.stale && strcmp(r.state, "expired") &&
 		    strcmp(r.state, "orphaned"))
 			continue;
@@ -208,7 +312,7 @@ int cmd_holds(struct sl_ctx *x, int argc, char **argv)
 			.text = kl.v[j].text, .dataset = kl.v[j].dataset,
 			.origin = kl.v[j].origin, .created = kl.v[j].created,
 			.expires = kl.v[j].expires, .pinned = kl.v[j].pinned,
-			.state = "kernel-only",
+			.state = "kernel-only", .excl = -1,
 		};
 		snprintf(r.snapbuf, sizeof(r.snapbuf), "%s#%u", kl.v[j].pool,
 			 kl.v[j].pcpi);
@@ -219,6 +323,7 @@ int cmd_holds(struct sl_ctx *x, int argc, char **argv)
 		printf("\n]}\n");
 	else if (!ls.shown)
 		printf("no holds\n");
+	sl_usages_free(&us);
 	free(seen);
 	free(cl);
 	free(kl.v);

@@ -17,7 +17,7 @@ static const struct {
 } sl_cmds[] = {
 	{ "hold", cmd_hold, "SNAP --type owner|dest-path|qtree|app --text TEXT [--dataset DS] [--origin ORIGIN] [--expires DURATION]" },
 	{ "release", cmd_release, "SNAP [--type T] [--text TEXT] [--origin ORIGIN] [--all] | --all" },
-	{ "holds", cmd_holds, "[SNAP|VG|VG/POOL] [--json] [--stale]" },
+	{ "holds", cmd_holds, "[SNAP|VG|VG/POOL] [--json] [--stale] [--usage]" },
 	{ "check", cmd_check, "SNAP" },
 	{ "pools", cmd_pools, "[--json]" },
 	{ "monitor", cmd_monitor, "" },

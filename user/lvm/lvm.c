@@ -312,3 +312,61 @@ int sl_lvm_pool_name(const char *identity, char *name, size_t size)
 	free(out);
 	return f.found ? 0 : -ENOENT;
 }
+
+/* LVM's device-mapper name for VG/LV/LAYER: dashes in names are doubled. */
+static void sl_dm_name(char *out, size_t size, const char *vgpool,
+		       const char *layer)
+{
+	size_t n = 0;
+	const char *p;
+
+	for (p = vgpool; *p && n + 3 < size; p++) {
+		if (*p == '/') {
+			out[n++] = '-';
+			continue;
+		}
+		if (*p == '-')
+			out[n++] = '-';
+		out[n++] = *p;
+	}
+	out[n] = '\0';
+	snprintf(out + n, size - n, "%s", layer);
+}
+
+int sl_lvm_pool_usage(const char *vgpool,
+		      void (*fn)(uint32_t id, uint64_t bytes, void *arg),
+		      void *arg)
+{
+	char tpool[300], tmeta[320], *out = NULL, *line, *save;
+	const char *reserve[] = { "dmsetup", "message", tpool, "0",
+				  "reserve_metadata_snap", NULL };
+	const char *release[] = { "dmsetup", "message", tpool, "0",
+				  "release_metadata_snap", NULL };
+	const char *ls[] = { "thin_ls", "--no-headers", "--metadata-snap",
+			     "-o", "DEV,EXCLUSIVE_BYTES", tmeta, NULL };
+	unsigned long long bytes;
+	unsigned int id;
+	int rc;
+
+	if (!sl_lvm_name_ok(vgpool))
+		return -EINVAL;
+	sl_dm_name(tpool, sizeof(tpool), vgpool, "-tpool");
+	sl_dm_name(tmeta, sizeof(tmeta), vgpool, "_tmeta");
+	memmove(tmeta + 12, tmeta, strlen(tmeta) + 1);
+	memcpy(tmeta, "/dev/mapper/", 12);
+	/* Busy (a mirror holds the pool's one metadata snapshot): unknown. */
+	if (sl_run(reserve, NULL, NULL))
+		return -EBUSY;
+	rc = sl_run(ls, &out, NULL);
+	sl_run(release, NULL, NULL);
+	if (rc) {
+		free(out);
+		return -EIO;
+	}
+	for (line = strtok_r(out, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save))
+		if (sscanf(line, "%u %llu", &id, &bytes) == 2)
+			fn(id, bytes, arg);
+	free(out);
+	return 0;
+}

@@ -37,6 +37,15 @@ int sl_lvm_pool_identity(const char *vgpool, char *pool, size_t size);
 /* The VG/POOL name of a kernel pool identity, when LVM knows it. */
 int sl_lvm_pool_name(const char *identity, char *name, size_t size);
 
+/*
+ * Data only each thin device of the LVM pool VG/POOL maps (what deleting it
+ * would free): fn(thin id, bytes) per device, from thin_ls on a metadata
+ * snapshot. -EBUSY when the pool's metadata snapshot is in use.
+ */
+int sl_lvm_pool_usage(const char *vgpool,
+		      void (*fn)(uint32_t id, uint64_t bytes, void *arg),
+		      void *arg);
+
 /* Parse VG/LV: both parts non-empty, LVM's name characters only. */
 bool sl_lvm_name_ok(const char *vglv);
 

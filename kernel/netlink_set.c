@@ -150,27 +150,28 @@ out:
 	return err;
 }
 
+/* What a committed replace reports on the events group. */
+struct sl_replace_event {
+	struct sl_names n;
+	u64 gen;
+	u32 count;
+};
+
 static int sl_fill_replace(struct sk_buff *skb, const void *arg)
 {
-	const struct sl_names *n = arg;
-	const u64 *gen = (const u64 *)(n + 1);
-	const u32 *count = (const u32 *)(gen + 1);
+	const struct sl_replace_event *ev = arg;
 
-	if (nla_put_string(skb, SOFTLOCK_A_POOL, n->pool) ||
-	    nla_put_string(skb, SOFTLOCK_A_ORIGIN, n->origin) ||
-	    sl_put_u64(skb, SOFTLOCK_A_GENERATION, *gen) ||
-	    nla_put_u32(skb, SOFTLOCK_A_COUNT, *count))
+	if (nla_put_string(skb, SOFTLOCK_A_POOL, ev->n.pool) ||
+	    nla_put_string(skb, SOFTLOCK_A_ORIGIN, ev->n.origin) ||
+	    sl_put_u64(skb, SOFTLOCK_A_GENERATION, ev->gen) ||
+	    nla_put_u32(skb, SOFTLOCK_A_COUNT, ev->count))
 		return -EMSGSIZE;
 	return 0;
 }
 
 int sl_replace_commit_doit(struct sk_buff *skb, struct genl_info *info)
 {
-	struct {
-		struct sl_names n;
-		u64 gen;
-		u32 count;
-	} ev;
+	struct sl_replace_event ev;
 	int err;
 
 	err = sl_replace_args(skb, info, &ev.n, &ev.gen);

@@ -310,9 +310,10 @@ static void sl_unlink_lock(struct sl_pool *pool, struct sl_lock *lock,
 }
 
 /*
- * Insert one lock into @set. The same (set, pcpi, type, text) updates the
- * existing lock instead: a new lock replaces it when the dataset changes,
- * inserted before the old one is unlinked so the PCPI never looks free.
+ * Insert one lock into @set. In a committed set the same (pcpi, type, text)
+ * updates the existing lock instead: a new lock replaces it when the dataset
+ * changes, inserted before the old one is unlinked so the PCPI never looks
+ * free. In a staged set it is refused.
  */
 static int sl_insert_lock(struct sl_pool *pool, struct sl_set *set,
 			  const struct sl_lock_spec *spec,
@@ -329,6 +330,18 @@ static int sl_insert_lock(struct sl_pool *pool, struct sl_set *set,
 	if (!pcpi)
 		return -ENOMEM;
 	old = sl_find_lock(pcpi, set, spec->type, spec->text);
+	/*
+	 * A staged set takes each lock once: updating a staged lock in place
+	 * could not be undone if a later entry of the same batch fails.
+	 */
+	if (old && !committed) {
+		NL_SET_ERR_MSG_FMT_MOD(extack,
+				       "thin id %u: %s \"%s\" is already staged",
+				       spec->pcpi, sl_type_name(spec->type),
+				       spec->text);
+		err = -EEXIST;
+		goto out_maybe_free;
+	}
 	if (old && !strcmp(sl_dataset(old), spec->dataset)) {
 		old->expires = spec->expires;
 		return sl_pin_pcpi(pcpi, spec->pin_dev, extack);

@@ -304,10 +304,17 @@ static int sl_lock_del(struct sk_buff *skb, struct genl_info *info)
 			    ev.count);
 }
 
-/* Dump state kept in cb->ctx between the parts of a dump. */
+/*
+ * Dump state kept in cb->ctx between the parts of a dump. @err and @msg hold
+ * a rejection decided in .start on kernels that give .start no extack
+ * (before 6.2): it is returned from the first .dumpit call instead, whose
+ * error reaches userspace in NLMSG_DONE with the message.
+ */
 struct sl_dump_ctx {
 	struct sl_cursor cur;
 	struct sl_dump_filter *filter;
+	const char *msg;
+	int err;
 };
 
 struct sl_dump_filter {
@@ -322,16 +329,41 @@ static struct sl_dump_ctx *sl_ctx(struct netlink_callback *cb)
 	return (struct sl_dump_ctx *)cb->ctx;
 }
 
+/*
+ * End .start with @err. Without an extack there (before 6.2) the error and
+ * its message (always a string literal on these paths) wait for .dumpit.
+ */
+static int sl_dump_start_result(struct netlink_callback *cb,
+				struct netlink_ext_ack *local, int err)
+{
+	if (!err || cb->extack)
+		return err;
+	sl_ctx(cb)->err = err;
+	sl_ctx(cb)->msg = local->_msg;
+	return 0;
+}
+
+/* The rejection .start deferred, if any, as .dumpit's result. */
+static int sl_dump_deferred(struct netlink_callback *cb)
+{
+	struct sl_dump_ctx *ctx = sl_ctx(cb);
+
+	if (ctx->err && cb->extack && ctx->msg)
+		cb->extack->_msg = ctx->msg;
+	return ctx->err;
+}
+
 static int sl_lock_get_start(struct netlink_callback *cb)
 {
 	struct nlattr **attrs = sl_dump_attrs(cb);
-	struct netlink_ext_ack *extack = cb->extack;
+	struct netlink_ext_ack local = {};
+	struct netlink_ext_ack *extack = cb->extack ?: &local;
 	struct sl_dump_filter *f;
 	int err;
 
 	err = sl_admin(cb->skb, extack);
 	if (err)
-		return err;
+		return sl_dump_start_result(cb, &local, err);
 	f = kzalloc(sizeof(*f), GFP_KERNEL);
 	if (!f)
 		return -ENOMEM;
@@ -351,7 +383,7 @@ static int sl_lock_get_start(struct netlink_callback *cb)
 	}
 	if (err) {
 		kfree(f);
-		return err;
+		return sl_dump_start_result(cb, &local, err);
 	}
 	sl_ctx(cb)->filter = f;
 	return 0;
@@ -407,6 +439,8 @@ static int sl_lock_get_dump(struct sk_buff *skb, struct netlink_callback *cb)
 	struct sl_dump_arg d = { skb, cb, SOFTLOCK_CMD_LOCK_GET };
 	struct sl_dump_ctx *ctx = sl_ctx(cb);
 
+	if (ctx->err)
+		return sl_dump_deferred(cb);
 	return sl_dump_result(skb, sl_table_walk_locks(&ctx->cur,
 						       &ctx->filter->m,
 						       sl_dump_lock, &d));
@@ -432,13 +466,18 @@ static int sl_dump_pool(void *arg, const struct sl_pool_view *pv)
 
 static int sl_pool_get_start(struct netlink_callback *cb)
 {
-	return sl_admin(cb->skb, cb->extack);
+	struct netlink_ext_ack local = {};
+
+	return sl_dump_start_result(cb, &local,
+				    sl_admin(cb->skb, cb->extack ?: &local));
 }
 
 static int sl_pool_get_dump(struct sk_buff *skb, struct netlink_callback *cb)
 {
 	struct sl_dump_arg d = { skb, cb, SOFTLOCK_CMD_POOL_GET };
 
+	if (sl_ctx(cb)->err)
+		return sl_dump_deferred(cb);
 	return sl_dump_result(skb, sl_table_walk_pools(&sl_ctx(cb)->cur,
 						       sl_dump_pool, &d));
 }

@@ -84,6 +84,7 @@ struct sl_lock {
 	time64_t expires;
 	u16 dataset_off;		/* dataset string in strings[] */
 	u8 type;
+	bool pinned_here;		/* its insertion opened pcpi->pin */
 	struct rcu_head rcu;
 	char strings[];			/* text, NUL, dataset, NUL */
 };
@@ -324,6 +325,7 @@ static int sl_insert_lock(struct sl_pool *pool, struct sl_set *set,
 	size_t dlen = strlen(spec->dataset) + 1;
 	struct sl_lock *lock, *old = NULL;
 	struct sl_pcpi *pcpi;
+	bool had_pin;
 	int err;
 
 	pcpi = sl_get_pcpi(pool, spec->pcpi);
@@ -346,6 +348,7 @@ static int sl_insert_lock(struct sl_pool *pool, struct sl_set *set,
 		old->expires = spec->expires;
 		return sl_pin_pcpi(pcpi, spec->pin_dev, extack);
 	}
+	had_pin = pcpi->pin;
 	err = old ? 0 : sl_check_room(pcpi, extack);
 	if (!err)
 		err = sl_pin_pcpi(pcpi, spec->pin_dev, extack);
@@ -354,7 +357,7 @@ static int sl_insert_lock(struct sl_pool *pool, struct sl_set *set,
 	err = -ENOMEM;
 	lock = kzalloc(struct_size(lock, strings, tlen + dlen), GFP_KERNEL);
 	if (!lock)
-		goto out_maybe_free;
+		goto out_unpin;
 	lock->set = set;
 	lock->pcpi = pcpi;
 	lock->type = spec->type;
@@ -366,8 +369,9 @@ static int sl_insert_lock(struct sl_pool *pool, struct sl_set *set,
 	lock->seq = pool->next_seq++;
 	if (xa_err(xa_store(&pool->locks, lock->seq, lock, GFP_KERNEL))) {
 		kfree(lock);
-		goto out_maybe_free;
+		goto out_unpin;
 	}
+	lock->pinned_here = !had_pin && pcpi->pin;
 	if (committed)
 		list_add_rcu(&lock->pcpi_node, &pcpi->locks);
 	else
@@ -386,6 +390,12 @@ static int sl_insert_lock(struct sl_pool *pool, struct sl_set *set,
 		sl_unlink_lock(pool, old, committed);
 	return 0;
 
+out_unpin:
+	/* A failed insertion leaves no pin behind that it opened itself. */
+	if (!had_pin && pcpi->pin) {
+		sl_pin_put(pcpi->pin);
+		pcpi->pin = NULL;
+	}
 out_maybe_free:
 	sl_pcpi_maybe_free(pool, pcpi);
 	return err;
@@ -616,6 +626,11 @@ int sl_replace_add(const char *pool_name, const char *origin, u64 gen,
 						 set_node) {
 			if (lock->seq < first_seq)
 				break;
+			/* Nor a pin it opened, though other locks keep the PCPI. */
+			if (lock->pinned_here && lock->pcpi->pin) {
+				sl_pin_put(lock->pcpi->pin);
+				lock->pcpi->pin = NULL;
+			}
 			sl_unlink_lock(pool, lock, false);
 		}
 	}

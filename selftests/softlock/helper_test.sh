@@ -9,7 +9,7 @@ cd "$(dirname "$0")" || exit 1
 . ./lib.sh
 
 sl_init lvm softlock sqlite3
-tap_plan 56
+tap_plan 69
 
 VG=slhelpvg
 TPOOL=$VG-pool-tpool
@@ -207,3 +207,37 @@ run softlock release "$VG/snap2" --all
 assert_eq "release of nothing: an error" 1 "$RC"
 run softlock holds
 assert_match "no holds left" "^no holds$" "$OUT"
+
+# An orphan: the snapshot went while the module was away.
+assert "hold snap2" softlock hold "$VG/snap2" --type owner --text orphan
+sl_unload
+lvremove -y "$VG/snap2" > /dev/null 2>&1
+sl_load
+run softlock holds --stale
+assert_match "holds --stale lists a hold whose snapshot is gone" \
+	"^$VG/snap2 +owner +orphan .*orphaned" "$OUT"
+run softlock restore
+assert_match "restore keeps guarding the id, without a pin" "1 orphaned" "$OUT"
+assert "release the orphan" softlock release --all
+
+# Raw dm-thin: --pool /dev/mapper/NAME --id N.
+run softlock hold --pool /dev/mapper/slnosuch --id 1 --type owner --text x
+assert_match "a pool that is not active is named" "slnosuch" "$OUT"
+make_pool slrawpool && thin_create slrawpool 1
+run softlock hold --pool /dev/mapper/slrawpool --id 1 --type app --text backup
+assert_eq "hold on a raw pool" 0 "$RC" || diag "$OUT"
+assert_busy "the raw delete is refused" pool_msg slrawpool "delete 1"
+run softlock check --pool /dev/mapper/slrawpool --id 1
+assert_match "check on a raw pool names the holder" 'app "backup"' "$OUT"
+
+# A kernel refusal rolls the catalog back.
+sl_unload
+assert "insmod softlock max_locks_per_pcpi=1" sl_load max_locks_per_pcpi=1
+softlock restore > /dev/null
+run softlock hold --pool /dev/mapper/slrawpool --id 1 --type app --text second
+assert_match "the kernel's refusal is shown with its reason" \
+	"No space left on device.*max_locks_per_pcpi" "$OUT"
+run softlock verify
+assert_eq "verify: the refused hold is not in the catalog" 0 "$RC" || diag "$OUT"
+assert "release on the raw pool" softlock release --pool /dev/mapper/slrawpool --id 1 --all
+assert "the raw delete works after release" pool_msg slrawpool "delete 1"

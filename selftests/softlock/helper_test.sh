@@ -15,14 +15,6 @@ VG=slhelpvg
 TPOOL=$VG-pool-tpool
 export SOFTLOCK_DB=$SL_TMP/catalog/softlock.db
 
-vg_cleanup() { # VG PV
-	if vgs "$1" >/dev/null 2>&1; then
-		vgremove -ff -y "$1" || return 1
-	fi
-	pvs "$2" >/dev/null 2>&1 || return 0
-	pvremove -ff -y "$2"
-}
-
 lv_active() {
 	[ "$(lvs --noheadings -o lv_active "$VG/$1" | tr -d ' ')" = active ]
 }

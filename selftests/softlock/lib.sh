@@ -329,6 +329,15 @@ refusal_re() {
 
 # ---------------------------------------------------------------- devices
 
+# vg_cleanup VG PV: remove a test's VG and PV, whatever state they are in.
+vg_cleanup() {
+	if vgs "$1" >/dev/null 2>&1; then
+		vgremove -ff -y "$1" || return 1
+	fi
+	pvs "$2" >/dev/null 2>&1 || return 0
+	pvremove -ff -y "$2"
+}
+
 # make_loop SIZE: a loop device over a sparse file in $SL_TMP; sets LOOP_DEV.
 make_loop() {
 	local img

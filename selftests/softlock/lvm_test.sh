@@ -51,14 +51,6 @@ lvremove_yes() {
 	yes | lvremove "$@"
 }
 
-vg_cleanup() { # VG PV
-	if vgs "$1" >/dev/null 2>&1; then
-		vgremove -ff -y "$1" || return 1
-	fi
-	pvs "$2" >/dev/null 2>&1 || return 0
-	pvremove -ff -y "$2"
-}
-
 assert "insmod softlock" sl_load
 
 setup() {

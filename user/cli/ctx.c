@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -104,4 +105,29 @@ void sl_ctx_close(struct sl_ctx *x)
 	sl_kmod_close(x->k);
 	x->cat = NULL;
 	x->k = NULL;
+}
+
+int sl_load_views(struct sl_ctx *x, struct sl_views *v)
+{
+	int rc;
+
+	memset(v, 0, sizeof(*v));
+	rc = sl_kmod_dump_all(x->k, NULL, &v->k, &v->nk);
+	if (rc) {
+		sl_kerr(x, rc, "reading the kernel's locks");
+		return rc;
+	}
+	rc = sl_cat_load(x->cat, &v->c, &v->nc);
+	if (rc) {
+		sl_err(x, "%s", sl_cat_error(x->cat));
+		sl_views_free(v);
+	}
+	return rc;
+}
+
+void sl_views_free(struct sl_views *v)
+{
+	free(v->k);
+	free(v->c);
+	memset(v, 0, sizeof(*v));
 }

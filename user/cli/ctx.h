@@ -36,6 +36,18 @@ int sl_resolve(const struct sl_ctx *x, const struct sl_selector *sel,
 	       struct sl_snap *s);
 void sl_ctx_close(struct sl_ctx *x);
 
+/* Both views of the holds: the kernel's dump and the catalog. */
+struct sl_views {
+	struct sl_klock *k;
+	size_t nk;
+	struct sl_cat_lock *c;
+	size_t nc;
+};
+
+/* Needs the kernel and the catalog open; says what failed. */
+int sl_load_views(struct sl_ctx *x, struct sl_views *v);
+void sl_views_free(struct sl_views *v);
+
 int cmd_hold(struct sl_ctx *x, int argc, char **argv);
 int cmd_release(struct sl_ctx *x, int argc, char **argv);
 int cmd_holds(struct sl_ctx *x, int argc, char **argv);

@@ -15,27 +15,6 @@
 #include "ctx.h"
 #include "../lib/json.h"
 
-struct sl_klist {
-	struct sl_klock *v;
-	size_t n, cap;
-};
-
-static int sl_klist_add(const struct sl_klock *l, void *arg)
-{
-	struct sl_klist *kl = arg;
-	struct sl_klock *p;
-
-	if (kl->n == kl->cap) {
-		p = reallocarray(kl->v, kl->cap * 2 + 64, sizeof(*p));
-		if (!p)
-			return -ENOMEM;
-		kl->v = p;
-		kl->cap = kl->cap * 2 + 64;
-	}
-	kl->v[kl->n++] = *l;
-	return 0;
-}
-
 static bool sl_same(const struct sl_cat_lock *c, const struct sl_klock *k)
 {
 	return c->pcpi == k->pcpi && c->type == k->type &&
@@ -237,14 +216,15 @@ int cmd_holds(struct sl_ctx *x, int argc, char **argv)
 	};
 	struct sl_list ls = { .now = time(NULL) };
 	struct sl_usages us = { 0 };
-	struct sl_klist kl = { 0 };
-	struct sl_cat_lock *cl = NULL;
+	struct sl_cat_lock *cl;
+	struct sl_klock *kl;
+	struct sl_views v;
 	struct sl_snap s;
 	char err[600], pool[130];
 	bool *seen = NULL;
-	size_t n = 0, i, j;
+	size_t i, j;
 	struct sl_row r;
-	int c, rc;
+	int c;
 
 	while ((c = getopt_long(argc, argv, "jsu", opts, NULL)) != -1) {
 		if (c == 'j')
@@ -266,26 +246,24 @@ int cmd_holds(struct sl_ctx *x, int argc, char **argv)
 	    sl_lvm_resolve(ls.filter, &s, err, sizeof(err)) &&
 	    !sl_lvm_pool_identity(ls.filter, pool, sizeof(pool)))
 		ls.filter_pool = pool;
-	rc = sl_kmod_dump(x->k, NULL, sl_klist_add, &kl);
-	if (rc) {
-		sl_kerr(x, rc, "reading the kernel's locks");
-		free(kl.v);
+	if (sl_load_views(x, &v))
+		return SL_EXIT_FAIL;
+	cl = v.c;
+	kl = v.k;
+	seen = calloc(v.nk + 1, sizeof(*seen));
+	if (!seen) {
+		sl_err(x, "out of memory");
+		sl_views_free(&v);
 		return SL_EXIT_FAIL;
 	}
-	if (sl_cat_load(x->cat, &cl, &n)) {
-		sl_err(x, "%s", sl_cat_error(x->cat));
-		free(kl.v);
-		return SL_EXIT_FAIL;
-	}
-	seen = calloc(kl.n + 1, sizeof(*seen));
 	if (ls.json)
 		printf("{\"holds\":[\n");
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < v.nc; i++) {
 		const struct sl_klock *k = NULL;
 
-		for (j = 0; j < kl.n && !k; j++)
-			if (sl_same(&cl[i], &kl.v[j])) {
-				k = &kl.v[j];
+		for (j = 0; j < v.nk && !k; j++)
+			if (sl_same(&cl[i], &kl[j])) {
+				k = &kl[j];
 				seen[j] = true;
 			}
 		if (!sl_match(&ls, cl[i].snap, cl[i].pool))
@@ -304,19 +282,19 @@ int cmd_holds(struct sl_ctx *x, int argc, char **argv)
 			continue;
 		sl_print_row(&ls, &r);
 	}
-	for (j = 0; j < kl.n && !ls.stale; j++) {
+	for (j = 0; j < v.nk && !ls.stale; j++) {
 		if (seen[j])
 			continue;
 		r = (struct sl_row){
-			.snap = r.snapbuf, .type = kl.v[j].type,
-			.text = kl.v[j].text, .dataset = kl.v[j].dataset,
-			.origin = kl.v[j].origin, .created = kl.v[j].created,
-			.expires = kl.v[j].expires, .pinned = kl.v[j].pinned,
+			.snap = r.snapbuf, .type = kl[j].type,
+			.text = kl[j].text, .dataset = kl[j].dataset,
+			.origin = kl[j].origin, .created = kl[j].created,
+			.expires = kl[j].expires, .pinned = kl[j].pinned,
 			.state = "kernel-only", .excl = -1,
 		};
-		snprintf(r.snapbuf, sizeof(r.snapbuf), "%s#%u", kl.v[j].pool,
-			 kl.v[j].pcpi);
-		if (sl_match(&ls, r.snap, kl.v[j].pool))
+		snprintf(r.snapbuf, sizeof(r.snapbuf), "%s#%u", kl[j].pool,
+			 kl[j].pcpi);
+		if (sl_match(&ls, r.snap, kl[j].pool))
 			sl_print_row(&ls, &r);
 	}
 	if (ls.json)
@@ -325,8 +303,7 @@ int cmd_holds(struct sl_ctx *x, int argc, char **argv)
 		printf("no holds\n");
 	sl_usages_free(&us);
 	free(seen);
-	free(cl);
-	free(kl.v);
+	sl_views_free(&v);
 	return SL_EXIT_OK;
 }
 

@@ -18,27 +18,6 @@
 
 #include "ctx.h"
 
-struct sl_klocks {
-	struct sl_klock *v;
-	size_t n, cap;
-};
-
-static int sl_kl_add(const struct sl_klock *l, void *arg)
-{
-	struct sl_klocks *kl = arg;
-	struct sl_klock *p;
-
-	if (kl->n == kl->cap) {
-		p = reallocarray(kl->v, kl->cap * 2 + 64, sizeof(*p));
-		if (!p)
-			return -ENOMEM;
-		kl->v = p;
-		kl->cap = kl->cap * 2 + 64;
-	}
-	kl->v[kl->n++] = *l;
-	return 0;
-}
-
 static bool sl_same_set(const char *pool, const char *origin,
 			const char *pool2, const char *origin2)
 {
@@ -46,7 +25,7 @@ static bool sl_same_set(const char *pool, const char *origin,
 }
 
 /* A generation newer than any the kernel holds for (pool, origin). */
-static uint64_t sl_next_gen(const struct sl_klocks *kl, const char *pool,
+static uint64_t sl_next_gen(const struct sl_views *v, const char *pool,
 			    const char *origin)
 {
 	struct timespec ts;
@@ -55,10 +34,10 @@ static uint64_t sl_next_gen(const struct sl_klocks *kl, const char *pool,
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	gen = (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
-	for (i = 0; i < kl->n; i++)
-		if (sl_same_set(kl->v[i].pool, kl->v[i].origin, pool, origin) &&
-		    kl->v[i].generation >= gen)
-			gen = kl->v[i].generation + 1;
+	for (i = 0; i < v->nk; i++)
+		if (sl_same_set(v->k[i].pool, v->k[i].origin, pool, origin) &&
+		    v->k[i].generation >= gen)
+			gen = v->k[i].generation + 1;
 	return gen;
 }
 
@@ -93,7 +72,7 @@ static int sl_pin_of(struct sl_ctx *x, const struct sl_cat_lock *l,
 }
 
 /* Install the catalog's set for (pool, origin), locks[from..to). */
-static int sl_restore_set(struct sl_ctx *x, const struct sl_klocks *kl,
+static int sl_restore_set(struct sl_ctx *x, const struct sl_views *v,
 			  const char *pool, const char *origin,
 			  const struct sl_cat_lock **set, size_t n,
 			  int *pinned, int *orphans)
@@ -116,7 +95,7 @@ static int sl_restore_set(struct sl_ctx *x, const struct sl_klocks *kl,
 	}
 	if (!rc) {
 		rc = sl_kmod_replace(x->k, pool, origin,
-				     sl_next_gen(kl, pool, origin), specs, n);
+				     sl_next_gen(v, pool, origin), specs, n);
 		if (rc)
 			sl_kerr(x, rc, pool);
 	}
@@ -127,45 +106,40 @@ static int sl_restore_set(struct sl_ctx *x, const struct sl_klocks *kl,
 int cmd_restore(struct sl_ctx *x, int argc, char **argv)
 {
 	const struct sl_cat_lock **set = NULL;
-	struct sl_klocks kl = { 0 };
-	struct sl_cat_lock *cl = NULL;
 	int pinned = 0, orphans = 0, expired = 0, sets = 0, failed = 0, rc;
 	time_t now = time(NULL);
-	size_t n = 0, i, j, m;
+	struct sl_cat_lock *cl;
+	struct sl_klock *kl;
+	struct sl_views v;
+	size_t i, j, m;
 	bool *done = NULL;
 
 	if (argc > 1)
 		return sl_usage(x, "unexpected argument '%s'", argv[1]);
-	if (sl_need_root(x) || sl_open_kernel(x) || sl_open_catalog(x))
+	if (sl_need_root(x) || sl_open_kernel(x) || sl_open_catalog(x) ||
+	    sl_load_views(x, &v))
 		return SL_EXIT_FAIL;
-	rc = sl_kmod_dump(x->k, NULL, sl_kl_add, &kl);
-	if (rc || sl_cat_load(x->cat, &cl, &n)) {
-		if (rc)
-			sl_kerr(x, rc, "reading the kernel's locks");
-		else
-			sl_err(x, "%s", sl_cat_error(x->cat));
-		free(kl.v);
-		return SL_EXIT_FAIL;
-	}
+	cl = v.c;
+	kl = v.k;
 	/* Expired leases are dropped, as they would have been in the kernel. */
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < v.nc; i++) {
 		if (!cl[i].expires || cl[i].expires > now)
 			continue;
 		if (!sl_cat_del(x->cat, cl[i].id))
 			expired++;
 		cl[i].origin[0] = '\0';
 	}
-	set = calloc(n + 1, sizeof(*set));
-	done = calloc(n + kl.n + 1, sizeof(*done));
+	set = calloc(v.nc + 1, sizeof(*set));
+	done = calloc(v.nc + 1, sizeof(*done));
 	if (!set || !done) {
 		sl_err(x, "out of memory");
 		failed = 1;
 		goto out;
 	}
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < v.nc; i++) {
 		if (done[i] || !cl[i].origin[0])
 			continue;
-		for (m = 0, j = i; j < n; j++) {
+		for (m = 0, j = i; j < v.nc; j++) {
 			if (!done[j] && cl[j].origin[0] &&
 			    sl_same_set(cl[i].pool, cl[i].origin, cl[j].pool,
 					cl[j].origin)) {
@@ -173,25 +147,25 @@ int cmd_restore(struct sl_ctx *x, int argc, char **argv)
 				done[j] = true;
 			}
 		}
-		if (sl_restore_set(x, &kl, cl[i].pool, cl[i].origin, set, m,
+		if (sl_restore_set(x, &v, cl[i].pool, cl[i].origin, set, m,
 				   &pinned, &orphans))
 			failed++;
 		sets++;
 	}
 	/* Kernel sets the catalog does not know are emptied. */
-	for (i = 0; i < kl.n; i++) {
+	for (i = 0; i < v.nk; i++) {
 		bool known = false;
 
-		for (j = 0; j < n && !known; j++)
+		for (j = 0; j < v.nc && !known; j++)
 			known = cl[j].origin[0] &&
 				sl_same_set(cl[j].pool, cl[j].origin,
-					    kl.v[i].pool, kl.v[i].origin);
+					    kl[i].pool, kl[i].origin);
 		for (j = 0; j < i && !known; j++)
-			known = sl_same_set(kl.v[j].pool, kl.v[j].origin,
-					    kl.v[i].pool, kl.v[i].origin);
+			known = sl_same_set(kl[j].pool, kl[j].origin,
+					    kl[i].pool, kl[i].origin);
 		if (known)
 			continue;
-		if (sl_restore_set(x, &kl, kl.v[i].pool, kl.v[i].origin, set, 0,
+		if (sl_restore_set(x, &v, kl[i].pool, kl[i].origin, set, 0,
 				   &pinned, &orphans))
 			failed++;
 	}
@@ -207,77 +181,74 @@ int cmd_restore(struct sl_ctx *x, int argc, char **argv)
 		goto out;
 	}
 	printf("restored %zu lock(s) in %d set(s), %d pinned; %d expired dropped; %d orphaned; unsealed\n",
-	       n - expired, sets, pinned, expired, orphans);
+	       v.nc - expired, sets, pinned, expired, orphans);
 out:
 	free(done);
 	free(set);
-	free(cl);
-	free(kl.v);
+	sl_views_free(&v);
 	return failed ? SL_EXIT_FAIL : SL_EXIT_OK;
 }
 
 int cmd_verify(struct sl_ctx *x, int argc, char **argv)
 {
-	struct sl_klocks kl = { 0 };
-	struct sl_cat_lock *cl = NULL;
-	size_t n = 0, i, j;
+	const struct sl_cat_lock *c;
+	const struct sl_klock *k;
 	bool *seen = NULL, found;
-	int diffs = 0, rc;
+	struct sl_views v;
+	int diffs = 0;
+	size_t i, j;
 
 	if (argc > 1)
 		return sl_usage(x, "unexpected argument '%s'", argv[1]);
-	if (sl_need_root(x) || sl_open_kernel(x) || sl_open_catalog(x))
+	if (sl_need_root(x) || sl_open_kernel(x) || sl_open_catalog(x) ||
+	    sl_load_views(x, &v))
 		return SL_EXIT_FAIL;
-	rc = sl_kmod_dump(x->k, NULL, sl_kl_add, &kl);
-	if (rc || sl_cat_load(x->cat, &cl, &n)) {
-		if (rc)
-			sl_kerr(x, rc, "reading the kernel's locks");
-		else
-			sl_err(x, "%s", sl_cat_error(x->cat));
-		free(kl.v);
+	seen = calloc(v.nk + 1, sizeof(*seen));
+	if (!seen) {
+		sl_err(x, "out of memory");
+		sl_views_free(&v);
 		return SL_EXIT_FAIL;
 	}
-	seen = calloc(kl.n + 1, sizeof(*seen));
-	for (i = 0; i < n; i++) {
-		for (found = false, j = 0; j < kl.n && !found; j++) {
-			found = cl[i].pcpi == kl.v[j].pcpi &&
-				cl[i].type == kl.v[j].type &&
-				!strcmp(cl[i].pool, kl.v[j].pool) &&
-				!strcmp(cl[i].text, kl.v[j].text) &&
-				!strcmp(cl[i].origin, kl.v[j].origin);
+	for (i = 0; i < v.nc; i++) {
+		c = &v.c[i];
+		for (found = false, j = 0; j < v.nk && !found; j++) {
+			k = &v.k[j];
+			found = c->pcpi == k->pcpi && c->type == k->type &&
+				!strcmp(c->pool, k->pool) &&
+				!strcmp(c->text, k->text) &&
+				!strcmp(c->origin, k->origin);
 			if (!found)
 				continue;
 			seen[j] = true;
-			if (cl[i].lvm && !kl.v[j].pinned) {
+			if (c->lvm && !k->pinned) {
 				printf("not pinned: %s (id %u) %s \"%s\": the kernel guards it but LVM may commit an lvremove first\n",
-				       cl[i].snap, cl[i].pcpi,
-				       sl_type_name(cl[i].type), cl[i].text);
+				       c->snap, c->pcpi, sl_type_name(c->type),
+				       c->text);
 				diffs++;
 			}
 		}
 		if (!found) {
 			printf("missing in kernel: %s (pool %s, id %u) %s \"%s\" origin %s\n",
-			       cl[i].snap, cl[i].pool, cl[i].pcpi,
-			       sl_type_name(cl[i].type), cl[i].text,
-			       cl[i].origin);
+			       c->snap, c->pool, c->pcpi, sl_type_name(c->type),
+			       c->text, c->origin);
 			diffs++;
 		}
 	}
-	for (j = 0; j < kl.n; j++) {
+	for (j = 0; j < v.nk; j++) {
 		if (seen[j])
 			continue;
+		k = &v.k[j];
 		printf("not in catalog: pool %s, id %u %s \"%s\" origin %s\n",
-		       kl.v[j].pool, kl.v[j].pcpi, sl_type_name(kl.v[j].type),
-		       kl.v[j].text, kl.v[j].origin);
+		       k->pool, k->pcpi, sl_type_name(k->type), k->text,
+		       k->origin);
 		diffs++;
 	}
 	if (diffs)
 		printf("%d difference(s): 'softlock restore' makes the kernel match the catalog\n",
 		       diffs);
 	else
-		printf("catalog and kernel agree: %zu lock(s)\n", n);
+		printf("catalog and kernel agree: %zu lock(s)\n", v.nc);
 	free(seen);
-	free(cl);
-	free(kl.v);
+	sl_views_free(&v);
 	return diffs ? SL_EXIT_FAIL : SL_EXIT_OK;
 }

@@ -462,6 +462,42 @@ int sl_kmod_dump(struct sl_kmod *k, const char *pool,
 	return sl_talk(k, msg, sl_dump_lock, &d);
 }
 
+struct sl_klock_vec {
+	struct sl_klock *v;
+	size_t n, cap;
+};
+
+static int sl_vec_add(const struct sl_klock *l, void *arg)
+{
+	struct sl_klock_vec *kv = arg;
+	struct sl_klock *p;
+
+	if (kv->n == kv->cap) {
+		p = reallocarray(kv->v, kv->cap * 2 + 64, sizeof(*p));
+		if (!p)
+			return -ENOMEM;
+		kv->v = p;
+		kv->cap = kv->cap * 2 + 64;
+	}
+	kv->v[kv->n++] = *l;
+	return 0;
+}
+
+int sl_kmod_dump_all(struct sl_kmod *k, const char *pool,
+		     struct sl_klock **locks, size_t *n)
+{
+	struct sl_klock_vec kv = { 0 };
+	int err = sl_kmod_dump(k, pool, sl_vec_add, &kv);
+
+	if (err) {
+		free(kv.v);
+		return err;
+	}
+	*locks = kv.v;
+	*n = kv.n;
+	return 0;
+}
+
 static int sl_dump_pool(struct nlattr **tb, void *arg)
 {
 	struct sl_dump_arg *d = arg;

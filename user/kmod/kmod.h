@@ -74,6 +74,9 @@ int sl_kmod_seal(struct sl_kmod *k, bool seal);
 /* Dumps call fn once per item; a non-zero return from fn stops the walk. */
 int sl_kmod_dump(struct sl_kmod *k, const char *pool,
 		 int (*fn)(const struct sl_klock *l, void *arg), void *arg);
+/* Every lock (of pool, or all) into one array, to be freed by the caller. */
+int sl_kmod_dump_all(struct sl_kmod *k, const char *pool,
+		     struct sl_klock **locks, size_t *n);
 int sl_kmod_pools(struct sl_kmod *k,
 		  int (*fn)(const struct sl_kpool *p, void *arg), void *arg);
 

@@ -31,13 +31,7 @@ assert "version works without the module" softlock version
 assert "insmod softlock" sl_load
 
 setup() {
-	make_loop 400M || return 1
-	pv=$LOOP_DEV
-	pvcreate -y "$pv" || return 1
-	cleanup_push "vg_cleanup $VG $pv"
-	vgcreate -y "$VG" "$pv" || return 1
-	lvcreate -y -L 64M -T "$VG/pool" || return 1
-	lvcreate -y -V 128M -T "$VG/pool" -n thin || return 1
+	make_thin_vg "$VG" || return 1
 	lvcreate -y -L 8M -n linear "$VG" || return 1
 	dmsetup mknodes
 	# 4 MiB that only snap will map once the origin is overwritten.

@@ -9,7 +9,8 @@
 #   asserts      run, assert, assert_fail, assert_busy, assert_eq, assert_match
 #   module       sl_load [PARAMS], sl_unload, sl_loaded, thin_module_load
 #   devices      make_loop SIZE, make_pool NAME [UUID], create_pool, thin_create,
-#                thin_activate, thin_snap, thin_exists, pool_tid, pool_msg
+#                thin_activate, thin_snap, thin_exists, pool_tid, pool_msg,
+#                make_thin_vg VG, vg_cleanup VG PV (LVM)
 #   kernel log   kmsg_mark, dmesg_since_mark
 #   cleanup      cleanup_push CMD: run in reverse order from the EXIT trap,
 #                after killing background jobs and unloading softlock.
@@ -328,6 +329,19 @@ refusal_re() {
 }
 
 # ---------------------------------------------------------------- devices
+
+# make_thin_vg VG: VG on a new 400 MiB loop PV (removed at exit) with a
+# 64 MiB thin pool VG/pool and a 128 MiB thin volume VG/thin.
+make_thin_vg() {
+	local pv
+	make_loop 400M || return 1
+	pv=$LOOP_DEV
+	pvcreate -y "$pv" || return 1
+	cleanup_push "vg_cleanup $1 $pv"
+	vgcreate -y "$1" "$pv" || return 1
+	lvcreate -y -L 64M -T "$1/pool" || return 1
+	lvcreate -y -V 128M -T "$1/pool" -n thin
+}
 
 # vg_cleanup VG PV: remove a test's VG and PV, whatever state they are in.
 vg_cleanup() {

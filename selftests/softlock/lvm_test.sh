@@ -54,13 +54,7 @@ lvremove_yes() {
 assert "insmod softlock" sl_load
 
 setup() {
-	make_loop 400M || return 1
-	pv=$LOOP_DEV
-	pvcreate -y "$pv" || return 1
-	cleanup_push "vg_cleanup $VG $pv"
-	vgcreate -y "$VG" "$pv" || return 1
-	lvcreate -y -L 64M -T "$VG/pool" || return 1
-	lvcreate -y -V 128M -T "$VG/pool" -n thin || return 1
+	make_thin_vg "$VG" || return 1
 	dmsetup mknodes
 	write_pattern "$SL_TMP/A" || return 1
 	dev_write "/dev/mapper/$VG-thin" "$SL_TMP/A" || return 1

@@ -1,0 +1,592 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Peer-protocol messages: attribute puts and gets, and the policy every
+ * received (and every built) message is checked against.
+ *
+ * The policy is strict on purpose: an attribute a side does not know, a
+ * duplicate, a wrong length or an odd string is refused rather than
+ * skipped, so that a peer that means something else fails loudly at the
+ * first frame instead of half-working. New attributes need a new version.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <linux/softlock.h>
+
+#include "msg.h"
+
+/* Lock attributes on the wire are the kernel's, unchanged. */
+_Static_assert(SL_RELATIONSHIP_MAX == SOFTLOCK_ORIGIN_MAX, "origin length");
+_Static_assert(SL_NAME_MAX == SOFTLOCK_TEXT_MAX, "text length");
+
+enum { K_U32 = 1, K_U64, K_STR, K_BYTES, K_NEST };
+enum { C_UUID = 1, C_POW2, C_SECTOR };
+
+/*
+ * What one attribute is: kind, an extra rule, and bounds: the value for
+ * u32/u64, the length (without the NUL) for strings, the length for bytes.
+ */
+struct sl_attr_spec {
+	const char *name;
+	uint8_t kind;
+	uint8_t check;
+	uint64_t min, max;
+};
+
+static const struct sl_attr_spec sl_attrs[SL_A_MAX + 1] = {
+	[SL_A_VERSION_MIN]	= { "VERSION_MIN", K_U32, 0, 1, 255 },
+	[SL_A_VERSION_MAX]	= { "VERSION_MAX", K_U32, 0, 1, 255 },
+	[SL_A_ROLE]		= { "ROLE", K_U32, 0, SL_ROLE_SOURCE,
+				    SL_ROLE_DESTINATION },
+	[SL_A_HOST]		= { "HOST", K_STR, 0, 1, SL_NAME_MAX },
+	[SL_A_RELATIONSHIP]	= { "RELATIONSHIP", K_STR, 0, 1,
+				    SL_RELATIONSHIP_MAX },
+	[SL_A_VERSION]		= { "VERSION", K_U32, 0, 1, 255 },
+	[SL_A_PHASE]		= { "PHASE", K_U32, 0, SL_PHASE_BEFORE,
+				    SL_PHASE_AFTER },
+	[SL_A_GENERATION]	= { "GENERATION", K_U64, 0, 0, UINT64_MAX },
+	[SL_A_ENTRY]		= { "ENTRY", K_NEST, 0, 0, SL_FRAME_MAX },
+	[SL_A_GLOBAL_ID]	= { "GLOBAL_ID", K_STR, C_UUID, SL_UUID_LEN,
+				    SL_UUID_LEN },
+	[SL_A_SNAPSHOT]		= { "SNAPSHOT", K_STR, 0, 1, SL_NAME_MAX },
+	[SL_A_LOCK_TYPE]	= { "LOCK_TYPE", K_U32, 0,
+				    SOFTLOCK_LOCK_TYPE_OWNER,
+				    SOFTLOCK_LOCK_TYPE_APP },
+	[SL_A_TEXT]		= { "TEXT", K_STR, 0, 1, SL_NAME_MAX },
+	[SL_A_DATASET]		= { "DATASET", K_STR, 0, 1, SL_NAME_MAX },
+	[SL_A_COUNT]		= { "COUNT", K_U32, 0, 0, UINT32_MAX },
+	[SL_A_SIZE]		= { "SIZE", K_U64, C_SECTOR, SL_SECTOR,
+				    UINT64_MAX },
+	[SL_A_CHUNK]		= { "CHUNK", K_U32, C_POW2, SL_CHUNK_MIN,
+				    SL_CHUNK_MAX },
+	[SL_A_BASE_GLOBAL_ID]	= { "BASE_GLOBAL_ID", K_STR, C_UUID,
+				    SL_UUID_LEN, SL_UUID_LEN },
+	[SL_A_BASE_FINGERPRINT]	= { "BASE_FINGERPRINT", K_BYTES, 0,
+				    SL_FINGERPRINT_LEN, SL_FINGERPRINT_LEN },
+	[SL_A_RESUME_OFFSET]	= { "RESUME_OFFSET", K_U64, C_SECTOR, 0,
+				    UINT64_MAX },
+	[SL_A_CHECKPOINT]	= { "CHECKPOINT", K_U64, 0, 0, UINT64_MAX },
+	[SL_A_OFFSET]		= { "OFFSET", K_U64, C_SECTOR, 0, UINT64_MAX },
+	[SL_A_DATA]		= { "DATA", K_BYTES, C_SECTOR, SL_SECTOR,
+				    SL_DATA_MAX },
+	[SL_A_LENGTH]		= { "LENGTH", K_U64, C_SECTOR, SL_SECTOR,
+				    UINT64_MAX },
+	[SL_A_BYTES_SENT]	= { "BYTES_SENT", K_U64, 0, 0, UINT64_MAX },
+	[SL_A_CHUNKS]		= { "CHUNKS", K_U64, 0, 0, UINT64_MAX },
+	[SL_A_FINGERPRINT]	= { "FINGERPRINT", K_BYTES, 0,
+				    SL_FINGERPRINT_LEN, SL_FINGERPRINT_LEN },
+	[SL_A_CODE]		= { "CODE", K_U32, 0, 1, 4095 },
+	[SL_A_MESSAGE]		= { "MESSAGE", K_STR, 0, 1, SL_MESSAGE_MAX },
+};
+
+enum { P_OPT = 1, P_REQ, P_MULTI };
+
+struct sl_msg_spec {
+	const char *name;
+	uint8_t pol[SL_A_MAX + 1];	/* 0: not allowed, else P_* */
+	/* Rules between attributes, once each one is known to be valid. */
+	int (*check)(const struct sl_msg *m, const char *ctx, char *err,
+		     size_t errlen);
+};
+
+static int sl_bad(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int sl_bad(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err && errlen) {
+		va_start(ap, fmt);
+		vsnprintf(err, errlen, fmt, ap);
+		va_end(ap);
+	}
+	return -EBADMSG;
+}
+
+static int sl_check_hello(const struct sl_msg *m, const char *ctx, char *err,
+			  size_t errlen)
+{
+	uint32_t lo = 0, hi = 0;
+
+	sl_msg_get_u32(m, SL_A_VERSION_MIN, &lo);
+	sl_msg_get_u32(m, SL_A_VERSION_MAX, &hi);
+	if (lo > hi)
+		return sl_bad(err, errlen, "%s: VERSION_MIN %u is above VERSION_MAX %u",
+			      ctx, lo, hi);
+	return 0;
+}
+
+static int sl_check_offer(const struct sl_msg *m, const char *ctx, char *err,
+			  size_t errlen)
+{
+	const char *id = "", *base = "";
+
+	/* A base names a snapshot and its content; one without the other is useless. */
+	if (!m->attr[SL_A_BASE_GLOBAL_ID] != !m->attr[SL_A_BASE_FINGERPRINT])
+		return sl_bad(err, errlen, "%s: %s without %s", ctx,
+			      m->attr[SL_A_BASE_GLOBAL_ID] ? "BASE_GLOBAL_ID" :
+							     "BASE_FINGERPRINT",
+			      m->attr[SL_A_BASE_GLOBAL_ID] ? "BASE_FINGERPRINT" :
+							     "BASE_GLOBAL_ID");
+	sl_msg_get_str(m, SL_A_GLOBAL_ID, &id);
+	if (!sl_msg_get_str(m, SL_A_BASE_GLOBAL_ID, &base) && !strcmp(id, base))
+		return sl_bad(err, errlen, "%s: BASE_GLOBAL_ID %s is the offered snapshot itself",
+			      ctx, id);
+	return 0;
+}
+
+static int sl_check_extent(const struct sl_msg *m, const char *ctx, char *err,
+			   size_t errlen)
+{
+	uint64_t off = 0, len = 0;
+	const void *p;
+	uint32_t n;
+
+	sl_msg_get_u64(m, SL_A_OFFSET, &off);
+	if (!sl_msg_get_bytes(m, SL_A_DATA, &p, &n))
+		len = n;
+	else
+		sl_msg_get_u64(m, SL_A_LENGTH, &len);
+	if (len > UINT64_MAX - off)
+		return sl_bad(err, errlen, "%s: %llu bytes at OFFSET %llu run past 2^64",
+			      ctx, (unsigned long long)len,
+			      (unsigned long long)off);
+	return 0;
+}
+
+static const struct sl_msg_spec sl_entry_spec = {
+	"ENTRY", {
+		[SL_A_GLOBAL_ID] = P_REQ, [SL_A_SNAPSHOT] = P_REQ,
+		[SL_A_LOCK_TYPE] = P_REQ, [SL_A_TEXT] = P_REQ,
+		[SL_A_DATASET] = P_OPT,	/* a lock's dataset may be empty */
+	}, NULL
+};
+
+static const struct sl_msg_spec sl_msgs[SL_MSG_MAX + 1] = {
+	[SL_MSG_HELLO] = { "HELLO", {
+		[SL_A_VERSION_MIN] = P_REQ, [SL_A_VERSION_MAX] = P_REQ,
+		[SL_A_ROLE] = P_REQ, [SL_A_HOST] = P_REQ,
+		[SL_A_RELATIONSHIP] = P_REQ,
+	}, sl_check_hello },
+	[SL_MSG_HELLO_ACK] = { "HELLO_ACK", {
+		[SL_A_VERSION] = P_REQ, [SL_A_HOST] = P_REQ,
+	}, NULL },
+	[SL_MSG_LOCKSET] = { "LOCKSET", {
+		[SL_A_RELATIONSHIP] = P_REQ, [SL_A_PHASE] = P_REQ,
+		[SL_A_GENERATION] = P_REQ, [SL_A_ENTRY] = P_MULTI,
+	}, NULL },
+	[SL_MSG_LOCKSET_ACK] = { "LOCKSET_ACK", {
+		[SL_A_COUNT] = P_REQ,
+	}, NULL },
+	[SL_MSG_OFFER] = { "OFFER", {
+		[SL_A_SNAPSHOT] = P_REQ, [SL_A_GLOBAL_ID] = P_REQ,
+		[SL_A_SIZE] = P_REQ, [SL_A_CHUNK] = P_REQ,
+		[SL_A_BASE_GLOBAL_ID] = P_OPT, [SL_A_BASE_FINGERPRINT] = P_OPT,
+	}, sl_check_offer },
+	[SL_MSG_ACCEPT] = { "ACCEPT", {
+		[SL_A_RESUME_OFFSET] = P_REQ, [SL_A_CHECKPOINT] = P_REQ,
+	}, NULL },
+	[SL_MSG_DATA] = { "DATA", {
+		[SL_A_OFFSET] = P_REQ, [SL_A_DATA] = P_REQ,
+	}, sl_check_extent },
+	[SL_MSG_DISCARD] = { "DISCARD", {
+		[SL_A_OFFSET] = P_REQ, [SL_A_LENGTH] = P_REQ,
+	}, sl_check_extent },
+	[SL_MSG_DONE] = { "DONE", {
+		[SL_A_BYTES_SENT] = P_REQ, [SL_A_CHUNKS] = P_REQ,
+		[SL_A_FINGERPRINT] = P_REQ,
+	}, NULL },
+	[SL_MSG_PUBLISHED] = { "PUBLISHED", {
+		[SL_A_GLOBAL_ID] = P_REQ,
+	}, NULL },
+	[SL_MSG_ERROR] = { "ERROR", {
+		[SL_A_CODE] = P_REQ, [SL_A_MESSAGE] = P_REQ,
+	}, NULL },
+	[SL_MSG_BYE] = { "BYE", { 0 }, NULL },
+};
+
+const char *sl_msg_name(unsigned int type)
+{
+	return type && type <= SL_MSG_MAX ? sl_msgs[type].name : NULL;
+}
+
+const char *sl_attr_name(unsigned int attr)
+{
+	return attr && attr <= SL_A_MAX ? sl_attrs[attr].name : NULL;
+}
+
+static int sl_str_check(const struct sl_attr_spec *as, const char *ctx,
+			const uint8_t *v, uint32_t len, char *err,
+			size_t errlen)
+{
+	size_t n, i;
+
+	if (!len || v[len - 1])
+		return sl_bad(err, errlen, "%s: attribute %s: string not NUL-terminated",
+			      ctx, as->name);
+	n = strlen((const char *)v);
+	if (n != len - 1)
+		return sl_bad(err, errlen, "%s: attribute %s: NUL byte inside the string at offset %zu",
+			      ctx, as->name, n);
+	if (n < as->min || n > as->max)
+		return sl_bad(err, errlen, "%s: attribute %s: %zu characters, allowed %llu..%llu",
+			      ctx, as->name, n, (unsigned long long)as->min,
+			      (unsigned long long)as->max);
+	/* The helper's rule for lock texts: UTF-8 passes, control bytes not. */
+	for (i = 0; i < n; i++)
+		if (v[i] < 0x20 || v[i] == 0x7f)
+			return sl_bad(err, errlen, "%s: attribute %s: non-printable byte 0x%02x at offset %zu",
+				      ctx, as->name, v[i], i);
+	if (as->check != C_UUID)
+		return 0;
+	for (i = 0; i < n; i++) {
+		int dash = i == 8 || i == 13 || i == 18 || i == 23;
+
+		if (dash ? v[i] != '-' :
+		    !((v[i] >= '0' && v[i] <= '9') || (v[i] >= 'a' && v[i] <= 'f')))
+			return sl_bad(err, errlen, "%s: attribute %s: \"%s\" is not a lowercase UUID",
+				      ctx, as->name, (const char *)v);
+	}
+	return 0;
+}
+
+static int sl_value_check(const struct sl_attr_spec *as, const char *ctx,
+			  const uint8_t *v, uint32_t len, char *err,
+			  size_t errlen)
+{
+	unsigned long long x;
+
+	switch (as->kind) {
+	case K_STR:
+		return sl_str_check(as, ctx, v, len, err, errlen);
+	case K_BYTES:
+		if (len < as->min || len > as->max)
+			return sl_bad(err, errlen, "%s: attribute %s: %u bytes, allowed %llu..%llu",
+				      ctx, as->name, len,
+				      (unsigned long long)as->min,
+				      (unsigned long long)as->max);
+		if (as->check == C_SECTOR && len % SL_SECTOR)
+			return sl_bad(err, errlen, "%s: attribute %s: %u bytes, not a multiple of %d",
+				      ctx, as->name, len, SL_SECTOR);
+		return 0;
+	case K_U32:
+	case K_U64:
+		if (len != (as->kind == K_U32 ? 4u : 8u))
+			return sl_bad(err, errlen, "%s: attribute %s: length %u, a %s is %d bytes",
+				      ctx, as->name, len,
+				      as->kind == K_U32 ? "u32" : "u64",
+				      as->kind == K_U32 ? 4 : 8);
+		x = as->kind == K_U32 ? sl_le32(v) : sl_le64(v);
+		break;
+	default:
+		return 0;
+	}
+	if (x < as->min || x > as->max)
+		return sl_bad(err, errlen, "%s: attribute %s: %llu is out of range %llu..%llu",
+			      ctx, as->name, x, (unsigned long long)as->min,
+			      (unsigned long long)as->max);
+	if (as->check == C_SECTOR && x % SL_SECTOR)
+		return sl_bad(err, errlen, "%s: attribute %s: %llu is not a multiple of %d",
+			      ctx, as->name, x, SL_SECTOR);
+	if (as->check == C_POW2 && (x & (x - 1)))
+		return sl_bad(err, errlen, "%s: attribute %s: %llu is not a power of two",
+			      ctx, as->name, x);
+	return 0;
+}
+
+/*
+ * Check the attribute list p[0..len) against spec and index it into m.
+ * ctx names the message (and entry) for the error. Recursion stops at one
+ * level: only LOCKSET allows a nest, and entries allow none.
+ */
+static int sl_attrs_parse(const struct sl_msg_spec *spec, const char *ctx,
+			  const uint8_t *p, size_t len, struct sl_msg *m,
+			  char *err, size_t errlen)
+{
+	const struct sl_attr_spec *as;
+	size_t off = 0, left, i;
+	uint32_t alen, pad;
+	const uint8_t *a;
+	struct sl_msg e;
+	char sub[64];
+	uint16_t t;
+	int rc;
+
+	memset(m, 0, sizeof(*m));
+	m->payload = p;
+	m->len = len;
+	while (off < len) {
+		a = p + off;
+		left = len - off;
+		if (left < SL_ATTR_HDR_LEN)
+			return sl_bad(err, errlen, "%s: %zu stray bytes at offset %zu, too short for an attribute",
+				      ctx, left, off);
+		t = sl_le16(a);
+		alen = sl_le32(a + 4);
+		if (!t || t > SL_A_MAX)
+			return sl_bad(err, errlen, "%s: unknown attribute %u",
+				      ctx, t);
+		as = &sl_attrs[t];
+		if (!spec->pol[t])
+			return sl_bad(err, errlen, "%s: attribute %s is not part of %s",
+				      ctx, as->name, spec->name);
+		if (sl_le16(a + 2))
+			return sl_bad(err, errlen, "%s: attribute %s: reserved field is 0x%04x, must be 0",
+				      ctx, as->name, sl_le16(a + 2));
+		left -= SL_ATTR_HDR_LEN;
+		if (alen > left)
+			return sl_bad(err, errlen, "%s: attribute %s: length %u runs past the end (%zu bytes left)",
+				      ctx, as->name, alen, left);
+		pad = -alen & 3;
+		if (pad > left - alen)
+			return sl_bad(err, errlen, "%s: attribute %s: padding missing at the end",
+				      ctx, as->name);
+		for (i = 0; i < pad; i++)
+			if (a[SL_ATTR_HDR_LEN + alen + i])
+				return sl_bad(err, errlen, "%s: attribute %s: padding is not zero",
+					      ctx, as->name);
+		if (m->attr[t] && spec->pol[t] != P_MULTI)
+			return sl_bad(err, errlen, "%s: duplicate attribute %s",
+				      ctx, as->name);
+		if (as->kind == K_NEST) {
+			m->entries++;
+			snprintf(sub, sizeof(sub), "%s: %s %u", ctx, as->name,
+				 m->entries);
+			rc = sl_attrs_parse(&sl_entry_spec, sub,
+					    a + SL_ATTR_HDR_LEN, alen, &e,
+					    err, errlen);
+		} else {
+			rc = sl_value_check(as, ctx, a + SL_ATTR_HDR_LEN, alen,
+					    err, errlen);
+		}
+		if (rc)
+			return rc;
+		if (!m->attr[t])
+			m->attr[t] = a;
+		off += SL_ATTR_HDR_LEN + alen + pad;
+	}
+	for (t = 1; t <= SL_A_MAX; t++)
+		if (spec->pol[t] == P_REQ && !m->attr[t])
+			return sl_bad(err, errlen, "%s: missing required attribute %s",
+				      ctx, sl_attrs[t].name);
+	return spec->check ? spec->check(m, ctx, err, errlen) : 0;
+}
+
+int sl_msg_parse(uint8_t type, const void *payload, size_t len,
+		 struct sl_msg *m, char *err, size_t errlen)
+{
+	int rc;
+
+	if (!type || type > SL_MSG_MAX)
+		return sl_bad(err, errlen, "unknown message type %u", type);
+	if (len > SL_FRAME_MAX)
+		return sl_proto_err(err, errlen, -EMSGSIZE,
+				    "%s: %zu bytes (limit %u)",
+				    sl_msgs[type].name, len, SL_FRAME_MAX);
+	rc = sl_attrs_parse(&sl_msgs[type], sl_msgs[type].name, payload, len,
+			    m, err, errlen);
+	m->type = type;
+	return rc;
+}
+
+int sl_msg_decode(const struct sl_frame *f, struct sl_msg *m, char *err,
+		  size_t errlen)
+{
+	return sl_msg_parse(f->type, f->payload, f->len, m, err, errlen);
+}
+
+static const uint8_t *sl_msg_attr(const struct sl_msg *m, uint16_t attr,
+				  int kind, int *rc)
+{
+	if (!attr || attr > SL_A_MAX || sl_attrs[attr].kind != kind) {
+		*rc = -EINVAL;
+		return NULL;
+	}
+	*rc = m->attr[attr] ? 0 : -ENOENT;
+	return m->attr[attr];
+}
+
+int sl_msg_get_u32(const struct sl_msg *m, uint16_t attr, uint32_t *v)
+{
+	const uint8_t *a;
+	int rc;
+
+	a = sl_msg_attr(m, attr, K_U32, &rc);
+	if (a)
+		*v = sl_le32(a + SL_ATTR_HDR_LEN);
+	return rc;
+}
+
+int sl_msg_get_u64(const struct sl_msg *m, uint16_t attr, uint64_t *v)
+{
+	const uint8_t *a;
+	int rc;
+
+	a = sl_msg_attr(m, attr, K_U64, &rc);
+	if (a)
+		*v = sl_le64(a + SL_ATTR_HDR_LEN);
+	return rc;
+}
+
+int sl_msg_get_str(const struct sl_msg *m, uint16_t attr, const char **s)
+{
+	const uint8_t *a;
+	int rc;
+
+	a = sl_msg_attr(m, attr, K_STR, &rc);
+	if (a)
+		*s = (const char *)a + SL_ATTR_HDR_LEN;
+	return rc;
+}
+
+int sl_msg_get_bytes(const struct sl_msg *m, uint16_t attr, const void **p,
+		     uint32_t *len)
+{
+	const uint8_t *a;
+	int rc;
+
+	a = sl_msg_attr(m, attr, K_BYTES, &rc);
+	if (a) {
+		*p = a + SL_ATTR_HDR_LEN;
+		*len = sl_le32(a + 4);
+	}
+	return rc;
+}
+
+int sl_msg_next_entry(const struct sl_msg *m, size_t *pos, struct sl_msg *e)
+{
+	const uint8_t *a;
+	uint32_t alen;
+
+	while (*pos < m->len && m->len - *pos >= SL_ATTR_HDR_LEN) {
+		a = m->payload + *pos;
+		alen = sl_le32(a + 4);
+		*pos += SL_ATTR_HDR_LEN + (size_t)alen + (-alen & 3);
+		if (sl_le16(a) != SL_A_ENTRY)
+			continue;
+		/* Checked when the LOCKSET was decoded; this only indexes. */
+		if (alen > m->len - (a - m->payload) - SL_ATTR_HDR_LEN ||
+		    sl_attrs_parse(&sl_entry_spec, "ENTRY", a + SL_ATTR_HDR_LEN,
+				   alen, e, NULL, 0))
+			return -EBADMSG;
+		return 1;
+	}
+	return 0;
+}
+
+void sl_msg_begin(struct sl_pbuf *b, enum sl_msg_type type)
+{
+	sl_frame_begin(b, type);
+}
+
+/* Append an attribute header for a len-byte value; the value follows. */
+static int sl_attr_head(struct sl_pbuf *b, uint16_t attr, size_t len)
+{
+	uint8_t *h;
+
+	if (b->err)
+		return b->err;
+	if (b->frame == SIZE_MAX) {
+		b->err = -EINVAL;	/* an attribute outside a frame */
+		return b->err;
+	}
+	if (len > SL_FRAME_MAX) {
+		/* Refused before the u32 length could truncate it. */
+		b->want = b->len - b->frame - SL_FRAME_HDR_LEN +
+			  SL_ATTR_HDR_LEN + len;
+		b->err = -EMSGSIZE;
+		return b->err;
+	}
+	h = sl_pbuf_put(b, NULL, SL_ATTR_HDR_LEN);
+	if (!h)
+		return b->err;
+	sl_put_le16(h, attr);
+	sl_put_le32(h + 4, len);
+	return 0;
+}
+
+void sl_msg_put_bytes(struct sl_pbuf *b, uint16_t attr, const void *p,
+		      size_t len)
+{
+	if (sl_attr_head(b, attr, len))
+		return;
+	sl_pbuf_put(b, p, len);
+	sl_pbuf_put(b, NULL, -len & 3);
+}
+
+void *sl_msg_put_space(struct sl_pbuf *b, uint16_t attr, size_t len)
+{
+	size_t at;
+
+	if (sl_attr_head(b, attr, len))
+		return NULL;
+	at = b->len;
+	/* Zeroed, so a caller that fills less leaks no old heap bytes. */
+	if (!sl_pbuf_put(b, NULL, len + (-len & 3)))
+		return NULL;
+	return b->data + at;
+}
+
+void sl_msg_put_u32(struct sl_pbuf *b, uint16_t attr, uint32_t v)
+{
+	uint8_t le[4];
+
+	sl_put_le32(le, v);
+	sl_msg_put_bytes(b, attr, le, sizeof(le));
+}
+
+void sl_msg_put_u64(struct sl_pbuf *b, uint16_t attr, uint64_t v)
+{
+	uint8_t le[8];
+
+	sl_put_le64(le, v);
+	sl_msg_put_bytes(b, attr, le, sizeof(le));
+}
+
+void sl_msg_put_str(struct sl_pbuf *b, uint16_t attr, const char *s)
+{
+	sl_msg_put_bytes(b, attr, s, strlen(s) + 1);
+}
+
+size_t sl_msg_nest_begin(struct sl_pbuf *b, uint16_t attr)
+{
+	size_t at = b->len;
+
+	return sl_attr_head(b, attr, 0) ? SIZE_MAX : at;
+}
+
+void sl_msg_nest_end(struct sl_pbuf *b, size_t nest)
+{
+	if (b->err)
+		return;
+	if (nest == SIZE_MAX || b->frame == SIZE_MAX || nest < b->frame ||
+	    nest + SL_ATTR_HDR_LEN > b->len) {
+		b->err = -EINVAL;
+		return;
+	}
+	sl_put_le32(b->data + nest + 4, b->len - nest - SL_ATTR_HDR_LEN);
+}
+
+int sl_msg_end(struct sl_pbuf *b, struct sl_msg *m, char *err, size_t errlen)
+{
+	size_t at = b->frame;
+	struct sl_msg own;
+	uint8_t *h;
+	int rc;
+
+	rc = sl_frame_end(b, err, errlen);
+	if (rc)
+		return rc;
+	h = b->data + at;
+	rc = sl_msg_parse(h[5], h + SL_FRAME_HDR_LEN, sl_le32(h + 8),
+			  m ? m : &own, err, errlen);
+	if (rc) {
+		/* Drop the frame, and poison the buffer so it is not sent. */
+		b->len = at;
+		b->err = rc;
+	}
+	return rc;
+}

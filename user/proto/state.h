@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The peer-protocol session as a state machine: which message may come
+ * next, from which side, and whether its content fits what came before
+ * (versions, relationship, lock-set phase and generation, extents within
+ * the offer). Both sides feed it every message they send and receive, so
+ * each side holds the same view and the first out-of-place frame ends the
+ * session with a message naming it.
+ *
+ * The initiator (the side that ran ssh) sends HELLO with its role; the
+ * responder (`softlock serve --stdio`) takes the other role. From then on
+ * the source sends LOCKSET, OFFER, DATA, DISCARD, DONE and the first BYE;
+ * the destination sends the acknowledgements and the BYE reply. ERROR may
+ * come from either side at any time and ends the session.
+ */
+#ifndef SL_PROTO_STATE_H
+#define SL_PROTO_STATE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "msg.h"
+
+enum sl_proto_step {
+	SL_ST_HELLO,		/* the initiator sends HELLO */
+	SL_ST_HELLO_ACK,	/* the responder answers */
+	SL_ST_LOCKSET_BEFORE,	/* the source sends LOCKSET, phase before */
+	SL_ST_ACK_BEFORE,	/* the destination sends LOCKSET_ACK */
+	SL_ST_READY,		/* the source sends OFFER or LOCKSET after */
+	SL_ST_ACCEPT,		/* the destination sends ACCEPT */
+	SL_ST_STREAM,		/* the source sends DATA, DISCARD, DONE */
+	SL_ST_PUBLISHED,	/* the destination sends PUBLISHED */
+	SL_ST_ACK_AFTER,	/* the destination sends LOCKSET_ACK */
+	SL_ST_BYE,		/* the source sends BYE */
+	SL_ST_BYE_REPLY,	/* the destination answers BYE */
+	SL_ST_CLOSED,		/* both said BYE: only end of stream may follow */
+	SL_ST_FAILED,		/* an ERROR went either way, or a bad frame came */
+};
+
+struct sl_proto_state {
+	uint8_t st;			/* enum sl_proto_step */
+	uint8_t self;			/* enum sl_role; 0 until HELLO */
+	uint8_t want;			/* the role a responder must take, or 0 */
+	bool initiator;
+	uint32_t version_min, version_max, version;
+	uint64_t generation;		/* of the LOCKSET before */
+	uint32_t entries;		/* of the LOCKSET awaiting its ACK */
+	/* The transfer between OFFER and PUBLISHED. */
+	uint64_t size, chunk, next, bytes;
+	char relationship[SL_RELATIONSHIP_MAX + 1];
+	char global_id[SL_UUID_LEN + 1];
+};
+
+/*
+ * An initiator gives its role; a responder gives the role it insists on,
+ * or 0 to take whichever HELLO leaves it.
+ */
+void sl_proto_init(struct sl_proto_state *ps, bool initiator,
+		   enum sl_role role);
+
+/*
+ * May the peer send a frame of this type now? 0, or -EPROTO with e.g.
+ * "unexpected DATA before OFFER (expected OFFER or LOCKSET from the
+ * source)". Cheap enough to call before decoding the payload.
+ */
+int sl_proto_expect(const struct sl_proto_state *ps, uint8_t type,
+		    char *err, size_t errlen);
+
+/*
+ * A decoded message from the peer: checks it as sl_proto_expect() does and
+ * against the session so far, then advances. On -EPROTO the session is
+ * over (state SL_ST_FAILED): send ERROR if possible and close.
+ */
+int sl_proto_recv(struct sl_proto_state *ps, const struct sl_msg *m,
+		  char *err, size_t errlen);
+
+/*
+ * A message this side is about to send (the *m from sl_msg_end()): the
+ * same checks, so a bug here is caught before the peer sees it. On error
+ * nothing changes and the message must not be sent.
+ */
+int sl_proto_sent(struct sl_proto_state *ps, const struct sl_msg *m,
+		  char *err, size_t errlen);
+
+/*
+ * The peer closed the stream (sl_frame_read() returned SL_FRAME_EOF): 0
+ * when the session had ended (BYE both ways, or an ERROR), else
+ * -ECONNRESET naming where it stopped.
+ */
+int sl_proto_eof(const struct sl_proto_state *ps, char *err, size_t errlen);
+
+/* The session ended cleanly: BYE both ways. */
+bool sl_proto_finished(const struct sl_proto_state *ps);
+
+/*
+ * The responder's choice for a HELLO offering min..max: the highest
+ * version both speak, or -EPROTONOSUPPORT (send it in an ERROR).
+ */
+int sl_proto_pick_version(uint32_t min, uint32_t max, uint32_t *version,
+			  char *err, size_t errlen);
+
+#endif /* SL_PROTO_STATE_H */

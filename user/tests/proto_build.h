@@ -1,0 +1,164 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Message builders for the peer-protocol tests (proto_test.c,
+ * proto_msg_test.c) and the fuzzer's session edits (proto_fuzz.c): each
+ * appends one valid message to a buffer; the caller ends it with
+ * sl_msg_end(). Header-only, as every user is one test program.
+ */
+#ifndef SL_PROTO_BUILD_H
+#define SL_PROTO_BUILD_H
+
+#include <stdbool.h>
+#include <string.h>
+
+#include "../proto/msg.h"
+
+#define ID1 "0f8a3c2e-5b1d-4e6f-9a7b-1c2d3e4f5a6b"
+#define ID2 "7d9e0f1a-2b3c-4d5e-8f90-a1b2c3d4e5f6"
+#define MiB (1024 * 1024)
+
+static inline uint8_t pattern(uint64_t at)
+{
+	return (uint8_t)(at * 2654435761u >> 13);
+}
+
+static inline void hello(struct sl_pbuf *b, uint32_t role, uint32_t lo, uint32_t hi,
+		  const char *rel)
+{
+	sl_msg_begin(b, SL_MSG_HELLO);
+	sl_msg_put_u32(b, SL_A_VERSION_MIN, lo);
+	sl_msg_put_u32(b, SL_A_VERSION_MAX, hi);
+	sl_msg_put_u32(b, SL_A_ROLE, role);
+	sl_msg_put_str(b, SL_A_HOST, "hostA.example");
+	sl_msg_put_str(b, SL_A_RELATIONSHIP, rel);
+}
+
+static inline void u32_msg(struct sl_pbuf *b, int type, uint16_t attr, uint32_t v)
+{
+	sl_msg_begin(b, type);
+	sl_msg_put_u32(b, attr, v);
+	if (type == SL_MSG_HELLO_ACK)
+		sl_msg_put_str(b, SL_A_HOST, "hostB");
+}
+
+static inline void entry(struct sl_pbuf *b, const char *id, uint32_t type,
+		  const char *dataset)
+{
+	size_t n = sl_msg_nest_begin(b, SL_A_ENTRY);
+
+	sl_msg_put_str(b, SL_A_GLOBAL_ID, id);
+	sl_msg_put_str(b, SL_A_SNAPSHOT, "vg0/snap-1");
+	sl_msg_put_u32(b, SL_A_LOCK_TYPE, type);
+	sl_msg_put_str(b, SL_A_TEXT, "hostB:vg1/copy");
+	if (dataset)
+		sl_msg_put_str(b, SL_A_DATASET, dataset);
+	sl_msg_nest_end(b, n);
+}
+
+static inline void lockset(struct sl_pbuf *b, uint32_t phase, uint64_t gen,
+		    const char *rel, int entries)
+{
+	sl_msg_begin(b, SL_MSG_LOCKSET);
+	sl_msg_put_str(b, SL_A_RELATIONSHIP, rel);
+	sl_msg_put_u32(b, SL_A_PHASE, phase);
+	sl_msg_put_u64(b, SL_A_GENERATION, gen);
+	for (int i = 0; i < entries; i++)
+		entry(b, i % 2 ? ID2 : ID1, 1 + i % 4, i % 2 ? NULL : "ds");
+}
+
+static inline void offer(struct sl_pbuf *b, uint64_t size, const char *id,
+		  const char *base)
+{
+	uint8_t fp[SL_FINGERPRINT_LEN];
+
+	memset(fp, 0xab, sizeof(fp));
+	sl_msg_begin(b, SL_MSG_OFFER);
+	sl_msg_put_str(b, SL_A_SNAPSHOT, "vg0/snap-2");
+	sl_msg_put_str(b, SL_A_GLOBAL_ID, id);
+	sl_msg_put_u64(b, SL_A_SIZE, size);
+	sl_msg_put_u32(b, SL_A_CHUNK, 1 * MiB);
+	if (base) {
+		sl_msg_put_str(b, SL_A_BASE_GLOBAL_ID, base);
+		sl_msg_put_bytes(b, SL_A_BASE_FINGERPRINT, fp, sizeof(fp));
+	}
+}
+
+static inline void accept_(struct sl_pbuf *b, uint64_t resume, uint64_t checkpoint)
+{
+	sl_msg_begin(b, SL_MSG_ACCEPT);
+	sl_msg_put_u64(b, SL_A_RESUME_OFFSET, resume);
+	sl_msg_put_u64(b, SL_A_CHECKPOINT, checkpoint);
+}
+
+static inline void extent(struct sl_pbuf *b, int type, uint64_t off, uint64_t len)
+{
+	uint8_t *p;
+
+	sl_msg_begin(b, type);
+	sl_msg_put_u64(b, SL_A_OFFSET, off);
+	if (type == SL_MSG_DISCARD) {
+		sl_msg_put_u64(b, SL_A_LENGTH, len);
+		return;
+	}
+	p = sl_msg_put_space(b, SL_A_DATA, len);
+	for (uint64_t i = 0; p && i < len; i++)
+		p[i] = pattern(off + i);
+}
+
+static inline void done(struct sl_pbuf *b, uint64_t bytes, uint64_t chunks)
+{
+	uint8_t fp[SL_FINGERPRINT_LEN];
+
+	memset(fp, 0x5a, sizeof(fp));
+	sl_msg_begin(b, SL_MSG_DONE);
+	sl_msg_put_u64(b, SL_A_BYTES_SENT, bytes);
+	sl_msg_put_u64(b, SL_A_CHUNKS, chunks);
+	sl_msg_put_bytes(b, SL_A_FINGERPRINT, fp, sizeof(fp));
+}
+
+static inline void id_msg(struct sl_pbuf *b, const char *id)
+{
+	sl_msg_begin(b, SL_MSG_PUBLISHED);
+	sl_msg_put_str(b, SL_A_GLOBAL_ID, id);
+}
+
+/*
+ * The whole happy session, push mode, written into b as the source and
+ * the destination would send it (frame i came from the source when
+ * from_src[i]); the first DATA carries big bytes. Returns the frame count.
+ */
+static inline int session(struct sl_pbuf *b, uint32_t big, bool *from_src,
+			  char *err, size_t n)
+{
+	int i = 0, rc = 0;
+
+#define SEND(src, build) do {					\
+		build;						\
+		from_src[i++] = src;				\
+		if (!rc)					\
+			rc = sl_msg_end(b, NULL, err, n);	\
+	} while (0)
+	SEND(1, hello(b, SL_ROLE_SOURCE, 1, 1, "rel-7"));
+	SEND(0, u32_msg(b, SL_MSG_HELLO_ACK, SL_A_VERSION, 1));
+	SEND(1, lockset(b, SL_PHASE_BEFORE, 41, "rel-7", 3));
+	SEND(0, u32_msg(b, SL_MSG_LOCKSET_ACK, SL_A_COUNT, 3));
+	SEND(1, offer(b, 20 * MiB, ID2, ID1));
+	SEND(0, accept_(b, 0, 7));
+	SEND(1, extent(b, SL_MSG_DATA, 0, big));
+	SEND(1, extent(b, SL_MSG_DISCARD, 16 * MiB, 1 * MiB));
+	SEND(1, extent(b, SL_MSG_DATA, 17 * MiB, 4096));
+	SEND(1, done(b, big + 4096, 3));
+	SEND(0, id_msg(b, ID2));
+	SEND(1, offer(b, 4 * MiB, ID1, NULL));
+	SEND(0, accept_(b, 4 * MiB, 9));	/* already complete */
+	SEND(1, done(b, 0, 0));
+	SEND(0, id_msg(b, ID1));
+	SEND(1, lockset(b, SL_PHASE_AFTER, 42, "rel-7", 0));
+	SEND(0, u32_msg(b, SL_MSG_LOCKSET_ACK, SL_A_COUNT, 0));
+	SEND(1, sl_msg_begin(b, SL_MSG_BYE));
+	SEND(0, sl_msg_begin(b, SL_MSG_BYE));
+#undef SEND
+	return rc ? rc : i;
+}
+
+#endif /* SL_PROTO_BUILD_H */

@@ -14,6 +14,7 @@
 #include "lvm.h"
 #include "../lib/json.h"
 #include "../lib/run.h"
+#include "../mirror/pool.h"
 
 #define LVS_FIELDS "vg_name,lv_name,segtype,pool_lv,origin,thin_id,lv_active," \
 		   "lv_kernel_major,lv_kernel_minor,vg_uuid,lv_uuid"
@@ -337,11 +338,7 @@ int sl_lvm_pool_usage(const char *vgpool,
 		      void (*fn)(uint32_t id, uint64_t bytes, void *arg),
 		      void *arg)
 {
-	char tpool[300], tmeta[320], *out = NULL, *line, *save;
-	const char *reserve[] = { "dmsetup", "message", tpool, "0",
-				  "reserve_metadata_snap", NULL };
-	const char *release[] = { "dmsetup", "message", tpool, "0",
-				  "release_metadata_snap", NULL };
+	char tpool[300], tmeta[320], err[300], *out = NULL, *line, *save;
 	const char *ls[] = { "thin_ls", "--no-headers", "--metadata-snap",
 			     "-o", "DEV,EXCLUSIVE_BYTES", tmeta, NULL };
 	unsigned long long bytes;
@@ -354,14 +351,11 @@ int sl_lvm_pool_usage(const char *vgpool,
 	sl_dm_name(tmeta, sizeof(tmeta), vgpool, "_tmeta");
 	memmove(tmeta + 12, tmeta, strlen(tmeta) + 1);
 	memcpy(tmeta, "/dev/mapper/", 12);
-	/* Busy (a mirror holds the pool's one metadata snapshot): unknown. */
-	if (sl_run(reserve, NULL, NULL))
-		return -EBUSY;
-	rc = sl_run(ls, &out, NULL);
-	sl_run(release, NULL, NULL);
+	/* Shares the pool's one metadata snapshot with mirror runs. */
+	rc = sl_pool_snap_run(tpool, ls, &out, err, sizeof(err));
 	if (rc) {
 		free(out);
-		return -EIO;
+		return rc;
 	}
 	for (line = strtok_r(out, "\n", &save); line;
 	     line = strtok_r(NULL, "\n", &save))

@@ -40,7 +40,8 @@ int sl_lvm_pool_name(const char *identity, char *name, size_t size);
 /*
  * Data only each thin device of the LVM pool VG/POOL maps (what deleting it
  * would free): fn(thin id, bytes) per device, from thin_ls on a metadata
- * snapshot. -EBUSY when the pool's metadata snapshot is in use.
+ * snapshot, taken in turn with softlock's other users of the pool. -EBUSY
+ * when another program holds the pool's metadata snapshot.
  */
 int sl_lvm_pool_usage(const char *vgpool,
 		      void (*fn)(uint32_t id, uint64_t bytes, void *arg),

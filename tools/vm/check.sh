@@ -55,7 +55,7 @@ build_user() {
 		DESTDIR="$dest" install || return 1
 	if [ -f "$top/user/Makefile" ]; then
 		make -s -C "$top/user" LINUX_SRC="$LINUX_SRC" O="$VM/helper-obj" &&
-		cp "$VM/helper-obj/softlock" "$VM/helper-obj/sl_ranges" "$dest/" || return 1
+		cp "$VM/helper-obj/softlock" "$VM/helper-obj/sl_ranges" "$VM/helper-obj/sl_apply" "$dest/" || return 1
 	fi
 	bash "$here/mkinitramfs.sh" "$VM" "$dest"
 }

@@ -44,30 +44,20 @@ setup() {
 	dmsetup mknodes
 }
 
-# random_writes SEED COUNT: COUNT writes of 1 to 32 random 4 KiB blocks.
-random_writes() {
-	awk -v seed="$1" -v n="$2" -v blocks=$((MB * 256)) 'BEGIN {
-		srand(seed)
-		for (i = 0; i < n; i++) {
-			len = 1 + int(rand() * 32)
-			print int(rand() * (blocks - len)), len
-		}
-	}' > "$SL_TMP/writes" || return 1
-	while read -r off len; do
-		dd if=/dev/urandom of="$SRC" bs=4096 seek="$off" count="$len" \
-			conv=notrunc,fsync 2>/dev/null || return 1
-	done < "$SL_TMP/writes"
+# src_writes SEED COUNT: COUNT writes of 1 to 32 random 4 KiB blocks.
+src_writes() {
+	random_writes "$SRC" "$1" "$2" 4096 $((MB * 256)) 32 "$SL_TMP/writes"
 }
 
 # 4 MiB at 4 MiB (so the later discard unmaps something), then scattered.
 first_writes() {
 	dd if=/dev/urandom of="$SRC" bs=1M seek=4 count=4 conv=notrunc,fsync \
-		2>/dev/null && random_writes "$1" 40
+		2>/dev/null && src_writes "$1" 40
 }
 
 # A discard of 1 MiB inside the contiguous write, after more writes.
 second_writes() {
-	random_writes "$1" 30 &&
+	src_writes "$1" 30 &&
 	blkdiscard -o $((5 * 1048576)) -l 1048576 "$SRC"
 }
 

@@ -10,7 +10,7 @@
 #   module       sl_load [PARAMS], sl_unload, sl_loaded, thin_module_load
 #   devices      make_loop SIZE, make_pool NAME [UUID], create_pool, thin_create,
 #                thin_activate, thin_snap, thin_exists, pool_tid, pool_msg,
-#                make_thin_vg VG, vg_cleanup VG PV (LVM)
+#                make_thin_vg VG, vg_cleanup VG PV (LVM), random_writes
 #   kernel log   kmsg_mark, dmesg_since_mark
 #   cleanup      cleanup_push CMD: run in reverse order from the EXIT trap,
 #                after killing background jobs and unloading softlock.
@@ -482,6 +482,25 @@ thin_exists() {
 	dmsetup create "$name" --table "0 2048 thin $devno $2" >/dev/null 2>&1 || return 1
 	dmsetup remove "$name" >/dev/null 2>&1
 	return 0
+}
+
+# random_writes DEV SEED COUNT BS UNITS MAXLEN LIST: COUNT writes of 1 to
+# MAXLEN random BS-byte blocks within DEV's first UNITS blocks, chosen from
+# SEED so a run can be replayed; LIST gets "OFFSET LENGTH" (in blocks) of
+# each.
+random_writes() {
+	local dev=$1 off len
+	awk -v seed="$2" -v n="$3" -v units="$5" -v maxlen="$6" 'BEGIN {
+		srand(seed)
+		for (i = 0; i < n; i++) {
+			len = 1 + int(rand() * maxlen)
+			print int(rand() * (units - len)), len
+		}
+	}' > "$7" || return 1
+	while read -r off len; do
+		dd if=/dev/urandom of="$dev" bs="$4" seek="$off" count="$len" \
+			conv=notrunc,fsync 2>/dev/null || return 1
+	done < "$7"
 }
 
 # write_pattern FILE: 1 MiB of random data

@@ -57,28 +57,19 @@ setup() {
 	dmsetup mknodes
 }
 
-# random_writes SEED COUNT FILE: COUNT writes of 1 to 64 sectors at random
+# vol_writes SEED COUNT FILE: COUNT writes of 1 to 64 sectors at random
 # sectors of the volume (some straddle two chunks); the chunks they touch
 # are added to FILE.
-random_writes() {
-	awk -v seed="$1" -v n="$2" -v sectors=$((CHUNKS * CHUNK / 512)) 'BEGIN {
-		srand(seed)
-		for (i = 0; i < n; i++) {
-			len = 1 + int(rand() * 64)
-			print int(rand() * (sectors - len)), len
-		}
-	}' > "$SL_TMP/writes" || return 1
-	while read -r off len; do
-		dd if=/dev/urandom of="$VOL" bs=512 seek="$off" count="$len" \
-			conv=notrunc,fsync 2>/dev/null || return 1
-	done < "$SL_TMP/writes"
+vol_writes() {
+	random_writes "$VOL" "$1" "$2" 512 $((CHUNKS * CHUNK / 512)) 64 \
+		"$SL_TMP/writes" || return 1
 	awk '{ for (c = int($1 / 128); c <= int(($1 + $2 - 1) / 128); c++) print c }' \
 		"$SL_TMP/writes" >> "$3"
 	sort -n -u "$3" > "$3.sorted" && mv "$3.sorted" "$3"
 }
 
 writes_and_snap() { # SEED COUNT FILE SNAP
-	random_writes "$1" "$2" "$3" && snap "$4"
+	vol_writes "$1" "$2" "$3" && snap "$4"
 }
 
 discard_and_snap() { # FIRST_CHUNK COUNT SNAP
@@ -172,7 +163,7 @@ assert_eq "the pool's chunk size" "$CHUNK" \
 
 seed1=$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')
 seed2=$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')
-diag "seeds $seed1 $seed2 (random_writes SEED COUNT FILE replays them)"
+diag "seeds $seed1 $seed2 (vol_writes SEED COUNT FILE replays them)"
 : > "$SL_TMP/w1"
 : > "$SL_TMP/w2"
 assert "40 random writes, snapshot s1" \

@@ -47,8 +47,10 @@ struct sl_usage {
 	char pool[260];
 	int rc;
 	size_t n, cap;
-	uint32_t *id;
-	uint64_t *bytes;
+	struct sl_excl {
+		uint32_t id;
+		uint64_t bytes;
+	} *v;
 };
 
 struct sl_usages {
@@ -59,36 +61,26 @@ struct sl_usages {
 static void sl_usage_add(uint32_t id, uint64_t bytes, void *arg)
 {
 	struct sl_usage *u = arg;
-	uint32_t *ids;
-	uint64_t *b;
+	struct sl_excl *p;
 
 	if (u->n == u->cap) {
-		ids = reallocarray(u->id, u->cap * 2 + 16, sizeof(*ids));
-		if (!ids)
+		p = reallocarray(u->v, u->cap * 2 + 16, sizeof(*p));
+		if (!p)
 			return;
-		u->id = ids;
-		b = reallocarray(u->bytes, u->cap * 2 + 16, sizeof(*b));
-		if (!b)
-			return;
-		u->bytes = b;
+		u->v = p;
 		u->cap = u->cap * 2 + 16;
 	}
-	u->id[u->n] = id;
-	u->bytes[u->n++] = bytes;
+	u->v[u->n++] = (struct sl_excl){ id, bytes };
 }
 
-static int64_t sl_exclusive(struct sl_usages *us, const char *snap,
-			    uint32_t pcpi)
+/* Bytes only the snapshot s maps, or -1 when unknown. */
+static int64_t sl_exclusive(struct sl_usages *us, const struct sl_snap *s)
 {
 	struct sl_usage *u = NULL, *p;
-	struct sl_snap s;
-	char err[600];
 	size_t i;
 
-	if (sl_lvm_resolve(snap, &s, err, sizeof(err)) || s.thin_id != pcpi)
-		return -1;
 	for (i = 0; i < us->n && !u; i++)
-		if (!strcmp(us->v[i].pool, s.pool_name))
+		if (!strcmp(us->v[i].pool, s->pool_name))
 			u = &us->v[i];
 	if (!u) {
 		p = reallocarray(us->v, us->n + 1, sizeof(*p));
@@ -96,12 +88,12 @@ static int64_t sl_exclusive(struct sl_usages *us, const char *snap,
 			return -1;
 		us->v = p;
 		u = memset(&us->v[us->n++], 0, sizeof(*u));
-		snprintf(u->pool, sizeof(u->pool), "%s", s.pool_name);
-		u->rc = sl_lvm_pool_usage(s.pool_name, sl_usage_add, u);
+		snprintf(u->pool, sizeof(u->pool), "%s", s->pool_name);
+		u->rc = sl_lvm_pool_usage(s->pool_name, sl_usage_add, u);
 	}
 	for (i = 0; !u->rc && i < u->n; i++)
-		if (u->id[i] == pcpi)
-			return u->bytes[i];
+		if (u->v[i].id == s->thin_id)
+			return u->v[i].bytes;
 	return -1;
 }
 
@@ -109,10 +101,8 @@ static void sl_usages_free(struct sl_usages *us)
 {
 	size_t i;
 
-	for (i = 0; i < us->n; i++) {
-		free(us->v[i].id);
-		free(us->v[i].bytes);
-	}
+	for (i = 0; i < us->n; i++)
+		free(us->v[i].v);
 	free(us->v);
 }
 
@@ -188,21 +178,28 @@ static void sl_print_row(struct sl_list *ls, const struct sl_row *r)
 	ls->shown++;
 }
 
-static const char *sl_state(struct sl_list *ls, const struct sl_cat_lock *c,
-			    const struct sl_klock *k)
+/*
+ * Resolve an LVM hold's snapshot as it is now, once per row. *gone: it no
+ * longer exists, or VG/LV now names another thin device. True when s
+ * describes the held snapshot.
+ */
+static bool sl_lv_now(const struct sl_cat_lock *c, struct sl_snap *s,
+		      bool *gone)
 {
-	struct sl_snap s = { 0 };
+	char err[600];
+	int rc = sl_lvm_resolve(c->snap, s, err, sizeof(err));
 
-	if (c->expires && c->expires <= ls->now)
+	*gone = rc == -ENOENT ||
+		(!rc && (s->thin_id != c->pcpi || strcmp(s->pool, c->pool)));
+	return !rc && !*gone;
+}
+
+static const char *sl_state(const struct sl_klock *k, bool expired, bool gone)
+{
+	if (expired)
 		return "expired";
-	if (c->lvm) {
-		snprintf(s.name, sizeof(s.name), "%s", c->snap);
-		snprintf(s.pool, sizeof(s.pool), "%s", c->pool);
-		s.thin_id = c->pcpi;
-		s.lvm = true;
-		if (sl_snap_exists(&s) == 0)
-			return "orphaned";
-	}
+	if (gone)
+		return "orphaned";
 	return k ? "held" : "not-in-kernel";
 }
 
@@ -221,7 +218,7 @@ int cmd_holds(struct sl_ctx *x, int argc, char **argv)
 	struct sl_views v;
 	struct sl_snap s;
 	char err[600], pool[130];
-	bool *seen = NULL;
+	bool *seen = NULL, expired, gone, known;
 	size_t i, j;
 	struct sl_row r;
 	int c;
@@ -268,15 +265,19 @@ int cmd_holds(struct sl_ctx *x, int argc, char **argv)
 			}
 		if (!sl_match(&ls, cl[i].snap, cl[i].pool))
 			continue;
+		expired = cl[i].expires && cl[i].expires <= ls.now;
+		gone = false;
+		known = cl[i].lvm && (!expired || ls.usage) &&
+			sl_lv_now(&cl[i], &s, &gone);
 		r = (struct sl_row){
 			.snap = cl[i].snap, .type = cl[i].type,
 			.text = cl[i].text, .dataset = cl[i].dataset,
 			.origin = cl[i].origin, .created = cl[i].created,
 			.expires = cl[i].expires, .pinned = k && k->pinned,
-			.state = sl_state(&ls, &cl[i], k), .excl = -1,
+			.state = sl_state(k, expired, gone), .excl = -1,
 		};
-		if (ls.usage && cl[i].lvm)
-			r.excl = sl_exclusive(&us, cl[i].snap, cl[i].pcpi);
+		if (ls.usage && known)
+			r.excl = sl_exclusive(&us, &s);
 		if (ls.stale && strcmp(r.state, "expired") &&
 		    strcmp(r.state, "orphaned"))
 			continue;

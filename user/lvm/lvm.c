@@ -236,22 +236,6 @@ int sl_dm_resolve(const char *pooldev, uint32_t id, struct sl_snap *s,
 	return 0;
 }
 
-int sl_snap_exists(const struct sl_snap *s)
-{
-	char err[256];
-	struct sl_snap now;
-	int rc;
-
-	if (!s->lvm)
-		return -EOPNOTSUPP;
-	rc = sl_lvm_resolve(s->name, &now, err, sizeof(err));
-	if (rc == -ENOENT)
-		return 0;
-	if (rc)
-		return rc;
-	return now.thin_id == s->thin_id && !strcmp(now.pool, s->pool);
-}
-
 int sl_lvm_pool_identity(const char *vgpool, char *pool, size_t size)
 {
 	char err[600], vgu[64], poolu[64];

@@ -29,8 +29,6 @@ int sl_dm_resolve(const char *pooldev, uint32_t id, struct sl_snap *s,
 		  char *err, size_t errlen);
 /* Activate (lvchange -ay -K) or deactivate an LVM snapshot. */
 int sl_lvm_activate(struct sl_snap *s, bool on, char *err, size_t errlen);
-/* Does thin id still exist on the pool? 1 yes, 0 no, -errno unknown. */
-int sl_snap_exists(const struct sl_snap *s);
 
 /* The kernel pool identity of the thin pool VG/POOL; -errno if not one. */
 int sl_lvm_pool_identity(const char *vgpool, char *pool, size_t size);

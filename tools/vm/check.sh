@@ -137,14 +137,21 @@ run_guest() { # KVER PHASE TESTS
 		k_fail=$((k_fail + 1))
 		k_failed="$k_failed guest-did-not-finish"
 		echo "[$kver] not ok - the guest did not finish (timeout ${VM_TIMEOUT}s, crash or hang); see $log"
-		tail -n 30 "$log" "$dir/qemu.err" | sed "s/^/[$kver] # /"
+		{
+			echo "$kver phase $2: the guest did not finish; the end of its console:"
+			tail -n 40 "$log" "$dir/qemu.err"
+		} >> "$VM/details"
 	fi
 	if grep -qE "$SPLAT" "$log"; then
 		k_fail=$((k_fail + 1))
 		k_failed="$k_failed dmesg-splat"
 		echo "[$kver] not ok - splat in the guest's kernel log ($log):"
-		grep -nE "$SPLAT|softlock-test: " "$log" | grep -B1 -E "$SPLAT" |
-			head -20 | sed "s/^/[$kver] # /"
+		{
+			echo "$kver phase $2: a splat in the guest's kernel log:"
+			grep -nE "$SPLAT|softlock-test: " "$log" |
+				grep -B1 -E "$SPLAT" | head -5
+			grep -m1 -nE -B5 -A40 "$SPLAT" "$log"
+		} >> "$VM/details"
 	elif [ "$mode" = tests ]; then
 		k_pass=$((k_pass + 1))
 		echo "[$kver] ok - no WARN/BUG/Oops/hung task in the guest's kernel log"
@@ -165,6 +172,8 @@ kernels=$(pick_kernels) || exit 1
 mkdir -p "$VM"
 build_user || die "building the userspace programs and the initramfs failed"
 total_pass=0 total_fail=0 summary=
+# Crash and splat context, repeated at the end where a CI log's tail shows it.
+: > "$VM/details"
 for kver in $kernels; do
 	mkdir -p "$VM/$kver"
 	if ! build_module "$kver"; then
@@ -188,6 +197,10 @@ for kver in $kernels; do
 	total_pass=$((total_pass + k_pass))
 	total_fail=$((total_fail + k_fail))
 done
+if [ -s "$VM/details" ]; then
+	echo "# failure details"
+	sed 's/^/# | /' "$VM/details"
+fi
 echo "# per-kernel summary"
 printf "$summary" | sed 's/^/# /'
 echo "$total_pass passed, $total_fail failed"

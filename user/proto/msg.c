@@ -79,6 +79,7 @@ static const struct sl_attr_spec sl_attrs[SL_A_MAX + 1] = {
 				    SL_FINGERPRINT_LEN, SL_FINGERPRINT_LEN },
 	[SL_A_CODE]		= { "CODE", K_U32, 0, 1, 4095 },
 	[SL_A_MESSAGE]		= { "MESSAGE", K_STR, 0, 1, SL_MESSAGE_MAX },
+	[SL_A_VOLUME]		= { "VOLUME", K_STR, 0, 1, SL_NAME_MAX },
 };
 
 enum { P_OPT = 1, P_REQ, P_MULTI };
@@ -169,7 +170,7 @@ static const struct sl_msg_spec sl_msgs[SL_MSG_MAX + 1] = {
 	[SL_MSG_HELLO] = { "HELLO", {
 		[SL_A_VERSION_MIN] = P_REQ, [SL_A_VERSION_MAX] = P_REQ,
 		[SL_A_ROLE] = P_REQ, [SL_A_HOST] = P_REQ,
-		[SL_A_RELATIONSHIP] = P_REQ,
+		[SL_A_RELATIONSHIP] = P_REQ, [SL_A_VOLUME] = P_REQ,
 	}, sl_check_hello },
 	[SL_MSG_HELLO_ACK] = { "HELLO_ACK", {
 		[SL_A_VERSION] = P_REQ, [SL_A_HOST] = P_REQ,

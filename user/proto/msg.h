@@ -66,7 +66,8 @@ enum sl_attr_type {
 	SL_A_FINGERPRINT = 27,		/* 32 bytes */
 	SL_A_CODE = 28,			/* u32 1..4095, an errno value */
 	SL_A_MESSAGE = 29,		/* string 1..1023 */
-	SL_A_MAX = SL_A_MESSAGE
+	SL_A_VOLUME = 30,		/* string 1..255 */
+	SL_A_MAX = SL_A_VOLUME
 };
 
 enum sl_role {
@@ -74,15 +75,19 @@ enum sl_role {
 	SL_ROLE_DESTINATION = 2,
 };
 
+/*
+ * The destination's lock set, which the source installs: the snapshots
+ * the destination needs kept before the transfer, and after it published.
+ */
 enum sl_phase {
-	SL_PHASE_BEFORE = 1,		/* the source's locks before a transfer */
-	SL_PHASE_AFTER = 2,		/* ... and after what it published */
+	SL_PHASE_BEFORE = 1,
+	SL_PHASE_AFTER = 2,
 };
 
 #define SL_ATTR_HDR_LEN		8
 #define SL_UUID_LEN		36	/* lowercase 8-4-4-4-12 hex */
 #define SL_FINGERPRINT_LEN	32
-#define SL_NAME_MAX		255	/* host, snapshot, text, dataset */
+#define SL_NAME_MAX		255	/* host, volume, snapshot, text... */
 #define SL_RELATIONSHIP_MAX	63	/* it becomes the locks' origin */
 #define SL_MESSAGE_MAX		1023
 #define SL_SECTOR		512

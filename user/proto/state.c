@@ -19,7 +19,8 @@ static const char *const sl_who[] = {
 
 static const uint8_t sl_type_sender[SL_MSG_MAX + 1] = {
 	[SL_MSG_HELLO] = W_INIT, [SL_MSG_HELLO_ACK] = W_RESP,
-	[SL_MSG_LOCKSET] = W_SRC, [SL_MSG_LOCKSET_ACK] = W_DST,
+	/* Locks travel upstream: the destination says what it needs kept. */
+	[SL_MSG_LOCKSET] = W_DST, [SL_MSG_LOCKSET_ACK] = W_SRC,
 	[SL_MSG_OFFER] = W_SRC, [SL_MSG_ACCEPT] = W_DST,
 	[SL_MSG_DATA] = W_SRC, [SL_MSG_DISCARD] = W_SRC,
 	[SL_MSG_DONE] = W_SRC, [SL_MSG_PUBLISHED] = W_DST,
@@ -29,32 +30,37 @@ static const uint8_t sl_type_sender[SL_MSG_MAX + 1] = {
 #define T(x) (1u << SL_MSG_##x)
 
 static const struct {
+	const char *name;	/* sl_proto_step_name() */
 	uint8_t who;		/* whose turn it is */
 	uint32_t types;		/* what that side may send (ERROR: always) */
 	const char *where;	/* "unexpected DATA <where>" */
 	const char *expected;
 } sl_steps[] = {
-	[SL_ST_HELLO] = { W_INIT, T(HELLO), "before HELLO", "HELLO" },
-	[SL_ST_HELLO_ACK] = { W_RESP, T(HELLO_ACK), "before HELLO_ACK",
-			      "HELLO_ACK" },
-	[SL_ST_LOCKSET_BEFORE] = { W_SRC, T(LOCKSET),
+	[SL_ST_HELLO] = { "hello", W_INIT, T(HELLO), "before HELLO", "HELLO" },
+	[SL_ST_HELLO_ACK] = { "hello-ack", W_RESP, T(HELLO_ACK),
+			      "before HELLO_ACK", "HELLO_ACK" },
+	[SL_ST_LOCKSET_BEFORE] = { "lockset-before", W_DST, T(LOCKSET),
 				   "before the first LOCKSET", "LOCKSET" },
-	[SL_ST_ACK_BEFORE] = { W_DST, T(LOCKSET_ACK), "before LOCKSET_ACK",
-			       "LOCKSET_ACK" },
-	[SL_ST_READY] = { W_SRC, T(OFFER) | T(LOCKSET), "before OFFER",
-			  "OFFER or LOCKSET" },
-	[SL_ST_ACCEPT] = { W_DST, T(ACCEPT), "before ACCEPT", "ACCEPT" },
-	[SL_ST_STREAM] = { W_SRC, T(DATA) | T(DISCARD) | T(DONE),
+	[SL_ST_ACK_BEFORE] = { "ack-before", W_SRC, T(LOCKSET_ACK),
+			       "before LOCKSET_ACK", "LOCKSET_ACK" },
+	[SL_ST_OFFER] = { "offer", W_SRC, T(OFFER), "before OFFER", "OFFER" },
+	[SL_ST_ACCEPT] = { "accept", W_DST, T(ACCEPT), "before ACCEPT",
+			   "ACCEPT" },
+	[SL_ST_STREAM] = { "stream", W_SRC, T(DATA) | T(DISCARD) | T(DONE),
 			   "before DONE", "DATA, DISCARD or DONE" },
-	[SL_ST_PUBLISHED] = { W_DST, T(PUBLISHED), "before PUBLISHED",
-			      "PUBLISHED" },
-	[SL_ST_ACK_AFTER] = { W_DST, T(LOCKSET_ACK), "before LOCKSET_ACK",
-			      "LOCKSET_ACK" },
-	[SL_ST_BYE] = { W_SRC, T(BYE), "after the last LOCKSET", "BYE" },
-	[SL_ST_BYE_REPLY] = { W_DST, T(BYE), "before the BYE reply", "BYE" },
-	[SL_ST_CLOSED] = { W_ANY, 0, "after BYE", "nothing" },
-	[SL_ST_FAILED] = { W_ANY, 0, "after an ERROR or a bad frame",
-			   "nothing" },
+	[SL_ST_PUBLISHED] = { "published", W_DST, T(PUBLISHED),
+			      "before PUBLISHED", "PUBLISHED" },
+	[SL_ST_LOCKSET_AFTER] = { "lockset-after", W_DST, T(LOCKSET),
+				  "after PUBLISHED", "LOCKSET" },
+	[SL_ST_ACK_AFTER] = { "ack-after", W_SRC, T(LOCKSET_ACK),
+			      "before the last LOCKSET_ACK", "LOCKSET_ACK" },
+	[SL_ST_BYE] = { "bye", W_DST, T(BYE), "after the last LOCKSET_ACK",
+			"BYE" },
+	[SL_ST_BYE_REPLY] = { "bye-reply", W_SRC, T(BYE),
+			      "before the BYE reply", "BYE" },
+	[SL_ST_CLOSED] = { "closed", W_ANY, 0, "after BYE", "nothing" },
+	[SL_ST_FAILED] = { "failed", W_ANY, 0,
+			   "after an ERROR or a bad frame", "nothing" },
 };
 
 static int sl_other(int role)
@@ -120,12 +126,19 @@ static int sl_check(const struct sl_proto_state *ps, bool from_self,
 	who = sl_type_sender[type];
 	if (!sl_sender_is(ps, from_self, who) && from_self)
 		return sl_proto_err(err, errlen, -EPROTO,
-				    "the %s may not send %s: only the %s sends it",
-				    sl_who[sl_sender(ps, true)], name, sl_who[who]);
+				    "the %s may not send %s: only the %s sends %s",
+				    sl_who[sl_sender(ps, true)], name, sl_who[who],
+				    name);
 	if (!sl_sender_is(ps, from_self, who))
 		return sl_proto_err(err, errlen, -EPROTO,
-				    "unexpected %s from the %s: only the %s sends it",
-				    name, sl_who[sl_sender(ps, false)], sl_who[who]);
+				    "unexpected %s from the %s: only the %s sends %s",
+				    name, sl_who[sl_sender(ps, false)], sl_who[who],
+				    name);
+	/* Named as such: "expected LOCKSET" alone would not say what is wrong. */
+	if (type == SL_MSG_OFFER && ps->st > SL_ST_OFFER)
+		return sl_proto_err(err, errlen, -EPROTO,
+				    "%s OFFER %s: a session carries exactly one OFFER",
+				    verb, sl_steps[ps->st].where);
 	who = sl_steps[ps->st].who;
 	if (!(sl_steps[ps->st].types & 1u << type) ||
 	    !sl_sender_is(ps, from_self, who))
@@ -197,7 +210,10 @@ static int sl_lockset(struct sl_proto_state *n, const struct sl_msg *m,
 	if (strcmp(rel, n->relationship))
 		return sl_bad(err, errlen, "LOCKSET: RELATIONSHIP \"%s\", but the session is for \"%s\"",
 			      rel, n->relationship);
-	/* The kernel takes a lock set only with a higher generation. */
+	/*
+	 * The source installs the set after in place of the set before, and
+	 * its kernel takes a replacement only with a higher generation.
+	 */
 	if (!before && gen <= n->generation)
 		return sl_bad(err, errlen, "LOCKSET: GENERATION %llu after must be above %llu before",
 			      ULL(gen), ULL(n->generation));
@@ -260,7 +276,7 @@ static int sl_advance(struct sl_proto_state *n, const struct sl_msg *m,
 		if (u != n->entries)
 			return sl_bad(err, errlen, "LOCKSET_ACK: COUNT %u, but the LOCKSET had %u entries",
 				      u, n->entries);
-		n->st = n->st == SL_ST_ACK_BEFORE ? SL_ST_READY : SL_ST_BYE;
+		n->st = n->st == SL_ST_ACK_BEFORE ? SL_ST_OFFER : SL_ST_BYE;
 		return 0;
 	case SL_MSG_OFFER:
 		sl_msg_get_u64(m, SL_A_SIZE, &n->size);
@@ -298,9 +314,7 @@ static int sl_advance(struct sl_proto_state *n, const struct sl_msg *m,
 		if (strcmp(s, n->global_id))
 			return sl_bad(err, errlen, "PUBLISHED: GLOBAL_ID %s, but the OFFER was %s",
 				      s, n->global_id);
-		n->size = n->chunk = n->next = n->bytes = 0;
-		n->global_id[0] = '\0';
-		n->st = SL_ST_READY;
+		n->st = SL_ST_LOCKSET_AFTER;
 		return 0;
 	case SL_MSG_BYE:
 		n->st = n->st == SL_ST_BYE ? SL_ST_BYE_REPLY : SL_ST_CLOSED;
@@ -354,6 +368,13 @@ int sl_proto_eof(const struct sl_proto_state *ps, char *err, size_t errlen)
 bool sl_proto_finished(const struct sl_proto_state *ps)
 {
 	return ps->st == SL_ST_CLOSED;
+}
+
+const char *sl_proto_step_name(const struct sl_proto_state *ps)
+{
+	if (ps->st > SL_ST_FAILED)	/* the last step */
+		return "invalid";
+	return sl_steps[ps->st].name;
 }
 
 int sl_proto_pick_version(uint32_t min, uint32_t max, uint32_t *version,

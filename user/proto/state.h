@@ -9,9 +9,12 @@
  *
  * The initiator (the side that ran ssh) sends HELLO with its role; the
  * responder (`softlock serve --stdio`) takes the other role. From then on
- * the source sends LOCKSET, OFFER, DATA, DISCARD, DONE and the first BYE;
- * the destination sends the acknowledgements and the BYE reply. ERROR may
- * come from either side at any time and ends the session.
+ * the sender of each message is fixed by role. Soft locks travel upstream:
+ * the destination sends LOCKSET (the snapshots it needs the source to
+ * keep) before and after the transfer, PUBLISHED and the first BYE; the
+ * source acknowledges each LOCKSET and sends the one OFFER, the stream
+ * and the BYE reply. ERROR may come from either side at any step until
+ * the session has ended, and ends it.
  */
 #ifndef SL_PROTO_STATE_H
 #define SL_PROTO_STATE_H
@@ -21,18 +24,20 @@
 
 #include "msg.h"
 
+/* In session order; a session carries exactly one OFFER. */
 enum sl_proto_step {
 	SL_ST_HELLO,		/* the initiator sends HELLO */
 	SL_ST_HELLO_ACK,	/* the responder answers */
-	SL_ST_LOCKSET_BEFORE,	/* the source sends LOCKSET, phase before */
-	SL_ST_ACK_BEFORE,	/* the destination sends LOCKSET_ACK */
-	SL_ST_READY,		/* the source sends OFFER or LOCKSET after */
+	SL_ST_LOCKSET_BEFORE,	/* the destination sends LOCKSET, phase before */
+	SL_ST_ACK_BEFORE,	/* the source sends LOCKSET_ACK */
+	SL_ST_OFFER,		/* the source sends the OFFER */
 	SL_ST_ACCEPT,		/* the destination sends ACCEPT */
 	SL_ST_STREAM,		/* the source sends DATA, DISCARD, DONE */
 	SL_ST_PUBLISHED,	/* the destination sends PUBLISHED */
-	SL_ST_ACK_AFTER,	/* the destination sends LOCKSET_ACK */
-	SL_ST_BYE,		/* the source sends BYE */
-	SL_ST_BYE_REPLY,	/* the destination answers BYE */
+	SL_ST_LOCKSET_AFTER,	/* the destination sends LOCKSET, phase after */
+	SL_ST_ACK_AFTER,	/* the source sends LOCKSET_ACK */
+	SL_ST_BYE,		/* the destination sends BYE */
+	SL_ST_BYE_REPLY,	/* the source answers BYE */
 	SL_ST_CLOSED,		/* both said BYE: only end of stream may follow */
 	SL_ST_FAILED,		/* an ERROR went either way, or a bad frame came */
 };
@@ -43,9 +48,9 @@ struct sl_proto_state {
 	uint8_t want;			/* the role a responder must take, or 0 */
 	bool initiator;
 	uint32_t version_min, version_max, version;
-	uint64_t generation;		/* of the LOCKSET before */
+	uint64_t generation;		/* of the last LOCKSET */
 	uint32_t entries;		/* of the LOCKSET awaiting its ACK */
-	/* The transfer between OFFER and PUBLISHED. */
+	/* The transfer, from the OFFER on; kept after PUBLISHED. */
 	uint64_t size, chunk, next, bytes;
 	char relationship[SL_RELATIONSHIP_MAX + 1];
 	char global_id[SL_UUID_LEN + 1];
@@ -60,8 +65,8 @@ void sl_proto_init(struct sl_proto_state *ps, bool initiator,
 
 /*
  * May the peer send a frame of this type now? 0, or -EPROTO with e.g.
- * "unexpected DATA before OFFER (expected OFFER or LOCKSET from the
- * source)". Cheap enough to call before decoding the payload.
+ * "unexpected DATA before OFFER (expected OFFER from the source)". Cheap
+ * enough to call before decoding the payload.
  */
 int sl_proto_expect(const struct sl_proto_state *ps, uint8_t type,
 		    char *err, size_t errlen);
@@ -91,6 +96,14 @@ int sl_proto_eof(const struct sl_proto_state *ps, char *err, size_t errlen);
 
 /* The session ended cleanly: BYE both ways. */
 bool sl_proto_finished(const struct sl_proto_state *ps);
+
+/*
+ * The current step's short lowercase name for logs and checkpoints:
+ * "hello", "hello-ack", "lockset-before", "ack-before", "offer", "accept",
+ * "stream", "published", "lockset-after", "ack-after", "bye", "bye-reply",
+ * "closed", "failed"; "invalid" for a state no session reaches.
+ */
+const char *sl_proto_step_name(const struct sl_proto_state *ps);
 
 /*
  * The responder's choice for a HELLO offering min..max: the highest

@@ -3,27 +3,35 @@
  * Message builders for the peer-protocol tests (proto_test.c,
  * proto_msg_test.c) and the fuzzer's session edits (proto_fuzz.c): each
  * appends one valid message to a buffer; the caller ends it with
- * sl_msg_end(). Header-only, as every user is one test program.
+ * sl_msg_end(). Then the happy session, and the two ends of one to drive
+ * with it. Header-only, as every user is one test program.
  */
 #ifndef SL_PROTO_BUILD_H
 #define SL_PROTO_BUILD_H
 
+#include <errno.h>
 #include <stdbool.h>
 #include <string.h>
 
 #include "../proto/msg.h"
+#include "../proto/state.h"
 
 #define ID1 "0f8a3c2e-5b1d-4e6f-9a7b-1c2d3e4f5a6b"
 #define ID2 "7d9e0f1a-2b3c-4d5e-8f90-a1b2c3d4e5f6"
 #define MiB (1024 * 1024)
+#define VOLUME "vgB/vol"	/* the responder's volume HELLO asks for */
+/* The frames session() writes: HELLO to the BYE reply, with one OFFER. */
+#define SESSION_FRAMES 15
 
 static inline uint8_t pattern(uint64_t at)
 {
 	return (uint8_t)(at * 2654435761u >> 13);
 }
 
-static inline void hello(struct sl_pbuf *b, uint32_t role, uint32_t lo, uint32_t hi,
-		  const char *rel)
+/* A HELLO asking for volume, or without VOLUME when it is NULL. */
+static inline void hello_volume(struct sl_pbuf *b, uint32_t role, uint32_t lo,
+				uint32_t hi, const char *rel,
+				const char *volume)
 {
 	sl_msg_begin(b, SL_MSG_HELLO);
 	sl_msg_put_u32(b, SL_A_VERSION_MIN, lo);
@@ -31,6 +39,14 @@ static inline void hello(struct sl_pbuf *b, uint32_t role, uint32_t lo, uint32_t
 	sl_msg_put_u32(b, SL_A_ROLE, role);
 	sl_msg_put_str(b, SL_A_HOST, "hostA.example");
 	sl_msg_put_str(b, SL_A_RELATIONSHIP, rel);
+	if (volume)
+		sl_msg_put_str(b, SL_A_VOLUME, volume);
+}
+
+static inline void hello(struct sl_pbuf *b, uint32_t role, uint32_t lo,
+			 uint32_t hi, const char *rel)
+{
+	hello_volume(b, role, lo, hi, rel, VOLUME);
 }
 
 static inline void u32_msg(struct sl_pbuf *b, int type, uint16_t attr, uint32_t v)
@@ -123,12 +139,14 @@ static inline void id_msg(struct sl_pbuf *b, const char *id)
 }
 
 /*
- * The whole happy session, push mode, written into b as the source and
- * the destination would send it (frame i came from the source when
- * from_src[i]); the first DATA carries big bytes. Returns the frame count.
+ * The whole happy session written into b as the two sides would send it
+ * (frame i came from the source when from_src[i]): push when the source
+ * initiates, pull when the destination does; only HELLO and HELLO_ACK
+ * change sides. The destination's lock set has 3 entries before and 2
+ * after; the first DATA carries big bytes. Returns the frame count.
  */
-static inline int session(struct sl_pbuf *b, uint32_t big, bool *from_src,
-			  char *err, size_t n)
+static inline int session(struct sl_pbuf *b, uint32_t big, bool pull,
+			  bool *from_src, char *err, size_t n)
 {
 	int i = 0, rc = 0;
 
@@ -138,10 +156,11 @@ static inline int session(struct sl_pbuf *b, uint32_t big, bool *from_src,
 		if (!rc)					\
 			rc = sl_msg_end(b, NULL, err, n);	\
 	} while (0)
-	SEND(1, hello(b, SL_ROLE_SOURCE, 1, 1, "rel-7"));
-	SEND(0, u32_msg(b, SL_MSG_HELLO_ACK, SL_A_VERSION, 1));
-	SEND(1, lockset(b, SL_PHASE_BEFORE, 41, "rel-7", 3));
-	SEND(0, u32_msg(b, SL_MSG_LOCKSET_ACK, SL_A_COUNT, 3));
+	SEND(!pull, hello(b, pull ? SL_ROLE_DESTINATION : SL_ROLE_SOURCE,
+			  1, 1, "rel-7"));
+	SEND(pull, u32_msg(b, SL_MSG_HELLO_ACK, SL_A_VERSION, 1));
+	SEND(0, lockset(b, SL_PHASE_BEFORE, 41, "rel-7", 3));
+	SEND(1, u32_msg(b, SL_MSG_LOCKSET_ACK, SL_A_COUNT, 3));
 	SEND(1, offer(b, 20 * MiB, ID2, ID1));
 	SEND(0, accept_(b, 0, 7));
 	SEND(1, extent(b, SL_MSG_DATA, 0, big));
@@ -149,16 +168,98 @@ static inline int session(struct sl_pbuf *b, uint32_t big, bool *from_src,
 	SEND(1, extent(b, SL_MSG_DATA, 17 * MiB, 4096));
 	SEND(1, done(b, big + 4096, 3));
 	SEND(0, id_msg(b, ID2));
-	SEND(1, offer(b, 4 * MiB, ID1, NULL));
-	SEND(0, accept_(b, 4 * MiB, 9));	/* already complete */
-	SEND(1, done(b, 0, 0));
-	SEND(0, id_msg(b, ID1));
-	SEND(1, lockset(b, SL_PHASE_AFTER, 42, "rel-7", 0));
-	SEND(0, u32_msg(b, SL_MSG_LOCKSET_ACK, SL_A_COUNT, 0));
-	SEND(1, sl_msg_begin(b, SL_MSG_BYE));
+	SEND(0, lockset(b, SL_PHASE_AFTER, 42, "rel-7", 2));
+	SEND(1, u32_msg(b, SL_MSG_LOCKSET_ACK, SL_A_COUNT, 2));
 	SEND(0, sl_msg_begin(b, SL_MSG_BYE));
+	SEND(1, sl_msg_begin(b, SL_MSG_BYE));
 #undef SEND
 	return rc ? rc : i;
+}
+
+/* Both ends of a session and the happy frames to replay into them. */
+struct duo {
+	struct sl_proto_state src, dst;
+	struct sl_pbuf happy, b;
+	bool pull;			/* the destination initiates */
+	bool from_src[32];
+	int n;
+	char err[512];
+};
+
+/*
+ * Both ends at the start of a session. A pushed-to destination takes the
+ * role HELLO leaves it, a pulled-from source insists on its own: both
+ * ways a responder can be started.
+ */
+static inline void duo_start(struct duo *d)
+{
+	sl_proto_init(&d->src, !d->pull, SL_ROLE_SOURCE);
+	sl_proto_init(&d->dst, d->pull, d->pull ? SL_ROLE_DESTINATION : 0);
+	sl_pbuf_reset(&d->b);
+}
+
+/* The happy session (first DATA of big bytes); its frame count. */
+static inline int duo_init(struct duo *d, bool pull, uint32_t big)
+{
+	sl_pbuf_init(&d->happy);
+	sl_pbuf_init(&d->b);
+	d->pull = pull;
+	d->n = session(&d->happy, big, pull, d->from_src, d->err,
+		       sizeof(d->err));
+	duo_start(d);
+	return d->n;
+}
+
+static inline void duo_free(struct duo *d)
+{
+	sl_pbuf_free(&d->happy);
+	sl_pbuf_free(&d->b);
+}
+
+/* Replay the first k happy frames into both sides. */
+static inline int replay(struct duo *d, int k)
+{
+	struct sl_frame f;
+	struct sl_msg m;
+	long off = 0, r;
+	int i, rc;
+
+	sl_frame_init(&f);
+	for (i = 0; i < k; i++, off += r) {
+		r = sl_frame_parse(d->happy.data + off, d->happy.len - off, &f,
+				   d->err, sizeof(d->err));
+		if (r <= 0)
+			return -EIO;
+		rc = sl_msg_decode(&f, &m, d->err, sizeof(d->err));
+		if (!rc)
+			rc = sl_proto_sent(d->from_src[i] ? &d->src : &d->dst,
+					   &m, d->err, sizeof(d->err));
+		if (!rc)
+			rc = sl_proto_recv(d->from_src[i] ? &d->dst : &d->src,
+					   &m, d->err, sizeof(d->err));
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+/*
+ * End the message in d->b and hand it to the other side; when sent, the
+ * sending side records it first, as a real sender would.
+ */
+static inline int pass(struct duo *d, bool from_src, bool sent)
+{
+	struct sl_proto_state *from = from_src ? &d->src : &d->dst;
+	struct sl_proto_state *to = from_src ? &d->dst : &d->src;
+	struct sl_msg m;
+	int rc = sl_msg_end(&d->b, &m, d->err, sizeof(d->err));
+
+	if (!rc && sent)
+		rc = sl_proto_sent(from, &m, d->err, sizeof(d->err));
+	if (!rc)
+		rc = sl_proto_recv(to, &m, d->err, sizeof(d->err));
+	sl_pbuf_reset(&d->b);
+	return rc;
 }
 
 #endif /* SL_PROTO_BUILD_H */

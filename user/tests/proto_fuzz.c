@@ -6,18 +6,21 @@
  *   make -C user fuzz [FUZZ_SECONDS=60]
  *   (clang -fsanitize=fuzzer,address,undefined; apt-get install clang)
  *
- * The first input byte picks how the rest is used:
+ * The first input byte picks how the rest is used (its value modulo 3),
+ * and whether the source initiates (push) or the destination (pull; the
+ * next bit up):
  *   0  a raw byte stream, parsed frame after frame (CRCs must be right);
  *   1  a message type and a payload, framed here with a valid CRC, so
  *      the attribute parser is reached without guessing checksums;
- *   2  edits to the happy session of proto_build.h (drop or repeat a
- *      frame, swap sender and receiver, flip payload bytes, CRCs fixed
- *      up), so that the state machine is driven deep with nearly valid
- *      messages.
+ *   2  edits to the happy one-OFFER session of proto_build.h (drop or
+ *      repeat a frame, swap sender and receiver, flip payload bytes, CRCs
+ *      fixed up), so that the state machine is driven deep with nearly
+ *      valid messages.
  * Besides the sanitizers, it aborts when an invariant breaks: a parse that
  * claims more bytes than it had, a decoded message whose attributes cannot
- * be read back, an unterminated error message, or the two ends of a
- * session disagreeing on its state after both accepted a message.
+ * be read back, an unterminated error message, the two ends of a session
+ * disagreeing on its state after both accepted a message, a second OFFER
+ * accepted, or the unedited happy session not ending cleanly.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -78,16 +81,20 @@ static bool play(struct sl_proto_state *src, struct sl_proto_state *dst,
 	int a, b;
 
 	switch (m->type) {
-	case SL_MSG_HELLO_ACK:
-	case SL_MSG_LOCKSET_ACK:
+	case SL_MSG_LOCKSET:
 	case SL_MSG_ACCEPT:
 	case SL_MSG_PUBLISHED:
 		from_src = false;
 		break;
+	case SL_MSG_HELLO_ACK:
+		from_src = !src->initiator;
+		break;
 	case SL_MSG_BYE:
-		from_src = src->st != SL_ST_BYE_REPLY;
+		/* The destination says BYE first, the source replies. */
+		from_src = src->st == SL_ST_BYE_REPLY;
 		break;
 	case SL_MSG_HELLO:
+		from_src = src->initiator;
 		CHECK(!sl_msg_get_u32(m, SL_A_VERSION_MIN, &lo) &&
 		      !sl_msg_get_u32(m, SL_A_VERSION_MAX, &hi));
 		if (!sl_proto_pick_version(lo, hi, &v, err, sizeof(err)))
@@ -107,18 +114,19 @@ static bool play(struct sl_proto_state *src, struct sl_proto_state *dst,
 	return !a && !b;
 }
 
-static void stream(const uint8_t *p, size_t n, uint32_t flips)
+/* Play a byte stream of frames; whether the session ended cleanly. */
+static bool stream(const uint8_t *p, size_t n, bool pull, uint32_t flips)
 {
 	struct sl_proto_state src, dst;
 	struct sl_frame f;
 	struct sl_msg m;
 	char err[512];
 	bool live = true;
-	int i = 0;
+	int i = 0, offers = 0;
 	long r;
 
-	sl_proto_init(&src, true, SL_ROLE_SOURCE);
-	sl_proto_init(&dst, false, 0);
+	sl_proto_init(&src, !pull, SL_ROLE_SOURCE);
+	sl_proto_init(&dst, pull, pull ? SL_ROLE_DESTINATION : 0);
 	sl_frame_init(&f);
 	for (;;) {
 		err[0] = '\0';
@@ -132,6 +140,9 @@ static void stream(const uint8_t *p, size_t n, uint32_t flips)
 			if (live)
 				live = play(&src, &dst, &m,
 					    flips >> (i++ & 31) & 1);
+			/* Exactly one OFFER per session, never a second. */
+			if (live && m.type == SL_MSG_OFFER)
+				CHECK(++offers == 1);
 		}
 		CHECK(memchr(err, 0, sizeof(err)));
 		p += r;
@@ -141,16 +152,19 @@ static void stream(const uint8_t *p, size_t n, uint32_t flips)
 	CHECK(!sl_proto_eof(&dst, err, sizeof(err)) == (dst.st >= SL_ST_CLOSED));
 	CHECK(!live || src.st == dst.st);
 	CHECK(sl_proto_finished(&src) == (src.st == SL_ST_CLOSED));
+	CHECK(strcmp(sl_proto_step_name(&src), "invalid"));
+	CHECK(strcmp(sl_proto_step_name(&dst), "invalid"));
+	return live && sl_proto_finished(&src);
 }
 
-static void payload(const uint8_t *p, size_t n)
+static void payload(const uint8_t *p, size_t n, bool pull)
 {
 	struct sl_pbuf b;
 	char err[512];
 
 	sl_pbuf_init(&b);
 	if (!sl_frame_encode(&b, p[0], p + 1, n - 1, err, sizeof(err)))
-		stream(b.data, b.len, 0);
+		CHECK(!stream(b.data, b.len, pull, 0));	/* one frame */
 	sl_pbuf_free(&b);
 }
 
@@ -167,7 +181,7 @@ static int frames(const struct sl_pbuf *b, size_t *at, int max)
 	return i;
 }
 
-static void session_edit(const uint8_t *p, size_t n)
+static void session_edit(const uint8_t *p, size_t n, bool pull)
 {
 	struct sl_pbuf b, out;
 	size_t at[32], len, k;
@@ -175,13 +189,16 @@ static void session_edit(const uint8_t *p, size_t n)
 	char err[512];
 	int i, count;
 	uint32_t flips;
+	bool edited, finished;
 	uint8_t *h;
 
 	sl_pbuf_init(&b);
 	sl_pbuf_init(&out);
-	if (n < 6 || session(&b, 4096, from_src, err, sizeof(err)) < 0)
+	if (n < 6 || session(&b, 4096, pull, from_src, err, sizeof(err)) < 0)
 		goto out;
 	count = frames(&b, at, 32);
+	flips = p[2] | p[3] << 8 | p[4] << 16 | (uint32_t)p[5] << 24;
+	edited = p[0] % 32 < count || p[1] % 32 < count || flips || n >= 9;
 	/* p[0]: frame to drop, p[1]: frame to send twice. */
 	for (i = 0; i < count; i++) {
 		len = (i + 1 < count ? at[i + 1] : b.len) - at[i];
@@ -194,9 +211,10 @@ static void session_edit(const uint8_t *p, size_t n)
 	if (out.err)
 		goto out;
 	count = frames(&out, at, 32);
-	/* p[2..5]: whose message each one is taken to be (bit set: flipped). */
-	flips = p[2] | p[3] << 8 | p[4] << 16 | (uint32_t)p[5] << 24;
-	/* Then (u16 position, u8 xor) edits to payload bytes. */
+	/*
+	 * p[2..5] (flips): whose message each one is taken to be (bit set:
+	 * flipped). Then (u16 position, u8 xor) edits to payload bytes.
+	 */
 	for (k = 6; count && k + 3 <= n; k += 3) {
 		size_t pos = (p[k] | p[k + 1] << 8) % out.len;
 
@@ -216,7 +234,9 @@ static void session_edit(const uint8_t *p, size_t n)
 		sl_frame_end(&out, err, sizeof(err));
 		out.len = k;
 	}
-	stream(out.data, out.len, flips);
+	finished = stream(out.data, out.len, pull, flips);
+	/* Nothing dropped, repeated, flipped or changed: BYE both ways. */
+	CHECK(finished || edited);
 out:
 	sl_pbuf_free(&b);
 	sl_pbuf_free(&out);
@@ -224,18 +244,21 @@ out:
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	bool pull;
+
 	if (!size)
 		return 0;
+	pull = data[0] / 3 & 1;
 	switch (data[0] % 3) {
 	case 0:
-		stream(data + 1, size - 1, 0);
+		stream(data + 1, size - 1, pull, 0);
 		break;
 	case 1:
 		if (size >= 2)
-			payload(data + 1, size - 1);
+			payload(data + 1, size - 1, pull);
 		break;
 	case 2:
-		session_edit(data + 1, size - 1);
+		session_edit(data + 1, size - 1, pull);
 		break;
 	}
 	return 0;

@@ -2,8 +2,9 @@
 /*
  * Host unit tests of the peer-protocol messages and session (user/proto):
  * every policy violation with its exact message, the build and get API,
- * and the state machine's refusals. Frames and round trips through pipes
- * are in proto_test.c.
+ * and the state machine's refusals (locks travel upstream, one OFFER per
+ * session, the destination's BYE first, ERROR at any step). Frames, round
+ * trips through pipes and the steps of a session are in proto_test.c.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -92,8 +93,24 @@ TEST(attribute_and_message_errors)
 	    sl_msg_begin(&b, SL_MSG_HELLO), RAW("\4\0\0\0\x40\0\0\0ab\0\0"));
 	BAD("HELLO: attribute HOST: padding missing at the end",
 	    sl_msg_begin(&b, SL_MSG_HELLO), RAW("\4\0\0\0\3\0\0\0ab\0"));
-	BAD("HELLO: 4 stray bytes at offset 72, too short for an attribute",
+	BAD("HELLO: 4 stray bytes at offset 88, too short for an attribute",
 	    hello(&b, 1, 1, 1, "r"), RAW("\0\0\0\0"));
+	/* VOLUME: required in HELLO, 1..255 bytes, nowhere else. */
+	BAD("HELLO: missing required attribute VOLUME",
+	    hello_volume(&b, 1, 1, 1, "r", NULL));
+	BAD("HELLO: attribute VOLUME: 0 characters, allowed 1..255",
+	    hello_volume(&b, 1, 1, 1, "r", ""));
+	memset(longs, 'v', 256);
+	longs[256] = '\0';
+	BAD("HELLO: attribute VOLUME: 256 characters, allowed 1..255",
+	    hello_volume(&b, 1, 1, 1, "r", longs));
+	BAD("HELLO: duplicate attribute VOLUME", hello(&b, 1, 1, 1, "r"),
+	    sl_msg_put_str(&b, SL_A_VOLUME, "vgC/vol"));
+	BAD("HELLO: attribute VOLUME: non-printable byte 0x0a at offset 3",
+	    hello_volume(&b, 1, 1, 1, "r", "vgB\n"));
+	BAD("HELLO_ACK: attribute VOLUME is not part of HELLO_ACK",
+	    u32_msg(&b, SL_MSG_HELLO_ACK, SL_A_VERSION, 1),
+	    sl_msg_put_str(&b, SL_A_VOLUME, VOLUME));
 	BAD("HELLO: attribute ROLE: 3 is out of range 1..2", hello(&b, 3, 1, 1, "r"));
 	BAD("HELLO: attribute VERSION_MIN: 0 is out of range 1..255",
 	    hello(&b, 1, 0, 1, "r"));
@@ -160,7 +177,7 @@ TEST(building_and_getting)
 {
 	struct sl_pbuf b;
 	struct sl_msg m;
-	char err[256];
+	char err[256], vol[SL_NAME_MAX + 1];
 	const char *s;
 	uint32_t u;
 	size_t len;
@@ -170,6 +187,8 @@ TEST(building_and_getting)
 	ASSERT_NULL(sl_msg_name(0));
 	ASSERT_NULL(sl_msg_name(SL_MSG_MAX + 1));
 	ASSERT_STREQ("BASE_FINGERPRINT", sl_attr_name(SL_A_BASE_FINGERPRINT));
+	ASSERT_EQ(30, SL_A_VOLUME);	/* on the wire */
+	ASSERT_STREQ("VOLUME", sl_attr_name(SL_A_MAX));
 	ASSERT_NULL(sl_attr_name(SL_A_MAX + 1));
 	/* A message that fails its policy is dropped and poisons b. */
 	sl_msg_begin(&b, SL_MSG_BYE);
@@ -208,90 +227,93 @@ TEST(building_and_getting)
 	ASSERT_EQ((uint32_t)MiB, u);
 	ASSERT_EQ(0, sl_msg_get_str(&m, SL_A_SNAPSHOT, &s));
 	ASSERT_STREQ("vg0/snap-2", s);
+	/* This side cannot build a HELLO without VOLUME either. */
+	sl_pbuf_reset(&b);
+	hello_volume(&b, SL_ROLE_SOURCE, 1, 1, "r", NULL);
+	ASSERT_EQ(-EBADMSG, sl_msg_end(&b, &m, err, sizeof(err)));
+	ASSERT_STREQ("HELLO: missing required attribute VOLUME", err);
+	/* The longest and the shortest volume pass and read back. */
+	memset(vol, 'v', sizeof(vol));
+	vol[SL_NAME_MAX] = '\0';
+	sl_pbuf_reset(&b);
+	hello_volume(&b, SL_ROLE_SOURCE, 1, 1, "r", vol);
+	ASSERT_EQ(0, sl_msg_end(&b, &m, err, sizeof(err))) TH_LOG("%s", err);
+	ASSERT_EQ(0, sl_msg_get_str(&m, SL_A_VOLUME, &s));
+	ASSERT_STREQ(vol, s);
+	sl_pbuf_reset(&b);
+	hello_volume(&b, SL_ROLE_SOURCE, 1, 1, "r", "v");
+	ASSERT_EQ(0, sl_msg_end(&b, &m, err, sizeof(err))) TH_LOG("%s", err);
+	ASSERT_EQ(0, sl_msg_get_str(&m, SL_A_VOLUME, &s));
+	ASSERT_STREQ("v", s);
 	sl_pbuf_free(&b);
-}
-
-/* Both ends of a session and the happy frames to replay into them. */
-struct duo {
-	struct sl_proto_state src, dst;
-	struct sl_pbuf happy, b;
-	bool from_src[32];
-	int n;
-	char err[512];
-};
-
-/* Replay the first k happy frames into both sides. */
-static int replay(struct duo *d, int k)
-{
-	struct sl_frame f;
-	struct sl_msg m;
-	long off = 0, r;
-	int i, rc;
-
-	sl_frame_init(&f);
-	for (i = 0; i < k; i++, off += r) {
-		r = sl_frame_parse(d->happy.data + off, d->happy.len - off, &f,
-				   d->err, sizeof(d->err));
-		if (r <= 0)
-			return -EIO;
-		rc = sl_msg_decode(&f, &m, d->err, sizeof(d->err));
-		if (!rc)
-			rc = sl_proto_sent(d->from_src[i] ? &d->src : &d->dst,
-					   &m, d->err, sizeof(d->err));
-		if (!rc)
-			rc = sl_proto_recv(d->from_src[i] ? &d->dst : &d->src,
-					   &m, d->err, sizeof(d->err));
-		if (rc)
-			return rc;
-	}
-	return 0;
-}
-
-/*
- * End the message in d->b and hand it to the other side; when sent, the
- * sending side records it first, as a real sender would.
- */
-static int pass(struct duo *d, bool from_src, bool sent)
-{
-	struct sl_proto_state *from = from_src ? &d->src : &d->dst;
-	struct sl_proto_state *to = from_src ? &d->dst : &d->src;
-	struct sl_msg m;
-	int rc = sl_msg_end(&d->b, &m, d->err, sizeof(d->err));
-
-	if (!rc && sent)
-		rc = sl_proto_sent(from, &m, d->err, sizeof(d->err));
-	if (!rc)
-		rc = sl_proto_recv(to, &m, d->err, sizeof(d->err));
-	sl_pbuf_reset(&d->b);
-	return rc;
 }
 
 FIXTURE(sess) {
 	struct duo d;
 };
 
+/* Every session test runs twice: the source initiates, or the destination. */
+FIXTURE_VARIANT(sess) {
+	bool pull;
+};
+
+FIXTURE_VARIANT_ADD(sess, push) {
+	.pull = false,
+};
+
+FIXTURE_VARIANT_ADD(sess, pull) {
+	.pull = true,
+};
+
 FIXTURE_SETUP(sess)
 {
-	struct duo *d = &self->d;
-
-	sl_pbuf_init(&d->happy);
-	sl_pbuf_init(&d->b);
-	d->n = session(&d->happy, 4096, d->from_src, d->err, sizeof(d->err));
-	ASSERT_EQ(19, d->n);
-	sl_proto_init(&d->src, true, SL_ROLE_SOURCE);
-	sl_proto_init(&d->dst, false, 0);
+	ASSERT_EQ(SESSION_FRAMES, duo_init(&self->d, variant->pull, 4096));
 }
 
 FIXTURE_TEARDOWN(sess)
 {
-	sl_pbuf_free(&self->d.happy);
-	sl_pbuf_free(&self->d.b);
+	duo_free(&self->d);
+}
+
+/*
+ * A source with nothing new offers its newest snapshot again; the
+ * destination has it all and accepts at SIZE, and the locks still travel.
+ */
+TEST_F(sess, nothing_new_accepts_at_size)
+{
+	struct duo *d = &self->d;
+	struct sl_pbuf *b = &d->b;
+	struct sl_msg m;
+
+	ASSERT_EQ(0, replay(d, 5));	/* through the OFFER */
+	accept_(b, 20 * MiB, 9);
+	ASSERT_EQ(0, pass(d, 0, true)) TH_LOG("%s", d->err);
+	/* Nothing may follow but DONE. */
+	extent(b, SL_MSG_DATA, 20 * MiB - 512, 512);
+	ASSERT_EQ(0, sl_msg_end(b, &m, d->err, sizeof(d->err)));
+	ASSERT_EQ(-EPROTO, sl_proto_sent(&d->src, &m, d->err, 512));
+	ASSERT_STREQ("DATA at OFFSET 20971008: extents must ascend without overlap, the next may start at 20971520",
+		     d->err);
+	sl_pbuf_reset(b);
+	done(b, 0, 0);
+	ASSERT_EQ(0, pass(d, 1, true)) TH_LOG("%s", d->err);
+	id_msg(b, ID2);
+	ASSERT_EQ(0, pass(d, 0, true)) TH_LOG("%s", d->err);
+	lockset(b, SL_PHASE_AFTER, 42, "rel-7", 1);
+	ASSERT_EQ(0, pass(d, 0, true)) TH_LOG("%s", d->err);
+	u32_msg(b, SL_MSG_LOCKSET_ACK, SL_A_COUNT, 1);
+	ASSERT_EQ(0, pass(d, 1, true)) TH_LOG("%s", d->err);
+	sl_msg_begin(b, SL_MSG_BYE);
+	ASSERT_EQ(0, pass(d, 0, true)) TH_LOG("%s", d->err);
+	sl_msg_begin(b, SL_MSG_BYE);
+	ASSERT_EQ(0, pass(d, 1, true)) TH_LOG("%s", d->err);
+	ASSERT_TRUE(sl_proto_finished(&d->src));
+	ASSERT_TRUE(sl_proto_finished(&d->dst));
 }
 
 /* After k happy frames, a message the receiver must refuse with msg. */
 #define REFUSE(k, from_src, msg, ...) do {				\
-		sl_proto_init(&d->src, true, SL_ROLE_SOURCE);		\
-		sl_proto_init(&d->dst, false, 0);			\
+		duo_start(d);				\
 		ASSERT_EQ(0, replay(d, k)) TH_LOG("%s", d->err);	\
 		__VA_ARGS__;						\
 		EXPECT_EQ(-EPROTO, pass(d, from_src, false));		\
@@ -303,27 +325,37 @@ TEST_F(sess, refusals)
 {
 	struct duo *d = &self->d;
 	struct sl_pbuf *b = &d->b;
+	bool pull = variant->pull;
 
 	REFUSE(0, 1, "unexpected DATA before HELLO (expected HELLO from the initiator)",
 	       extent(b, SL_MSG_DATA, 0, 512));
-	REFUSE(4, 1, "unexpected DATA before OFFER (expected OFFER or LOCKSET from the source)",
+	REFUSE(4, 1, "unexpected DATA before OFFER (expected OFFER from the source)",
 	       extent(b, SL_MSG_DATA, 0, 512));
 	REFUSE(5, 1, "unexpected DATA before ACCEPT (expected ACCEPT from the destination)",
 	       extent(b, SL_MSG_DATA, 0, 512));
-	REFUSE(4, 1, "unexpected ACCEPT from the source: only the destination sends it",
+	REFUSE(4, 1, "unexpected ACCEPT from the source: only the destination sends ACCEPT",
 	       accept_(b, 0, 0));
-	REFUSE(1, 0, "unexpected HELLO from the destination: only the initiator sends it",
-	       hello(b, SL_ROLE_DESTINATION, 1, 1, "rel-7"));
-	REFUSE(1, 0, "HELLO_ACK: VERSION 2, but HELLO offered 1..1 and this side speaks up to 1",
+	/* Frame 1 comes from the responder: the source when pulling. */
+	REFUSE(1, pull, pull ?
+	       "unexpected HELLO from the source: only the initiator sends HELLO" :
+	       "unexpected HELLO from the destination: only the initiator sends HELLO",
+	       hello(b, pull ? SL_ROLE_SOURCE : SL_ROLE_DESTINATION, 1, 1, "rel-7"));
+	REFUSE(1, pull, "HELLO_ACK: VERSION 2, but HELLO offered 1..1 and this side speaks up to 1",
 	       u32_msg(b, SL_MSG_HELLO_ACK, SL_A_VERSION, 2));
-	REFUSE(2, 1, "LOCKSET: PHASE after, but this one must be before (the first)",
+	REFUSE(2, 0, "LOCKSET: PHASE after, but this one must be before (the first)",
 	       lockset(b, SL_PHASE_AFTER, 41, "rel-7", 1));
-	REFUSE(2, 1, "LOCKSET: RELATIONSHIP \"rel-8\", but the session is for \"rel-7\"",
+	REFUSE(2, 0, "LOCKSET: RELATIONSHIP \"rel-8\", but the session is for \"rel-7\"",
 	       lockset(b, SL_PHASE_BEFORE, 41, "rel-8", 1));
-	REFUSE(3, 0, "LOCKSET_ACK: COUNT 2, but the LOCKSET had 3 entries",
+	REFUSE(3, 1, "LOCKSET_ACK: COUNT 2, but the LOCKSET had 3 entries",
 	       u32_msg(b, SL_MSG_LOCKSET_ACK, SL_A_COUNT, 2));
-	REFUSE(15, 1, "LOCKSET: GENERATION 41 after must be above 41 before",
+	REFUSE(11, 0, "LOCKSET: GENERATION 41 after must be above 41 before",
 	       lockset(b, SL_PHASE_AFTER, 41, "rel-7", 0));
+	REFUSE(11, 0, "LOCKSET: PHASE before, but this one must be after",
+	       lockset(b, SL_PHASE_BEFORE, 43, "rel-7", 0));
+	REFUSE(11, 0, "LOCKSET: RELATIONSHIP \"rel-8\", but the session is for \"rel-7\"",
+	       lockset(b, SL_PHASE_AFTER, 42, "rel-8", 0));
+	REFUSE(12, 1, "LOCKSET_ACK: COUNT 3, but the LOCKSET had 2 entries",
+	       u32_msg(b, SL_MSG_LOCKSET_ACK, SL_A_COUNT, 3));
 	REFUSE(5, 0, "ACCEPT: RESUME_OFFSET 22020096 is beyond the offered SIZE 20971520",
 	       accept_(b, 21 * MiB, 1));
 	REFUSE(5, 0, "ACCEPT: RESUME_OFFSET 4096 is not a multiple of CHUNK 1048576",
@@ -338,33 +370,134 @@ TEST_F(sess, refusals)
 	       done(b, 4096, 2));
 	REFUSE(10, 0, "PUBLISHED: GLOBAL_ID " ID1 ", but the OFFER was " ID2,
 	       id_msg(b, ID1));
-	REFUSE(17, 1, "unexpected OFFER after the last LOCKSET (expected BYE from the source)",
-	       offer(b, MiB, ID1, NULL));
-	REFUSE(18, 1, "unexpected DATA before the BYE reply (expected BYE from the destination)",
+	REFUSE(11, 1, "unexpected DATA after PUBLISHED (expected LOCKSET from the destination)",
+	       extent(b, SL_MSG_DATA, 20 * MiB - 512, 512));
+	REFUSE(14, 1, "unexpected DATA before the BYE reply (expected BYE from the source)",
 	       extent(b, SL_MSG_DATA, 0, 512));
-	REFUSE(19, 0, "unexpected BYE after BYE: the session is over",
+	REFUSE(15, 0, "unexpected BYE after BYE: the session is over",
 	       sl_msg_begin(b, SL_MSG_BYE));
 
 	/* A resumed transfer starts at the resume offset. */
 	REFUSE(5, 1, "DATA at OFFSET 0: extents must ascend without overlap, the next may start at 1048576",
 	       accept_(b, MiB, 3), pass(d, 0, true),
 	       extent(b, SL_MSG_DATA, 0, 512));
+}
 
-	/* An ERROR is welcome at any point, and nothing after it. */
-	sl_proto_init(&d->src, true, SL_ROLE_SOURCE);
-	sl_proto_init(&d->dst, false, 0);
-	ASSERT_EQ(0, replay(d, 7));
-	u32_msg(b, SL_MSG_ERROR, SL_A_CODE, EIO);
-	sl_msg_put_str(b, SL_A_MESSAGE, "vg1: write error");
-	ASSERT_EQ(0, pass(d, 0, true));
-	ASSERT_EQ(SL_ST_FAILED, d->src.st);
-	ASSERT_EQ(SL_ST_FAILED, d->dst.st);
-	ASSERT_EQ(0, sl_proto_eof(&d->src, d->err, sizeof(d->err)));
-	u32_msg(b, SL_MSG_ERROR, SL_A_CODE, EIO);
-	sl_msg_put_str(b, SL_A_MESSAGE, "again");
-	ASSERT_EQ(-EPROTO, pass(d, 0, false));
-	ASSERT_STREQ("unexpected ERROR after an ERROR or a bad frame: the session is over",
+/* The destination sends the lock sets, the source acknowledges them. */
+TEST_F(sess, locks_travel_upstream)
+{
+	struct duo *d = &self->d;
+	struct sl_pbuf *b = &d->b;
+	struct sl_msg m;
+
+	REFUSE(2, 1, "unexpected LOCKSET from the source: only the destination sends LOCKSET",
+	       lockset(b, SL_PHASE_BEFORE, 41, "rel-7", 1));
+	REFUSE(11, 1, "unexpected LOCKSET from the source: only the destination sends LOCKSET",
+	       lockset(b, SL_PHASE_AFTER, 42, "rel-7", 1));
+	REFUSE(3, 0, "unexpected LOCKSET_ACK from the destination: only the source sends LOCKSET_ACK",
+	       u32_msg(b, SL_MSG_LOCKSET_ACK, SL_A_COUNT, 3));
+	REFUSE(12, 0, "unexpected LOCKSET_ACK from the destination: only the source sends LOCKSET_ACK",
+	       u32_msg(b, SL_MSG_LOCKSET_ACK, SL_A_COUNT, 2));
+	/* A source's own LOCKSET is caught before it leaves. */
+	duo_start(d);
+	ASSERT_EQ(0, replay(d, 2));
+	lockset(b, SL_PHASE_BEFORE, 41, "rel-7", 0);
+	ASSERT_EQ(0, sl_msg_end(b, &m, d->err, sizeof(d->err)));
+	ASSERT_EQ(-EPROTO, sl_proto_sent(&d->src, &m, d->err, 512));
+	ASSERT_STREQ("the source may not send LOCKSET: only the destination sends LOCKSET",
 		     d->err);
+	ASSERT_EQ(SL_ST_LOCKSET_BEFORE, d->src.st);
+	ASSERT_EQ(0, sl_proto_sent(&d->dst, &m, d->err, 512));
+	ASSERT_EQ(0, sl_proto_recv(&d->src, &m, d->err, 512));
+	ASSERT_EQ(SL_ST_ACK_BEFORE, d->src.st);
+
+	/* The set after only once the snapshot is published. */
+	REFUSE(4, 0, "unexpected LOCKSET before OFFER (expected OFFER from the source)",
+	       lockset(b, SL_PHASE_AFTER, 42, "rel-7", 0));
+	REFUSE(5, 0, "unexpected LOCKSET before ACCEPT (expected ACCEPT from the destination)",
+	       lockset(b, SL_PHASE_AFTER, 42, "rel-7", 0));
+	REFUSE(8, 0, "unexpected LOCKSET before DONE (expected DATA, DISCARD or DONE from the source)",
+	       lockset(b, SL_PHASE_AFTER, 42, "rel-7", 0));
+	REFUSE(10, 0, "unexpected LOCKSET before PUBLISHED (expected PUBLISHED from the destination)",
+	       lockset(b, SL_PHASE_AFTER, 42, "rel-7", 0));
+	REFUSE(13, 0, "unexpected LOCKSET after the last LOCKSET_ACK (expected BYE from the destination)",
+	       lockset(b, SL_PHASE_AFTER, 43, "rel-7", 0));
+}
+
+TEST_F(sess, one_offer_and_bye_order)
+{
+	struct duo *d = &self->d;
+	struct sl_pbuf *b = &d->b;
+	struct sl_msg m;
+
+	REFUSE(5, 1, "unexpected OFFER before ACCEPT: a session carries exactly one OFFER",
+	       offer(b, MiB, ID1, NULL));
+	REFUSE(7, 1, "unexpected OFFER before DONE: a session carries exactly one OFFER",
+	       offer(b, MiB, ID1, NULL));
+	REFUSE(11, 1, "unexpected OFFER after PUBLISHED: a session carries exactly one OFFER",
+	       offer(b, MiB, ID1, NULL));
+	REFUSE(13, 1, "unexpected OFFER after the last LOCKSET_ACK: a session carries exactly one OFFER",
+	       offer(b, MiB, ID1, NULL));
+	/* The source cannot send a second one either. */
+	duo_start(d);
+	ASSERT_EQ(0, replay(d, 11));
+	offer(b, 4 * MiB, ID1, ID2);
+	ASSERT_EQ(0, sl_msg_end(b, &m, d->err, sizeof(d->err)));
+	ASSERT_EQ(-EPROTO, sl_proto_sent(&d->src, &m, d->err, 512));
+	ASSERT_STREQ("this side may not send OFFER after PUBLISHED: a session carries exactly one OFFER",
+		     d->err);
+	ASSERT_EQ(SL_ST_LOCKSET_AFTER, d->src.st);
+
+	/* The destination says BYE first, and only after the set after. */
+	REFUSE(13, 1, "unexpected BYE after the last LOCKSET_ACK (expected BYE from the destination)",
+	       sl_msg_begin(b, SL_MSG_BYE));
+	REFUSE(11, 0, "unexpected BYE after PUBLISHED (expected LOCKSET from the destination)",
+	       sl_msg_begin(b, SL_MSG_BYE));
+	REFUSE(4, 1, "unexpected BYE before OFFER (expected OFFER from the source)",
+	       sl_msg_begin(b, SL_MSG_BYE));
+	duo_start(d);
+	ASSERT_EQ(0, replay(d, 13));
+	sl_msg_begin(b, SL_MSG_BYE);
+	ASSERT_EQ(0, sl_msg_end(b, &m, d->err, sizeof(d->err)));
+	ASSERT_EQ(-EPROTO, sl_proto_sent(&d->src, &m, d->err, 512));
+	ASSERT_STREQ("this side may not send BYE after the last LOCKSET_ACK (expected BYE from the destination)",
+		     d->err);
+	ASSERT_EQ(SL_ST_BYE, d->src.st);
+}
+
+/* ERROR from either side ends the session at every step but the last. */
+TEST_F(sess, error_at_every_step)
+{
+	struct duo *d = &self->d;
+	struct sl_pbuf *b = &d->b;
+	int k, from_src;
+
+	for (k = 0; k <= d->n; k++) {
+		for (from_src = 0; from_src < 2; from_src++) {
+			duo_start(d);
+			ASSERT_EQ(0, replay(d, k)) TH_LOG("%s", d->err);
+			u32_msg(b, SL_MSG_ERROR, SL_A_CODE, EIO);
+			sl_msg_put_str(b, SL_A_MESSAGE, "vg1: write error");
+			if (k == d->n) {
+				ASSERT_EQ(-EPROTO, pass(d, from_src, true));
+				ASSERT_STREQ("this side may not send ERROR after BYE: the session is over",
+					     d->err);
+				continue;
+			}
+			ASSERT_EQ(0, pass(d, from_src, true))
+				TH_LOG("after %d frames: %s", k, d->err);
+			ASSERT_EQ(SL_ST_FAILED, d->src.st);
+			ASSERT_EQ(SL_ST_FAILED, d->dst.st);
+			ASSERT_EQ(0, sl_proto_eof(&d->src, d->err, 512));
+			ASSERT_FALSE(sl_proto_finished(&d->dst));
+			/* Nothing comes after it, not even an ERROR. */
+			u32_msg(b, SL_MSG_ERROR, SL_A_CODE, EIO);
+			sl_msg_put_str(b, SL_A_MESSAGE, "again");
+			ASSERT_EQ(-EPROTO, pass(d, !from_src, false));
+			ASSERT_STREQ("unexpected ERROR after an ERROR or a bad frame: the session is over",
+				     d->err);
+		}
+	}
 }
 
 TEST_F(sess, roles_sending_and_eof)
@@ -379,18 +512,19 @@ TEST_F(sess, roles_sending_and_eof)
 	ASSERT_EQ(-EPROTO, sl_proto_expect(&d->dst, 13, d->err, 512));
 	ASSERT_STREQ("unexpected message type 13", d->err);
 	ASSERT_EQ(0, sl_proto_expect(&d->dst, SL_MSG_OFFER, d->err, 512));
+	ASSERT_EQ(-EPROTO, sl_proto_expect(&d->dst, SL_MSG_LOCKSET, d->err, 512));
 	/* This side's own mistakes are caught and change nothing. */
 	offer(&d->b, MiB, ID1, NULL);
 	ASSERT_EQ(0, sl_msg_end(&d->b, &m, d->err, sizeof(d->err)));
 	ASSERT_EQ(-EPROTO, sl_proto_sent(&d->dst, &m, d->err, 512));
-	ASSERT_STREQ("the destination may not send OFFER: only the source sends it",
+	ASSERT_STREQ("the destination may not send OFFER: only the source sends OFFER",
 		     d->err);
-	ASSERT_EQ(SL_ST_READY, d->dst.st);
+	ASSERT_EQ(SL_ST_OFFER, d->dst.st);
 	sl_pbuf_reset(&d->b);
 	extent(&d->b, SL_MSG_DATA, 0, 512);
 	ASSERT_EQ(0, sl_msg_end(&d->b, &m, d->err, sizeof(d->err)));
 	ASSERT_EQ(-EPROTO, sl_proto_sent(&d->src, &m, d->err, 512));
-	ASSERT_STREQ("this side may not send DATA before OFFER (expected OFFER or LOCKSET from the source)",
+	ASSERT_STREQ("this side may not send DATA before OFFER (expected OFFER from the source)",
 		     d->err);
 	sl_pbuf_reset(&d->b);
 	sl_proto_init(&d->src, true, SL_ROLE_SOURCE);
@@ -413,10 +547,11 @@ TEST_F(sess, roles_sending_and_eof)
 	sl_pbuf_reset(&d->b);
 	u32_msg(&d->b, SL_MSG_HELLO_ACK, SL_A_VERSION, 1);
 	ASSERT_EQ(0, pass(d, 1, true));
+	/* The initiator's LOCKSET follows: it is the destination. */
 	lockset(&d->b, SL_PHASE_BEFORE, 1, "r", 0);
-	ASSERT_EQ(-EPROTO, pass(d, 0, false));
-	ASSERT_STREQ("unexpected LOCKSET from the destination: only the source sends it",
-		     d->err);
+	ASSERT_EQ(0, pass(d, 0, true)) TH_LOG("%s", d->err);
+	ASSERT_EQ(-ECONNRESET, sl_proto_eof(&d->src, d->err, sizeof(d->err)));
+	ASSERT_STREQ("the peer closed the connection before LOCKSET_ACK", d->err);
 	/* Version choice. */
 	ASSERT_EQ(0, sl_proto_pick_version(1, 1, &v, d->err, 512));
 	ASSERT_EQ(1u, v);

@@ -2,8 +2,10 @@
 /*
  * Host unit tests of the peer-protocol codec (user/proto): crc32c, frames
  * through real pipes (short reads, EINTR, EPIPE, truncation, every changed
- * byte) and every message type's round trip through a pipe, with both
- * state machines following. Policy and state refusals: proto_msg_test.c.
+ * byte), and the one-OFFER session in push and in pull mode: every
+ * message type's round trip through a pipe with both state machines
+ * following, and its steps one by one. Policy and state refusals:
+ * proto_msg_test.c.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -373,64 +375,99 @@ TEST(frame_size_limit)
 	sl_pbuf_free(&b);
 }
 
-TEST(every_message_round_trips_through_a_pipe)
+/* The whole session both ways round: push and pull differ in HELLO only. */
+FIXTURE(mode) {
+	struct duo d;
+};
+
+FIXTURE_VARIANT(mode) {
+	bool pull;		/* the destination initiates */
+};
+
+FIXTURE_VARIANT_ADD(mode, push) {
+	.pull = false,
+};
+
+FIXTURE_VARIANT_ADD(mode, pull) {
+	.pull = true,
+};
+
+FIXTURE_SETUP(mode)
 {
-	struct sl_proto_state src, dst;
-	struct sl_pbuf b;
+	/* The first DATA as big as a frame allows. */
+	ASSERT_EQ(SESSION_FRAMES, duo_init(&self->d, variant->pull, SL_DATA_MAX))
+		TH_LOG("%s", self->d.err);
+}
+
+FIXTURE_TEARDOWN(mode)
+{
+	duo_free(&self->d);
+}
+
+TEST_F(mode, every_message_round_trips_through_a_pipe)
+{
+	struct sl_proto_state *src = &self->d.src, *dst = &self->d.dst;
+	struct sl_pbuf *b = &self->d.happy;
+	bool *from_src = self->d.from_src;
+	int n = self->d.n, i, fd[2], st;
 	struct sl_frame f;
 	struct sl_msg m, e;
-	bool from_src[32];
 	char err[512];
 	const char *s;
 	const void *p;
-	uint32_t u, len, seen = 0;
+	uint32_t u, len, seen = 0, locksets = 0;
 	uint64_t v;
 	size_t off = 0, pos;
-	int n, i, fd[2], st;
 	pid_t pid;
 
-	sl_pbuf_init(&b);
 	sl_frame_init(&f);
-	n = session(&b, SL_DATA_MAX, from_src, err, sizeof(err));
-	ASSERT_EQ(19, n) TH_LOG("%s", err);
 	/* ERROR ends a session, so it travels apart: it is checked here. */
-	sl_msg_begin(&b, SL_MSG_ERROR);
-	sl_msg_put_u32(&b, SL_A_CODE, ENOSPC);
-	sl_msg_put_str(&b, SL_A_MESSAGE, "vg1: 3 GiB free, 20 MiB needed");
-	ASSERT_EQ(0, sl_msg_end(&b, NULL, err, sizeof(err)));
+	sl_msg_begin(b, SL_MSG_ERROR);
+	sl_msg_put_u32(b, SL_A_CODE, ENOSPC);
+	sl_msg_put_str(b, SL_A_MESSAGE, "vg1: 3 GiB free, 20 MiB needed");
+	ASSERT_EQ(0, sl_msg_end(b, NULL, err, sizeof(err)));
 	ASSERT_EQ(0, pipe(fd));
 	pid = fork();
 	if (!pid) {
 		close(fd[0]);
-		_exit(sl_frame_write(fd[1], &b, err, sizeof(err)) ? 1 : 0);
+		_exit(sl_frame_write(fd[1], b, err, sizeof(err)) ? 1 : 0);
 	}
 	close(fd[1]);
-	sl_proto_init(&src, true, SL_ROLE_SOURCE);
-	sl_proto_init(&dst, false, 0);
 	for (i = 0; i <= n; i++) {
 		ASSERT_EQ(SL_FRAME_OK, sl_frame_read(fd[0], &f, err, 512))
 			TH_LOG("%s", err);
 		/* Byte for byte what was encoded. */
-		ASSERT_EQ(0, memcmp(b.data + off, f.hdr, 16));
-		ASSERT_EQ(0, memcmp(b.data + off + 16, f.payload, f.len));
+		ASSERT_EQ(0, memcmp(b->data + off, f.hdr, 16));
+		ASSERT_EQ(0, memcmp(b->data + off + 16, f.payload, f.len));
 		off += 16 + f.len;
 		ASSERT_EQ(0, sl_msg_decode(&f, &m, err, sizeof(err)))
 			TH_LOG("%s", err);
 		seen |= 1u << m.type;
 		if (i == n)
 			break;
-		ASSERT_EQ(0, sl_proto_sent(from_src[i] ? &src : &dst, &m, err, 512))
+		ASSERT_EQ(0, sl_proto_sent(from_src[i] ? src : dst, &m, err, 512))
 			TH_LOG("frame %d: %s", i, err);
-		ASSERT_EQ(0, sl_proto_recv(from_src[i] ? &dst : &src, &m, err, 512))
+		ASSERT_EQ(0, sl_proto_recv(from_src[i] ? dst : src, &m, err, 512))
 			TH_LOG("frame %d: %s", i, err);
+		ASSERT_EQ(src->st, dst->st);
 		switch (m.type) {
 		case SL_MSG_HELLO:
+			ASSERT_EQ(variant->pull, !from_src[i]);
 			ASSERT_EQ(0, sl_msg_get_str(&m, SL_A_HOST, &s));
 			ASSERT_STREQ("hostA.example", s);
+			ASSERT_EQ(0, sl_msg_get_str(&m, SL_A_VOLUME, &s));
+			ASSERT_STREQ(VOLUME, s);
 			ASSERT_EQ(0, sl_msg_get_u32(&m, SL_A_ROLE, &u));
-			ASSERT_EQ((uint32_t)SL_ROLE_SOURCE, u);
+			ASSERT_EQ((uint32_t)(variant->pull ? SL_ROLE_DESTINATION :
+							     SL_ROLE_SOURCE), u);
 			break;
 		case SL_MSG_LOCKSET:
+			/* Upstream: the destination's set, 3 before, 2 after. */
+			ASSERT_FALSE(from_src[i]);
+			ASSERT_EQ(0, sl_msg_get_u32(&m, SL_A_PHASE, &u));
+			ASSERT_EQ((uint32_t)(locksets ? SL_PHASE_AFTER : SL_PHASE_BEFORE), u);
+			ASSERT_EQ(locksets ? 2u : 3u, m.entries);
+			locksets++;
 			for (pos = 0, u = 0; sl_msg_next_entry(&m, &pos, &e) == 1; u++) {
 				ASSERT_EQ(0, sl_msg_get_str(&e, SL_A_GLOBAL_ID, &s));
 				ASSERT_STREQ(u % 2 ? ID2 : ID1, s);
@@ -440,10 +477,10 @@ TEST(every_message_round_trips_through_a_pipe)
 			ASSERT_EQ(m.entries, u);
 			break;
 		case SL_MSG_OFFER:
-			ASSERT_EQ(i == 4 ? 0 : -ENOENT,
-				  sl_msg_get_bytes(&m, SL_A_BASE_FINGERPRINT, &p, &len));
+			ASSERT_EQ(4, i);
+			ASSERT_EQ(0, sl_msg_get_bytes(&m, SL_A_BASE_FINGERPRINT, &p, &len));
 			ASSERT_EQ(0, sl_msg_get_u64(&m, SL_A_SIZE, &v));
-			ASSERT_EQ(i == 4 ? 20u * MiB : 4u * MiB, v);
+			ASSERT_EQ(20u * MiB, v);
 			break;
 		case SL_MSG_DATA:
 			ASSERT_EQ(0, sl_msg_get_u64(&m, SL_A_OFFSET, &v));
@@ -453,19 +490,71 @@ TEST(every_message_round_trips_through_a_pipe)
 			break;
 		}
 	}
+	ASSERT_EQ(2u, locksets);
 	ASSERT_EQ(0, sl_msg_get_u32(&m, SL_A_CODE, &u));
 	ASSERT_EQ((uint32_t)ENOSPC, u);
 	ASSERT_EQ((1u << (SL_MSG_MAX + 1)) - 2, seen);	/* every type */
 	ASSERT_EQ(SL_FRAME_EOF, sl_frame_read(fd[0], &f, err, sizeof(err)));
-	ASSERT_TRUE(sl_proto_finished(&src));
-	ASSERT_TRUE(sl_proto_finished(&dst));
-	ASSERT_EQ(0, sl_proto_eof(&dst, err, sizeof(err)));
-	ASSERT_EQ((uint8_t)SL_ROLE_DESTINATION, dst.self);
+	ASSERT_TRUE(sl_proto_finished(src));
+	ASSERT_TRUE(sl_proto_finished(dst));
+	ASSERT_EQ(0, sl_proto_eof(dst, err, sizeof(err)));
+	ASSERT_EQ(0, sl_proto_eof(src, err, sizeof(err)));
+	ASSERT_EQ((uint8_t)SL_ROLE_DESTINATION, dst->self);
+	ASSERT_EQ((uint8_t)SL_ROLE_SOURCE, src->self);
+	ASSERT_EQ(variant->pull, dst->initiator);
 	ASSERT_EQ(pid, waitpid(pid, &st, 0));
 	ASSERT_EQ(0, st);
 	close(fd[0]);
 	sl_frame_free(&f);
-	sl_pbuf_free(&b);
+}
+
+/*
+ * The happy session, frame by frame: both sides in the same step, named
+ * as the engine logs it, and end of stream clean only at the end.
+ */
+TEST_F(mode, steps_of_the_one_offer_session)
+{
+	static const struct {
+		uint8_t st;
+		const char *name;
+	} step[SESSION_FRAMES + 1] = {
+		{ SL_ST_HELLO, "hello" }, { SL_ST_HELLO_ACK, "hello-ack" },
+		{ SL_ST_LOCKSET_BEFORE, "lockset-before" },
+		{ SL_ST_ACK_BEFORE, "ack-before" }, { SL_ST_OFFER, "offer" },
+		{ SL_ST_ACCEPT, "accept" }, { SL_ST_STREAM, "stream" },
+		{ SL_ST_STREAM, "stream" }, { SL_ST_STREAM, "stream" },
+		{ SL_ST_STREAM, "stream" }, { SL_ST_PUBLISHED, "published" },
+		{ SL_ST_LOCKSET_AFTER, "lockset-after" },
+		{ SL_ST_ACK_AFTER, "ack-after" }, { SL_ST_BYE, "bye" },
+		{ SL_ST_BYE_REPLY, "bye-reply" }, { SL_ST_CLOSED, "closed" },
+	};
+	struct duo *d = &self->d;
+	int k;
+
+	ASSERT_EQ(SL_ST_CLOSED, step[SESSION_FRAMES].st);	/* all filled in */
+	for (k = 0; k <= d->n; k++) {
+		duo_start(d);
+		ASSERT_EQ(0, replay(d, k)) TH_LOG("frame %d: %s", k, d->err);
+		EXPECT_EQ(step[k].st, d->src.st) TH_LOG("after %d frames", k);
+		EXPECT_EQ(step[k].st, d->dst.st) TH_LOG("after %d frames", k);
+		EXPECT_STREQ(step[k].name, sl_proto_step_name(&d->src));
+		EXPECT_STREQ(step[k].name, sl_proto_step_name(&d->dst));
+		EXPECT_EQ(k == d->n, sl_proto_finished(&d->dst));
+		EXPECT_EQ(k == d->n ? 0 : -ECONNRESET,
+			  sl_proto_eof(&d->src, d->err, sizeof(d->err)));
+	}
+	ASSERT_EQ((uint8_t)SL_ROLE_SOURCE, d->src.self);
+	ASSERT_EQ((uint8_t)SL_ROLE_DESTINATION, d->dst.self);
+	/* The offer outlives PUBLISHED, for the engine's checkpoints. */
+	ASSERT_STREQ(ID2, d->src.global_id);
+	ASSERT_EQ(20u * MiB, d->dst.size);
+	ASSERT_EQ(42u, d->dst.generation);
+	d->src.st = SL_ST_FAILED;
+	ASSERT_STREQ("failed", sl_proto_step_name(&d->src));
+	d->src.st = SL_ST_FAILED + 1;
+	ASSERT_STREQ("invalid", sl_proto_step_name(&d->src));
+	d->src.st = 255;
+	ASSERT_STREQ("invalid", sl_proto_step_name(&d->src));
 }
 
 TEST_HARNESS_MAIN

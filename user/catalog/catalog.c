@@ -8,6 +8,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <libgen.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,6 +59,25 @@ static int sl_exec(struct sl_cat *c, const char *sql, const char *what)
 {
 	return sqlite3_exec(c->db, sql, NULL, NULL, NULL) == SQLITE_OK ?
 	       0 : sl_fail(c, what);
+}
+
+struct sqlite3 *sl_cat_sqlite(struct sl_cat *c)
+{
+	return c->db;
+}
+
+int sl_cat_fail(struct sl_cat *c, const char *what)
+{
+	return sl_fail(c, what);
+}
+
+void sl_cat_set_error(struct sl_cat *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(c->error, sizeof(c->error), fmt, ap);
+	va_end(ap);
 }
 
 static int sl_mkdir_parent(const char *path)
@@ -150,36 +170,120 @@ void sl_cat_close(struct sl_cat *c)
 	free(c);
 }
 
-int sl_cat_put(struct sl_cat *c, struct sl_cat_lock *l)
+/* Insert or update a lock; its id is the one row RETURNING gives. */
+static const char sl_put_sql[] =
+	"INSERT INTO locks(snap, pool, pcpi, type, text, dataset, origin,"
+	" created, expires, lvm) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
+	" ON CONFLICT(pool, pcpi, type, text, origin) DO UPDATE SET"
+	" snap = ?1, dataset = ?6, expires = ?9, lvm = ?10"
+	" RETURNING id";
+
+/* Bind l to sl_put_sql's statement and run it: SQLITE_DONE when stored. */
+static int sl_put_step(sqlite3_stmt *st, struct sl_cat_lock *l)
 {
-	static const char sql[] =
-		"INSERT INTO locks(snap, pool, pcpi, type, text, dataset, origin,"
-		" created, expires, lvm) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
-		" ON CONFLICT(pool, pcpi, type, text, origin) DO UPDATE SET"
-		" snap = ?1, dataset = ?6, expires = ?9, lvm = ?10"
-		" RETURNING id";
-	sqlite3_stmt *st;
 	int rc;
 
-	if (sqlite3_prepare_v2(c->db, sql, -1, &st, NULL) != SQLITE_OK)
-		return sl_fail(c, "preparing an insert");
-	sqlite3_bind_text(st, 1, l->snap, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, l->pool, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, l->pcpi);
-	sqlite3_bind_int64(st, 4, l->type);
-	sqlite3_bind_text(st, 5, l->text, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 6, l->dataset, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 7, l->origin, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 8, l->created);
-	sqlite3_bind_int64(st, 9, l->expires);
-	sqlite3_bind_int(st, 10, l->lvm);
+	rc = sqlite3_bind_text(st, 1, l->snap, -1, SQLITE_STATIC);
+	rc = rc ?: sqlite3_bind_text(st, 2, l->pool, -1, SQLITE_STATIC);
+	rc = rc ?: sqlite3_bind_int64(st, 3, l->pcpi);
+	rc = rc ?: sqlite3_bind_int64(st, 4, l->type);
+	rc = rc ?: sqlite3_bind_text(st, 5, l->text, -1, SQLITE_STATIC);
+	rc = rc ?: sqlite3_bind_text(st, 6, l->dataset, -1, SQLITE_STATIC);
+	rc = rc ?: sqlite3_bind_text(st, 7, l->origin, -1, SQLITE_STATIC);
+	rc = rc ?: sqlite3_bind_int64(st, 8, l->created);
+	rc = rc ?: sqlite3_bind_int64(st, 9, l->expires);
+	rc = rc ?: sqlite3_bind_int(st, 10, l->lvm);
+	if (rc != SQLITE_OK)
+		return rc;
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
 		l->id = sqlite3_column_int64(st, 0);
 		rc = sqlite3_step(st);
 	}
+	return rc;
+}
+
+int sl_cat_put(struct sl_cat *c, struct sl_cat_lock *l)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(c->db, sl_put_sql, -1, &st, NULL) != SQLITE_OK)
+		return sl_fail(c, "preparing an insert");
+	rc = sl_put_step(st, l);
 	sqlite3_finalize(st);
 	return rc == SQLITE_DONE ? 0 : sl_fail(c, "storing a lock");
+}
+
+static const char sl_del_origin_sql[] =
+	"DELETE FROM locks WHERE pool = ?1 AND origin = ?2";
+
+int sl_cat_replace_origin(struct sl_cat *c, const char *pool,
+			  const char *origin, struct sl_cat_lock *locks,
+			  size_t n)
+{
+	sqlite3_stmt *del = NULL, *ins = NULL;
+	int64_t *old;
+	size_t i;
+	int rc;
+
+	for (i = 0; i < n; i++) {
+		if (strcmp(locks[i].pool, pool) || strcmp(locks[i].origin, origin)) {
+			snprintf(c->error, sizeof(c->error),
+				 "catalog %s: lock %zu of the set for origin %s on pool %s names origin %s on pool %s",
+				 c->path, i, origin, pool, locks[i].origin,
+				 locks[i].pool);
+			return -EINVAL;
+		}
+	}
+	/* The ids as they were, for a failure to leave locks unchanged. */
+	old = calloc(n ? n : 1, sizeof(*old));
+	if (!old)
+		return -ENOMEM;
+	for (i = 0; i < n; i++)
+		old[i] = locks[i].id;
+	rc = sl_exec(c, "BEGIN IMMEDIATE", "starting a transaction");
+	if (rc) {
+		free(old);
+		return rc;
+	}
+	if (sqlite3_prepare_v2(c->db, sl_del_origin_sql, -1, &del,
+			       NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(c->db, sl_put_sql, -1, &ins, NULL) != SQLITE_OK) {
+		rc = sl_fail(c, "preparing a lock-set replacement");
+		goto fail;
+	}
+	if (sqlite3_bind_text(del, 1, pool, -1, SQLITE_STATIC) != SQLITE_OK ||
+	    sqlite3_bind_text(del, 2, origin, -1, SQLITE_STATIC) != SQLITE_OK ||
+	    sqlite3_step(del) != SQLITE_DONE) {
+		rc = sl_fail(c, "removing a lock set");
+		goto fail;
+	}
+	for (i = 0; i < n; i++) {
+		if (sl_put_step(ins, &locks[i]) != SQLITE_DONE) {
+			rc = sl_fail(c, "storing a lock set");
+			goto fail;
+		}
+		sqlite3_reset(ins);
+		sqlite3_clear_bindings(ins);
+	}
+	sqlite3_finalize(del);
+	sqlite3_finalize(ins);
+	del = ins = NULL;
+	rc = sl_exec(c, "COMMIT", "committing a lock set");
+	if (!rc) {
+		free(old);
+		return 0;
+	}
+fail:
+	sqlite3_finalize(del);
+	sqlite3_finalize(ins);
+	/* After sl_fail: ROLLBACK would replace SQLite's message. */
+	sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+	for (i = 0; i < n; i++)
+		locks[i].id = old[i];
+	free(old);
+	return rc;
 }
 
 int sl_cat_del(struct sl_cat *c, int64_t id)

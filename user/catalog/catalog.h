@@ -49,4 +49,26 @@ int sl_cat_load(struct sl_cat *c, struct sl_cat_lock **locks, size_t *n);
 int sl_cat_set_activated(struct sl_cat *c, const char *snap, bool on);
 int sl_cat_activated(struct sl_cat *c, const char *snap);	/* 1, 0, -err */
 
+/*
+ * Replace every lock of origin on pool with locks[0..n) in one
+ * transaction (n may be 0): the lock-set install of a mirror relationship.
+ * Every lock must name that pool and origin (-EINVAL otherwise). Sets each
+ * lock's id. On failure nothing changed.
+ */
+int sl_cat_replace_origin(struct sl_cat *c, const char *pool,
+			  const char *origin, struct sl_cat_lock *locks,
+			  size_t n);
+
+/*
+ * For the mirror's tables in the same file (mirror/mstore.c): the SQLite
+ * handle, and the error reporting the catalog's own calls use, so that
+ * sl_cat_error() describes their failures too. sl_cat_fail records that
+ * what failed with SQLite's message and returns -EIO.
+ */
+struct sqlite3;
+struct sqlite3 *sl_cat_sqlite(struct sl_cat *c);
+int sl_cat_fail(struct sl_cat *c, const char *what);
+void sl_cat_set_error(struct sl_cat *c, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
 #endif /* SL_CATALOG_H */

@@ -1,0 +1,271 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Endpoints and the peer process. The peer is always a child speaking the
+ * protocol on its stdin/stdout: ssh to another host, a user's command, or
+ * this helper itself. Its argv is built here, never passed through a local
+ * shell, except for exec: endpoints whose whole point is a shell command.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "transport.h"
+#include "../lvm/lvm.h"
+
+static int sl_bad(char *err, size_t errlen, const char *spec,
+		  const char *why)
+{
+	/* Quote a long spec's start only, so that the reason is kept. */
+	int len = strlen(spec) > 80 ? 72 : (int)strlen(spec);
+
+	snprintf(err, errlen, "endpoint '%.*s%s': %s", len, spec,
+		 spec[len] ? "..." : "", why);
+	return -EINVAL;
+}
+
+static int sl_volume(const char *spec, const char *vol, struct sl_endpoint *ep,
+		     char *err, size_t errlen)
+{
+	if (!*vol)
+		return sl_bad(err, errlen, spec,
+			      "missing volume: end it with VG/LV");
+	if (strlen(vol) >= sizeof(ep->volume) || !sl_lvm_name_ok(vol))
+		return sl_bad(err, errlen, spec,
+			      "the volume is not VG/LV (LVM names: letters, digits, +_.-, not starting with -)");
+	strcpy(ep->volume, vol);
+	return 0;
+}
+
+static int sl_parse_exec(const char *spec, struct sl_endpoint *ep,
+			 char *err, size_t errlen)
+{
+	const char *cmd = spec + 5, *end;
+	char q = *cmd;
+
+	if (q != '\'' && q != '"')
+		return sl_bad(err, errlen, spec,
+			      "exec: needs a quoted command: exec:'COMMAND':VG/LV");
+	end = strchr(cmd + 1, q);
+	if (!end)
+		return sl_bad(err, errlen, spec,
+			      "unterminated quote in the exec: command");
+	if (end == cmd + 1)
+		return sl_bad(err, errlen, spec, "empty exec: command");
+	if ((size_t)(end - cmd - 1) >= sizeof(ep->command))
+		return sl_bad(err, errlen, spec,
+			      "the exec: command is too long (1023 bytes at most)");
+	if (end[1] != ':')
+		return sl_bad(err, errlen, spec,
+			      "expected ':VG/LV' after the exec: command's closing quote");
+	ep->kind = SL_EP_EXEC;
+	memcpy(ep->command, cmd + 1, end - cmd - 1);
+	ep->command[end - cmd - 1] = '\0';
+	return sl_volume(spec, end + 2, ep, err, errlen);
+}
+
+int sl_endpoint_parse(const char *spec, struct sl_endpoint *ep, char *err,
+		      size_t errlen)
+{
+	const char *colon, *p;
+	size_t len;
+
+	memset(ep, 0, sizeof(*ep));
+	if (!*spec)
+		return sl_bad(err, errlen, spec,
+			      "empty: give VG/LV, HOST:VG/LV or exec:'COMMAND':VG/LV");
+	if (!strncmp(spec, "exec:", 5))
+		return sl_parse_exec(spec, ep, err, errlen);
+	/* LVM names have no ':', so the last one ends the host (IPv6). */
+	colon = strrchr(spec, ':');
+	if (!colon) {
+		ep->kind = SL_EP_LOCAL;
+		return sl_volume(spec, spec, ep, err, errlen);
+	}
+	len = colon - spec;
+	if (!len)
+		return sl_bad(err, errlen, spec, "empty host before ':'");
+	if (len >= sizeof(ep->host))
+		return sl_bad(err, errlen, spec,
+			      "the host is too long (255 bytes at most)");
+	/* It becomes an ssh argument: no option, no whitespace. */
+	if (spec[0] == '-')
+		return sl_bad(err, errlen, spec, "a host cannot start with '-'");
+	for (p = spec; p < colon; p++)
+		if ((unsigned char)*p <= ' ' || *p == 0x7f || *p == '\'' ||
+		    *p == '"')
+			return sl_bad(err, errlen, spec,
+				      "the host contains a space, a quote or a control character");
+	ep->kind = SL_EP_SSH;
+	memcpy(ep->host, spec, len);
+	ep->host[len] = '\0';
+	return sl_volume(spec, colon + 1, ep, err, errlen);
+}
+
+void sl_endpoint_format(const struct sl_endpoint *ep, char *buf, size_t size)
+{
+	switch (ep->kind) {
+	case SL_EP_SSH:
+		snprintf(buf, size, "%s:%s", ep->host, ep->volume);
+		break;
+	case SL_EP_EXEC:
+		/* A parsed command never holds both kinds of quote. */
+		if (strchr(ep->command, '\''))
+			snprintf(buf, size, "exec:\"%s\":%s", ep->command,
+				 ep->volume);
+		else
+			snprintf(buf, size, "exec:'%s':%s", ep->command,
+				 ep->volume);
+		break;
+	default:
+		snprintf(buf, size, "%s", ep->volume);
+	}
+}
+
+/*
+ * In the child, between fork and exec: only async-signal-safe calls. in
+ * and out become stdin and stdout; everything else but stderr is closed
+ * so the peer cannot hold our other pipes (or a catalog) open; signal
+ * state is reset because an ignored SIGPIPE would survive exec.
+ */
+static void sl_child(const char *const argv[], int in, int out, int report)
+{
+	sigset_t none;
+	int e, fd;
+
+	signal(SIGPIPE, SIG_DFL);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	/* Above 2 first, so that the dup2s cannot clobber each other. */
+	report = fcntl(report, F_DUPFD_CLOEXEC, 3);
+	if (report < 0)
+		_exit(127);
+	in = fcntl(in, F_DUPFD_CLOEXEC, 3);
+	out = fcntl(out, F_DUPFD_CLOEXEC, 3);
+	if (in < 0 || out < 0 || dup2(in, 0) < 0 || dup2(out, 1) < 0)
+		goto fail;
+	/* report (close-on-exec) must stay until exec: close around it. */
+	if ((report > 3 && syscall(SYS_close_range, 3, report - 1, 0)) ||
+	    syscall(SYS_close_range, report + 1, ~0U, 0)) {
+		for (fd = 3; fd < 65536; fd++)
+			if (fd != report)
+				close(fd);
+	}
+	/* PATH only for a bare name ("ssh"), as a shell would. */
+	execvp(argv[0], (char *const *)argv);
+fail:
+	e = errno;
+	if (write(report, &e, sizeof(e)) < 0)
+		_exit(127);
+	_exit(127);
+}
+
+static void sl_close(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+}
+
+int sl_peer_start(const struct sl_endpoint *ep, struct sl_peer_proc *p,
+		  char *err, size_t errlen)
+{
+	const char *remote = getenv("SOFTLOCK_REMOTE");
+	const char *ssh[] = { "ssh", "-o", "BatchMode=yes", "-T", ep->host,
+			      remote && *remote ? remote : "softlock", "serve",
+			      "--stdio", NULL };
+	const char *sh[] = { "/bin/sh", "-c", ep->command, NULL };
+	const char *self[] = { "/proc/self/exe", "serve", "--stdio", NULL };
+	const char *const *argv = ep->kind == SL_EP_SSH ? ssh :
+				  ep->kind == SL_EP_EXEC ? sh : self;
+	int to[2] = { -1, -1 }, from[2] = { -1, -1 }, rep[2] = { -1, -1 };
+	int e = 0, rc = 0;
+	ssize_t n;
+
+	p->pid = -1;
+	p->rfd = p->wfd = -1;
+	/* A peer that dies must be an EPIPE to handle, not our death. */
+	signal(SIGPIPE, SIG_IGN);
+	if (pipe2(to, O_CLOEXEC) || pipe2(from, O_CLOEXEC) ||
+	    pipe2(rep, O_CLOEXEC)) {
+		rc = -errno;
+		snprintf(err, errlen, "cannot create pipes: %s", strerror(-rc));
+		goto out;
+	}
+	p->pid = fork();
+	if (p->pid == 0)
+		sl_child(argv, to[0], from[1], rep[1]);
+	if (p->pid < 0) {
+		rc = -errno;
+		snprintf(err, errlen, "cannot fork: %s", strerror(-rc));
+		goto out;
+	}
+	sl_close(&rep[1]);
+	/* EOF: exec succeeded (the pipe was close-on-exec). */
+	do
+		n = read(rep[0], &e, sizeof(e));
+	while (n < 0 && errno == EINTR);
+	if (n > 0) {
+		rc = e ? -e : -EIO;
+		snprintf(err, errlen, "cannot run %s: %s%s", argv[0],
+			 strerror(e), ep->kind == SL_EP_SSH ?
+			 " (install openssh-client)" : "");
+		while (waitpid(p->pid, NULL, 0) < 0 && errno == EINTR)
+			;
+		p->pid = -1;
+		goto out;
+	}
+	p->wfd = to[1];
+	p->rfd = from[0];
+	to[1] = from[0] = -1;
+out:
+	sl_close(&to[0]);
+	sl_close(&to[1]);
+	sl_close(&from[0]);
+	sl_close(&from[1]);
+	sl_close(&rep[0]);
+	sl_close(&rep[1]);
+	return rc;
+}
+
+int sl_peer_finish(struct sl_peer_proc *p, int timeout_ms)
+{
+	struct timespec tick = { 0, 10 * 1000 * 1000 };
+	int status, waited = 0;
+	pid_t r;
+
+	/* The child sees EOF on stdin (and EPIPE if it still writes). */
+	sl_close(&p->wfd);
+	sl_close(&p->rfd);
+	if (p->pid <= 0)
+		return -ECHILD;
+	for (;;) {
+		r = waitpid(p->pid, &status, WNOHANG);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r != 0)
+			break;
+		if (waited >= timeout_ms) {
+			kill(p->pid, SIGKILL);
+			while ((r = waitpid(p->pid, &status, 0)) < 0 &&
+			       errno == EINTR)
+				;
+			break;
+		}
+		nanosleep(&tick, NULL);
+		waited += 10;
+	}
+	p->pid = -1;
+	if (r < 0)
+		return -errno;
+	if (WIFSIGNALED(status))
+		return 128 + WTERMSIG(status);
+	return WEXITSTATUS(status);
+}

@@ -59,5 +59,7 @@ int cmd_unseal(struct sl_ctx *x, int argc, char **argv);
 int cmd_restore(struct sl_ctx *x, int argc, char **argv);
 int cmd_verify(struct sl_ctx *x, int argc, char **argv);
 int cmd_version(struct sl_ctx *x, int argc, char **argv);
+int cmd_mirror(struct sl_ctx *x, int argc, char **argv);
+int cmd_serve(struct sl_ctx *x, int argc, char **argv);
 
 #endif /* SL_CTX_H */

@@ -25,6 +25,8 @@ static const struct {
 	{ "unseal", cmd_unseal, "" },
 	{ "restore", cmd_restore, "" },
 	{ "verify", cmd_verify, "" },
+	{ "mirror", cmd_mirror, "init SRC DST [--name NAME] | update NAME|DST [--json] | status [NAME] [--json]" },
+	{ "serve", cmd_serve, "--stdio" },
 	{ "version", cmd_version, "" },
 };
 
@@ -36,6 +38,7 @@ static void sl_help(FILE *f)
 	for (i = 0; i < sizeof(sl_cmds) / sizeof(sl_cmds[0]); i++)
 		fprintf(f, "  softlock %s %s\n", sl_cmds[i].name, sl_cmds[i].usage);
 	fprintf(f, "\nSNAP is VG/LV, or --pool /dev/mapper/NAME --id N for a raw dm-thin pool.\n"
+		"SRC and DST are VG/LV (this host), HOST:VG/LV (ssh) or exec:'COMMAND':VG/LV.\n"
 		"The catalog is %s (or $SOFTLOCK_DB, or --db PATH).\n"
 		"See softlock(8).\n", SL_CATALOG_DEFAULT);
 }

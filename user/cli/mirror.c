@@ -1,0 +1,342 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * softlock mirror init|update|status and softlock serve --stdio.
+ *
+ * The host that runs `mirror update` starts the peer (ssh, a command, or
+ * itself for a local volume) and takes the role of whichever side is
+ * local: push when the source is here, pull when the destination is.
+ * Either way the destination drives the lock sets and the source the
+ * data, so the session is the same.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ctx.h"
+#include "../lib/json.h"
+#include "../mirror/mirror.h"
+#include "../mirror/mstore.h"
+#include "../mirror/progress.h"
+#include "../mirror/transport.h"
+
+static const struct option sl_mirror_opts[] = {
+	{ "name", required_argument, NULL, 'n' },
+	{ "json", no_argument, NULL, 'j' },
+	{ "stdio", no_argument, NULL, 's' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static int sl_mirror_open(struct sl_ctx *x)
+{
+	int rc = sl_need_root(x);
+
+	if (!rc)
+		rc = sl_open_catalog(x);
+	if (!rc && sl_mstore_init(x->cat)) {
+		sl_err(x, "%s", sl_cat_error(x->cat));
+		rc = -EIO;
+	}
+	return rc;
+}
+
+/* The module is optional on a destination: without it nothing is locked. */
+static struct sl_kmod *sl_mirror_kernel(void)
+{
+	struct sl_kmod *k = NULL;
+
+	return sl_kmod_open(&k) ? NULL : k;
+}
+
+static int sl_mirror_init(struct sl_ctx *x, const char *name, int argc,
+			  char **argv)
+{
+	struct sl_relationship r = { 0 };
+	struct sl_endpoint src, dst;
+	char err[512];
+	int rc;
+
+	if (argc != 2)
+		return sl_usage(x, "mirror init needs SRC and DST");
+	if (sl_endpoint_parse(argv[0], &src, err, sizeof(err)) ||
+	    sl_endpoint_parse(argv[1], &dst, err, sizeof(err)))
+		return sl_usage(x, "%s", err);
+	if (src.kind != SL_EP_LOCAL && dst.kind != SL_EP_LOCAL)
+		return sl_usage(x, "one of SRC and DST must be on this host (a plain VG/LV): the update runs here");
+	if (!name && dst.kind == SL_EP_EXEC)
+		return sl_usage(x, "an exec: destination needs --name NAME");
+	if (!name)
+		sl_endpoint_format(&dst, r.name, sizeof(r.name));
+	else
+		snprintf(r.name, sizeof(r.name), "%s", name);
+	if ((name && strlen(name) > SL_REL_NAME_MAX) ||
+	    strlen(r.name) >= SL_REL_NAME_MAX)
+		return sl_usage(x, "the relationship name must be 1..%d bytes: give a shorter --name",
+				SL_REL_NAME_MAX);
+	rc = sl_mirror_open(x);
+	if (rc)
+		return SL_EXIT_FAIL;
+	sl_endpoint_format(&src, r.src, sizeof(r.src));
+	sl_endpoint_format(&dst, r.dst, sizeof(r.dst));
+	r.created = time(NULL);
+	rc = sl_rel_add(x->cat, &r);
+	if (rc == -EEXIST) {
+		sl_err(x, "a relationship named '%s' exists already: pick another --name",
+		       r.name);
+		return SL_EXIT_FAIL;
+	}
+	if (rc) {
+		sl_err(x, "recording the relationship: %s", sl_cat_error(x->cat));
+		return SL_EXIT_FAIL;
+	}
+	printf("mirror %s: %s -> %s\n", r.name, r.src, r.dst);
+	return SL_EXIT_OK;
+}
+
+static void sl_report(const struct sl_relationship *r,
+		      const struct sl_mirror_env *e, bool json, double secs)
+{
+	if (json) {
+		printf("{\"event\":\"done\",\"relationship\":");
+		sl_json_str(stdout, r->name);
+		printf(",\"result\":");
+		sl_json_str(stdout, r->last_result);
+		printf(",\"snapshot\":");
+		sl_json_str(stdout, e->snapshot);
+		printf(",\"global_id\":\"%s\",\"base\":", e->gid);
+		sl_json_str(stdout, e->base);
+		printf(",\"size\":%llu,\"data_bytes\":%llu,\"discard_bytes\":%llu,\"changed_bytes\":%llu,\"resume_offset\":%llu,\"wire_bytes\":%llu,\"up_to_date\":%s,\"seconds\":%.3f}\n",
+		       (unsigned long long)e->size,
+		       (unsigned long long)e->data_bytes,
+		       (unsigned long long)e->discard_bytes,
+		       (unsigned long long)e->changed_bytes,
+		       (unsigned long long)e->resume,
+		       (unsigned long long)e->wire_bytes,
+		       e->up_to_date ? "true" : "false", secs);
+		return;
+	}
+	if (strcmp(r->last_result, "ok"))
+		return;
+	if (e->up_to_date)
+		printf("mirror %s: up to date at %s\n", r->name, e->snapshot);
+	else
+		printf("mirror %s: %s%s%s%s: %.1f MiB sent, %.1f MiB discarded in %.1f s\n",
+		       r->name, e->snapshot, *e->base ? " (base " : " (full",
+		       e->base, e->resume ? ", resumed)" : ")",
+		       e->data_bytes / 1048576.0, e->discard_bytes / 1048576.0,
+		       secs);
+}
+
+static int sl_mirror_update(struct sl_ctx *x, const char *key, bool json)
+{
+	struct sl_mirror_env e = { .json = json, .bar = !json };
+	struct sl_endpoint src, dst, local;
+	struct sl_relationship r;
+	struct sl_peer_proc peer;
+	struct sl_session s;
+	char host[256], err[512];
+	bool source;
+	double t0;
+	int rc, status;
+
+	if (sl_mirror_open(x))
+		return SL_EXIT_FAIL;
+	rc = sl_rel_find(x->cat, key, &r);
+	if (rc) {
+		sl_err(x, rc == -EEXIST ?
+		       "'%s' matches several relationships: name one (see 'softlock mirror status')" :
+		       "no mirror relationship '%s': create it with 'softlock mirror init SRC DST'",
+		       key);
+		return SL_EXIT_FAIL;
+	}
+	if (sl_endpoint_parse(r.src, &src, err, sizeof(err)) ||
+	    sl_endpoint_parse(r.dst, &dst, err, sizeof(err))) {
+		sl_err(x, "relationship %s: %s", r.name, err);
+		return SL_EXIT_FAIL;
+	}
+	/* Push when the source is here, else pull. */
+	source = src.kind == SL_EP_LOCAL;
+	local = source ? src : dst;
+	rc = sl_peer_start(source ? &dst : &src, &peer, err, sizeof(err));
+	if (rc) {
+		sl_err(x, "%s", err);
+		return SL_EXIT_FAIL;
+	}
+	e.cat = x->cat;
+	e.k = sl_mirror_kernel();
+	e.host = sl_host_name(host, sizeof(host));
+	t0 = sl_now();
+	sl_sess_init(&s, peer.rfd, peer.wfd, true,
+		     source ? SL_ROLE_SOURCE : SL_ROLE_DESTINATION, e.host);
+	rc = sl_sess_hello(&s, r.name, source ? dst.volume : src.volume);
+	if (!rc)
+		rc = source ? sl_mirror_source(&s, &e, r.name, local.volume) :
+			      sl_mirror_dest(&s, &e, r.name, local.volume);
+	if (!rc)
+		rc = sl_sess_close(&s);
+	e.wire_bytes = s.wire_out + s.wire_in;
+	status = sl_peer_finish(&peer, 30000);
+	if (!rc && status) {
+		snprintf(s.err, sizeof(s.err), "the peer exited with status %d",
+			 status);
+		rc = -EIO;
+	}
+	r.last_time = time(NULL);
+	snprintf(r.last_result, sizeof(r.last_result), "%s", rc ? s.err : "ok");
+	r.last_bytes = e.data_bytes;
+	r.last_ms = (sl_now() - t0) * 1000;
+	if (!rc) {
+		snprintf(r.last_snapshot, sizeof(r.last_snapshot), "%s", e.snapshot);
+		snprintf(r.last_gid, sizeof(r.last_gid), "%s", e.gid);
+	}
+	if (sl_rel_set_result(x->cat, &r))
+		sl_err(x, "recording the result: %s", sl_cat_error(x->cat));
+	sl_report(&r, &e, json, sl_now() - t0);
+	if (rc)
+		sl_err(x, "mirror %s: %s", r.name, s.err);
+	sl_sess_free(&s);
+	if (e.k)
+		sl_kmod_close(e.k);
+	return rc ? SL_EXIT_FAIL : SL_EXIT_OK;
+}
+
+static int sl_mirror_status(struct sl_ctx *x, const char *key, bool json)
+{
+	struct sl_relationship *r = NULL;
+	struct sl_checkpoint ck;
+	size_t n = 0, i, shown = 0;
+	char when[32];
+
+	if (sl_mirror_open(x))
+		return SL_EXIT_FAIL;
+	if (sl_rel_list(x->cat, &r, &n)) {
+		sl_err(x, "reading the relationships: %s", sl_cat_error(x->cat));
+		return SL_EXIT_FAIL;
+	}
+	if (json)
+		printf("[");
+	else
+		printf("%-24s %-28s %-28s %-20s %-20s %s\n", "NAME", "SOURCE",
+		       "DESTINATION", "LAST", "PCPI", "RESULT");
+	for (i = 0; i < n; i++) {
+		if (key && strcmp(key, r[i].name) && strcmp(key, r[i].src) &&
+		    strcmp(key, r[i].dst))
+			continue;
+		if (json) {
+			printf("%s{\"name\":", shown ? "," : "");
+			sl_json_str(stdout, r[i].name);
+			printf(",\"source\":");
+			sl_json_str(stdout, r[i].src);
+			printf(",\"destination\":");
+			sl_json_str(stdout, r[i].dst);
+			printf(",\"last_time\":%lld,\"last_result\":",
+			       (long long)r[i].last_time);
+			sl_json_str(stdout, r[i].last_result);
+			printf(",\"last_snapshot\":");
+			sl_json_str(stdout, r[i].last_snapshot);
+			printf(",\"last_global_id\":\"%s\",\"last_bytes\":%llu,\"last_ms\":%llu,\"checkpoint\":",
+			       r[i].last_gid,
+			       (unsigned long long)r[i].last_bytes,
+			       (unsigned long long)r[i].last_ms);
+			if (!sl_ckpt_get(x->cat, r[i].name, &ck))
+				printf("{\"global_id\":\"%s\",\"offset\":%llu}",
+				       ck.gid, (unsigned long long)ck.offset);
+			else
+				printf("null");
+			printf("}");
+		} else {
+			when[0] = 0;
+			if (r[i].last_time)
+				strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S",
+					 localtime(&(time_t){ r[i].last_time }));
+			printf("%-24s %-28s %-28s %-20s %-20s %s\n", r[i].name,
+			       r[i].src, r[i].dst, *when ? when : "never",
+			       *r[i].last_snapshot ? r[i].last_snapshot : "-",
+			       *r[i].last_result ? r[i].last_result : "-");
+		}
+		shown++;
+	}
+	if (json)
+		printf("]\n");
+	free(r);
+	if (key && !shown) {
+		sl_err(x, "no mirror relationship '%s'", key);
+		return SL_EXIT_FAIL;
+	}
+	return SL_EXIT_OK;
+}
+
+int cmd_mirror(struct sl_ctx *x, int argc, char **argv)
+{
+	const char *name = NULL, *sub;
+	bool json = false;
+	int c;
+
+	if (argc < 2)
+		return sl_usage(x, "mirror needs a subcommand: init, update or status");
+	sub = argv[1];
+	optind = 2;
+	while ((c = getopt_long(argc, argv, "n:j", sl_mirror_opts, NULL)) != -1) {
+		switch (c) {
+		case 'n': name = optarg; break;
+		case 'j': json = true; break;
+		default: return sl_usage(x, "unknown option");
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (!strcmp(sub, "init"))
+		return sl_mirror_init(x, name, argc, argv);
+	if (!strcmp(sub, "update")) {
+		if (argc != 1)
+			return sl_usage(x, "mirror update needs one relationship (its name or DST)");
+		return sl_mirror_update(x, argv[0], json);
+	}
+	if (!strcmp(sub, "status")) {
+		if (argc > 1)
+			return sl_usage(x, "mirror status takes at most one relationship");
+		return sl_mirror_status(x, argc ? argv[0] : NULL, json);
+	}
+	return sl_usage(x, "unknown mirror subcommand '%s': init, update or status",
+			sub);
+}
+
+/*
+ * The peer end: the protocol on stdin/stdout, diagnostics on stderr. The
+ * HELLO says which role the initiator took; this side takes the other.
+ */
+int cmd_serve(struct sl_ctx *x, int argc, char **argv)
+{
+	struct sl_mirror_env e = { 0 };
+	struct sl_session s;
+	const char *rel, *vol;
+	char relc[SL_REL_NAME_MAX + 1], volc[256], host[256];
+	int rc;
+
+	if (argc != 2 || strcmp(argv[1], "--stdio"))
+		return sl_usage(x, "serve needs --stdio (the peer protocol on stdin and stdout)");
+	if (sl_mirror_open(x))
+		return SL_EXIT_FAIL;
+	e.cat = x->cat;
+	e.k = sl_mirror_kernel();
+	e.host = sl_host_name(host, sizeof(host));
+	sl_sess_init(&s, STDIN_FILENO, STDOUT_FILENO, false, 0, e.host);
+	rc = sl_sess_accept(&s, &rel, &vol);
+	if (!rc) {
+		snprintf(relc, sizeof(relc), "%s", rel);
+		snprintf(volc, sizeof(volc), "%s", vol);
+		rc = s.ps.self == SL_ROLE_SOURCE ?
+		     sl_mirror_source(&s, &e, relc, volc) :
+		     sl_mirror_dest(&s, &e, relc, volc);
+	}
+	if (rc)
+		sl_err(x, "%s", s.err);
+	sl_sess_free(&s);
+	if (e.k)
+		sl_kmod_close(e.k);
+	return rc ? SL_EXIT_FAIL : SL_EXIT_OK;
+}

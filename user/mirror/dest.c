@@ -1,0 +1,398 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The destination end of a mirror update.
+ *
+ * Nothing visible changes until the end: data goes into "LV.sl.N.part",
+ * a writable thin snapshot of the verified base (or a new thin LV), and
+ * only after DONE, a flush and the byte count check is it tagged,
+ * made read-only and renamed to "LV.sl.N". A checkpoint (relationship,
+ * PCPI, base, .part LV, offset) is recorded after every flush, so an
+ * interrupted transfer resumes from there when the same PCPI is offered
+ * on the same base; anything else throws the .part away and starts over.
+ * Either way the newest published PCPI stays complete and untouched.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+
+#include "chunkio.h"
+#include "lockset.h"
+#include "mirror.h"
+#include "mstore.h"
+#include "pcpi.h"
+#include "progress.h"
+
+/* Flush and record progress this often (bytes of DATA). */
+#define SL_CKPT_DEFAULT (64ull << 20)
+
+struct sl_dst {
+	struct sl_session *s;
+	struct sl_mirror_env *e;
+	const char *rel;
+	struct sl_volume v;
+	struct sl_pcpi *p;
+	size_t n;
+	struct sl_checkpoint ck;
+	bool have_ck;
+	uint64_t gen;
+	char self[600];		/* HOST:VG/LV, the text of our locks */
+	char err[1024];
+};
+
+static int sl_dst_refresh(struct sl_dst *x)
+{
+	free(x->p);
+	x->p = NULL;
+	return sl_pcpi_list(&x->v, &x->p, &x->n, x->err, sizeof(x->err));
+}
+
+static const struct sl_pcpi *sl_dst_part(const struct sl_dst *x,
+					 const char *vglv)
+{
+	char name[300];
+	size_t i;
+
+	for (i = 0; i < x->n; i++) {
+		snprintf(name, sizeof(name), "%s/%s", x->p[i].vg, x->p[i].lv);
+		if (x->p[i].part && !strcmp(name, vglv))
+			return &x->p[i];
+	}
+	return NULL;
+}
+
+static int sl_dst_send_lockset(struct sl_dst *x, enum sl_phase phase,
+			       const char *base, const char *receiving)
+{
+	struct sl_lockset ls = { 0 };
+	struct sl_pbuf *b;
+	int rc;
+
+	rc = sl_lockset_build(x->e->k, &x->v, x->p, x->n, x->rel, x->self,
+			      base, receiving, &ls, x->err, sizeof(x->err));
+	if (rc) {
+		sl_lockset_free(&ls);
+		return sl_sess_fail(x->s, -rc, "%s: %s", x->e->host, x->err);
+	}
+	b = sl_sess_begin(x->s, SL_MSG_LOCKSET);
+	sl_msg_put_str(b, SL_A_RELATIONSHIP, x->rel);
+	sl_msg_put_u32(b, SL_A_PHASE, phase);
+	sl_msg_put_u64(b, SL_A_GENERATION,
+		       phase == SL_PHASE_BEFORE ? x->gen : x->gen + 1);
+	sl_lockset_put(&ls, b);
+	sl_lockset_free(&ls);
+	rc = sl_sess_send(x->s);
+	if (!rc)
+		rc = sl_sess_recv(x->s, SL_MSG_LOCKSET_ACK);
+	return rc;
+}
+
+/* "SRC.sl.N" from the source becomes "LV.sl.N" here. */
+static int sl_dst_name(struct sl_dst *x, const char *offered, char *name,
+		       size_t size)
+{
+	const char *seq = strstr(offered, ".sl.");
+	const char *q;
+
+	while (seq && strstr(seq + 1, ".sl."))
+		seq = strstr(seq + 1, ".sl.");
+	if (!seq || !seq[4])
+		return -EINVAL;
+	for (q = seq + 4; *q; q++)
+		if (*q < '0' || *q > '9')
+			return -EINVAL;
+	if ((size_t)snprintf(name, size, "%s%s", x->v.lv, seq) >= size)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+/* Check the offer's base against our copy before anything is written. */
+static int sl_dst_check_base(struct sl_dst *x, const char *bgid,
+			     const void *bfp, const struct sl_pcpi **base)
+{
+	*base = NULL;
+	if (!bgid)
+		return 0;
+	*base = sl_pcpi_by_gid(x->p, x->n, bgid);
+	if (!*base)
+		return sl_sess_fail(x->s, ENOENT,
+				    "%s: %s/%s has no PCPI with global id %s, the base of this offer: the source's view is stale; run the update again, and if it repeats, restart the relationship from a full transfer",
+				    x->e->host, x->v.vg, x->v.lv, bgid);
+	if (!(*base)->has_fp || memcmp((*base)->fp, bfp, SL_FP_LEN))
+		return sl_sess_fail(x->s, ESTALE,
+				    "%s: the base %s/%s (global id %s) has a different fingerprint than the source's: it is not the same PCPI; nothing was written",
+				    x->e->host, (*base)->vg, (*base)->lv, bgid);
+	return 0;
+}
+
+static int sl_dst_prepare(struct sl_dst *x, const char *name, const char *gid,
+			  const struct sl_pcpi *base, uint64_t size,
+			  uint64_t *resume)
+{
+	const struct sl_pcpi *part;
+	struct sl_pcpi made;
+	char vglv[300];
+	size_t i;
+	int rc;
+
+	*resume = 0;
+	snprintf(vglv, sizeof(vglv), "%s/%s.part", x->v.vg, name);
+	if (x->have_ck && !strcmp(x->ck.gid, gid) &&
+	    !strcmp(x->ck.base_gid, base ? base->gid : "") &&
+	    !strcmp(x->ck.part_lv, vglv) && sl_dst_part(x, vglv)) {
+		*resume = x->ck.offset;
+		return 0;
+	}
+	/* Anything half-received that is not this transfer goes. */
+	for (i = 0; i < x->n; i++) {
+		if (!x->p[i].part)
+			continue;
+		rc = sl_pcpi_remove(&x->p[i], x->err, sizeof(x->err));
+		if (rc)
+			return rc;
+	}
+	if (x->have_ck)
+		sl_ckpt_del(x->e->cat, x->rel);
+	rc = sl_pcpi_create_part(&x->v, name, gid, base, size, &made, x->err,
+				 sizeof(x->err));
+	if (rc)
+		return rc;
+	memset(&x->ck, 0, sizeof(x->ck));
+	snprintf(x->ck.relationship, sizeof(x->ck.relationship), "%s", x->rel);
+	snprintf(x->ck.gid, sizeof(x->ck.gid), "%s", gid);
+	snprintf(x->ck.base_gid, sizeof(x->ck.base_gid), "%s",
+		 base ? base->gid : "");
+	snprintf(x->ck.part_lv, sizeof(x->ck.part_lv), "%s", vglv);
+	x->have_ck = true;
+	rc = sl_ckpt_put(x->e->cat, &x->ck);
+	if (rc)
+		snprintf(x->err, sizeof(x->err), "recording the checkpoint: %s",
+			 sl_cat_error(x->e->cat));
+	if (!rc)
+		rc = sl_dst_refresh(x);
+	part = rc ? NULL : sl_dst_part(x, vglv);
+	if (!rc && !part) {
+		snprintf(x->err, sizeof(x->err), "%s was created but LVM does not list it",
+			 vglv);
+		rc = -EIO;
+	}
+	(void)made;
+	return rc;
+}
+
+static uint64_t sl_ckpt_every(void)
+{
+	const char *s = getenv("SOFTLOCK_CHECKPOINT_BYTES");
+	unsigned long long v;
+
+	if (s && sscanf(s, "%llu", &v) == 1 && v >= 65536)
+		return v;
+	return SL_CKPT_DEFAULT;
+}
+
+/* Apply DATA and DISCARD until DONE; checkpoint after every flush. */
+static int sl_dst_stream(struct sl_dst *x, struct sl_chunk_writer *w,
+			 void *abuf, uint64_t resume)
+{
+	uint64_t every = sl_ckpt_every(), since = 0, off, len, end = resume;
+	const void *data;
+	uint32_t dlen;
+	int rc;
+
+	for (;;) {
+		rc = sl_sess_recv(x->s, 0);
+		if (rc)
+			return rc;
+		if (x->s->m.type == SL_MSG_DONE)
+			return 0;
+		sl_msg_get_u64(&x->s->m, SL_A_OFFSET, &off);
+		if (x->s->m.type == SL_MSG_DATA) {
+			sl_msg_get_bytes(&x->s->m, SL_A_DATA, &data, &dlen);
+			memcpy(abuf, data, dlen);
+			rc = sl_writer_write(w, off, abuf, dlen, x->err,
+					     sizeof(x->err));
+			len = dlen;
+			x->e->data_bytes += dlen;
+			since += dlen;
+		} else {
+			sl_msg_get_u64(&x->s->m, SL_A_LENGTH, &len);
+			rc = sl_writer_discard(w, off, len, x->err,
+					       sizeof(x->err));
+			x->e->discard_bytes += len;
+		}
+		if (rc)
+			return sl_sess_fail(x->s, -rc, "%s: %s", x->e->host,
+					    x->err);
+		end = off + len;
+		if (since < every)
+			continue;
+		since = 0;
+		rc = sl_writer_flush(w, x->err, sizeof(x->err));
+		x->ck.offset = end;
+		x->ck.bytes = x->e->data_bytes;
+		if (!rc && sl_ckpt_put(x->e->cat, &x->ck)) {
+			snprintf(x->err, sizeof(x->err), "recording the checkpoint: %s",
+				 sl_cat_error(x->e->cat));
+			rc = -EIO;
+		}
+		if (rc)
+			return sl_sess_fail(x->s, -rc, "%s: %s", x->e->host,
+					    x->err);
+	}
+}
+
+/* ACCEPT, the stream, DONE, publish, PUBLISHED. */
+static int sl_dst_receive(struct sl_dst *x, const char *name, const char *gid,
+			  const struct sl_pcpi *base, uint64_t size)
+{
+	struct sl_chunk_writer w = { .fd = -1 };
+	const struct sl_pcpi *part;
+	struct sl_pcpi pub;
+	const void *fp;
+	uint32_t fplen;
+	void *abuf = NULL;
+	uint64_t resume;
+	char dev[300];
+	int rc;
+
+	rc = sl_dst_prepare(x, name, gid, base, size, &resume);
+	if (rc)
+		return sl_sess_fail(x->s, -rc, "%s: %s", x->e->host, x->err);
+	part = sl_dst_part(x, x->ck.part_lv);
+	sl_pcpi_dev(part, dev, sizeof(dev));
+	rc = sl_writer_open(&w, dev, x->err, sizeof(x->err));
+	if (!rc && posix_memalign(&abuf, SL_CHUNK_ALIGN, SL_DATA_MAX))
+		rc = -ENOMEM;
+	if (rc) {
+		rc = sl_sess_fail(x->s, -rc, "%s: %s", x->e->host, x->err);
+		goto out;
+	}
+	x->e->resume = resume;
+	sl_msg_put_u64(sl_sess_begin(x->s, SL_MSG_ACCEPT), SL_A_RESUME_OFFSET,
+		       resume);
+	sl_msg_put_u64(&x->s->out, SL_A_CHECKPOINT, resume);
+	rc = sl_sess_send(x->s);
+	if (!rc)
+		rc = sl_dst_stream(x, &w, abuf, resume);
+	if (rc)
+		goto out;
+	sl_msg_get_bytes(&x->s->m, SL_A_FINGERPRINT, &fp, &fplen);
+	rc = sl_writer_flush(&w, x->err, sizeof(x->err));
+	if (!rc)
+		rc = sl_writer_close(&w);
+	if (!rc)
+		rc = sl_pcpi_publish(part, fp, &pub, x->err, sizeof(x->err));
+	if (rc) {
+		rc = sl_sess_fail(x->s, -rc, "%s: %s", x->e->host, x->err);
+		goto out;
+	}
+	sl_ckpt_del(x->e->cat, x->rel);
+	x->have_ck = false;
+	sl_msg_put_str(sl_sess_begin(x->s, SL_MSG_PUBLISHED), SL_A_GLOBAL_ID,
+		       gid);
+	rc = sl_sess_send(x->s);
+out:
+	if (w.fd >= 0)
+		sl_writer_close(&w);
+	free(abuf);
+	return rc;
+}
+
+/* The offered PCPI is already here: ACCEPT at SIZE, DONE, PUBLISHED. */
+static int sl_dst_have(struct sl_dst *x, const char *gid, uint64_t size)
+{
+	int rc;
+
+	x->e->up_to_date = true;
+	x->e->resume = size;
+	sl_msg_put_u64(sl_sess_begin(x->s, SL_MSG_ACCEPT), SL_A_RESUME_OFFSET,
+		       size);
+	sl_msg_put_u64(&x->s->out, SL_A_CHECKPOINT, 0);
+	rc = sl_sess_send(x->s);
+	if (!rc)
+		rc = sl_sess_recv(x->s, SL_MSG_DONE);
+	if (rc)
+		return rc;
+	sl_msg_put_str(sl_sess_begin(x->s, SL_MSG_PUBLISHED), SL_A_GLOBAL_ID,
+		       gid);
+	return sl_sess_send(x->s);
+}
+
+static int sl_dst_offer(struct sl_dst *x)
+{
+	const char *offered, *gid, *bgid = NULL;
+	const void *bfp = NULL;
+	const struct sl_pcpi *base;
+	char name[256], gidc[SL_GID_LEN + 1];
+	uint32_t len;
+	uint64_t size;
+	int rc;
+
+	rc = sl_sess_recv(x->s, SL_MSG_OFFER);
+	if (rc)
+		return rc;
+	sl_msg_get_str(&x->s->m, SL_A_SNAPSHOT, &offered);
+	sl_msg_get_str(&x->s->m, SL_A_GLOBAL_ID, &gid);
+	sl_msg_get_u64(&x->s->m, SL_A_SIZE, &size);
+	sl_msg_get_str(&x->s->m, SL_A_BASE_GLOBAL_ID, &bgid);
+	sl_msg_get_bytes(&x->s->m, SL_A_BASE_FINGERPRINT, &bfp, &len);
+	snprintf(gidc, sizeof(gidc), "%s", gid);
+	if (sl_dst_name(x, offered, name, sizeof(name)))
+		return sl_sess_fail(x->s, EINVAL,
+				    "%s: the offered snapshot \"%s\" is not named VOLUME.sl.N",
+				    x->e->host, offered);
+	snprintf(x->e->snapshot, sizeof(x->e->snapshot), "%s", name);
+	snprintf(x->e->gid, sizeof(x->e->gid), "%s", gidc);
+	x->e->size = size;
+	if (sl_pcpi_by_gid(x->p, x->n, gidc))
+		return sl_dst_have(x, gidc, size);
+	rc = sl_dst_check_base(x, bgid, bfp, &base);
+	if (rc)
+		return rc;
+	snprintf(x->e->base, sizeof(x->e->base), "%s", base ? base->lv : "");
+	return sl_dst_receive(x, name, gidc, base, size);
+}
+
+int sl_mirror_dest(struct sl_session *s, struct sl_mirror_env *e,
+		   const char *rel, const char *volume)
+{
+	struct sl_dst x = { .s = s, .e = e, .rel = rel };
+	const struct sl_pcpi *base;
+	struct timeval tv;
+	int rc;
+
+	snprintf(x.self, sizeof(x.self), "%s:%s", e->host, volume);
+	gettimeofday(&tv, NULL);
+	/* Above any earlier session's, as replace-begin wants. */
+	x.gen = (uint64_t)tv.tv_sec * 1000000 + tv.tv_usec;
+	rc = sl_volume_open(volume, &x.v, x.err, sizeof(x.err));
+	if (!rc)
+		rc = sl_mstore_init(e->cat);
+	if (!rc)
+		rc = sl_dst_refresh(&x);
+	if (rc)
+		return sl_sess_fail(s, -rc, "%s: %s", e->host, x.err);
+	x.have_ck = !sl_ckpt_get(e->cat, rel, &x.ck) &&
+		    sl_dst_part(&x, x.ck.part_lv);
+	base = sl_pcpi_newest(x.p, x.n);
+	rc = sl_dst_send_lockset(&x, SL_PHASE_BEFORE, base ? base->gid : NULL,
+				 x.have_ck ? x.ck.gid : NULL);
+	if (!rc)
+		rc = sl_dst_offer(&x);
+	if (!rc)
+		rc = sl_dst_refresh(&x);
+	if (rc && !s->failed)
+		rc = sl_sess_fail(s, -rc, "%s: %s", e->host, x.err);
+	if (!rc)
+		rc = sl_dst_send_lockset(&x, SL_PHASE_AFTER, e->gid, NULL);
+	if (!rc) {
+		sl_sess_begin(s, SL_MSG_BYE);
+		rc = sl_sess_send(s);
+	}
+	if (!rc)
+		rc = sl_sess_recv(s, SL_MSG_BYE);
+	free(x.p);
+	return rc;
+}

@@ -1,0 +1,252 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Lock sets between mirror peers: see lockset.h. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <linux/softlock.h>
+
+#include "../lvm/lvm.h"
+#include "lockset.h"
+
+void sl_lockset_free(struct sl_lockset *ls)
+{
+	free(ls->v);
+	memset(ls, 0, sizeof(*ls));
+}
+
+int sl_lockset_add(struct sl_lockset *ls, const struct sl_lock_entry *e)
+{
+	struct sl_lock_entry *v;
+	size_t i;
+
+	for (i = 0; i < ls->n; i++)
+		if (!strcmp(ls->v[i].gid, e->gid) && ls->v[i].type == e->type &&
+		    !strcmp(ls->v[i].text, e->text))
+			return 0;
+	if (ls->n == ls->cap) {
+		v = reallocarray(ls->v, ls->cap ? 2 * ls->cap : 8, sizeof(*v));
+		if (!v)
+			return -ENOMEM;
+		ls->v = v;
+		ls->cap = ls->cap ? 2 * ls->cap : 8;
+	}
+	ls->v[ls->n++] = *e;
+	return 0;
+}
+
+void sl_lockset_put(const struct sl_lockset *ls, struct sl_pbuf *b)
+{
+	size_t i, nest;
+
+	for (i = 0; i < ls->n; i++) {
+		nest = sl_msg_nest_begin(b, SL_A_ENTRY);
+		sl_msg_put_str(b, SL_A_GLOBAL_ID, ls->v[i].gid);
+		sl_msg_put_str(b, SL_A_SNAPSHOT, ls->v[i].snapshot);
+		sl_msg_put_u32(b, SL_A_LOCK_TYPE, ls->v[i].type);
+		sl_msg_put_str(b, SL_A_TEXT, ls->v[i].text);
+		if (*ls->v[i].dataset)
+			sl_msg_put_str(b, SL_A_DATASET, ls->v[i].dataset);
+		sl_msg_nest_end(b, nest);
+	}
+}
+
+int sl_lockset_read(const struct sl_msg *m, struct sl_lockset *ls)
+{
+	struct sl_lock_entry e;
+	struct sl_msg em;
+	const char *s;
+	size_t pos = 0;
+	int rc;
+
+	while (sl_msg_next_entry(m, &pos, &em) == 1) {
+		/* The codec's policy guarantees the required ones. */
+		memset(&e, 0, sizeof(e));
+		sl_msg_get_str(&em, SL_A_GLOBAL_ID, &s);
+		snprintf(e.gid, sizeof(e.gid), "%s", s);
+		sl_msg_get_str(&em, SL_A_SNAPSHOT, &s);
+		snprintf(e.snapshot, sizeof(e.snapshot), "%s", s);
+		sl_msg_get_u32(&em, SL_A_LOCK_TYPE, &e.type);
+		sl_msg_get_str(&em, SL_A_TEXT, &s);
+		snprintf(e.text, sizeof(e.text), "%s", s);
+		if (!sl_msg_get_str(&em, SL_A_DATASET, &s))
+			snprintf(e.dataset, sizeof(e.dataset), "%s", s);
+		rc = sl_lockset_add(ls, &e);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+static int sl_add_own(struct sl_lockset *ls, const struct sl_pcpi *p,
+		      size_t n, const char *gid, const char *self_name)
+{
+	struct sl_lock_entry e = { .type = SOFTLOCK_LOCK_TYPE_DEST_PATH };
+	size_t i;
+
+	if (!gid || !*gid)
+		return 0;
+	for (i = 0; i < n && strcmp(p[i].gid, gid); i++)
+		;
+	snprintf(e.gid, sizeof(e.gid), "%s", gid);
+	/* A name ending in ".part" tells the source this one is resumable. */
+	snprintf(e.snapshot, sizeof(e.snapshot), "%s",
+		 i < n ? p[i].lv : "receiving.part");
+	snprintf(e.text, sizeof(e.text), "%s", self_name);
+	snprintf(e.dataset, sizeof(e.dataset), "%s", self_name);
+	return sl_lockset_add(ls, &e);
+}
+
+int sl_lockset_build(struct sl_kmod *k, const struct sl_volume *v,
+		     const struct sl_pcpi *p, size_t n, const char *rel,
+		     const char *self_name, const char *base,
+		     const char *receiving, struct sl_lockset *ls,
+		     char *err, size_t errlen)
+{
+	struct sl_klock *locks = NULL;
+	struct sl_lock_entry e;
+	size_t nk = 0, i, j;
+	int rc;
+
+	rc = sl_add_own(ls, p, n, base, self_name);
+	if (!rc)
+		rc = sl_add_own(ls, p, n, receiving, self_name);
+	if (rc || !k)
+		return rc;
+	rc = sl_kmod_dump_all(k, v->pool_id, &locks, &nk);
+	if (rc) {
+		snprintf(err, errlen, "reading this host's locks on pool %s: %s",
+			 v->pool_id, sl_kmod_error(k));
+		return rc;
+	}
+	for (i = 0; i < nk && !rc; i++) {
+		if (!strcmp(locks[i].origin, rel))
+			continue;
+		for (j = 0; j < n; j++)
+			if (!p[j].part && *p[j].gid &&
+			    p[j].thin_id == locks[i].pcpi)
+				break;
+		if (j == n)
+			continue;
+		memset(&e, 0, sizeof(e));
+		snprintf(e.gid, sizeof(e.gid), "%s", p[j].gid);
+		snprintf(e.snapshot, sizeof(e.snapshot), "%s", p[j].lv);
+		e.type = locks[i].type;
+		snprintf(e.text, sizeof(e.text), "%s", locks[i].text);
+		snprintf(e.dataset, sizeof(e.dataset), "%s", locks[i].dataset);
+		rc = sl_lockset_add(ls, &e);
+	}
+	free(locks);
+	return rc;
+}
+
+/* The catalog's current locks of (pool, origin), to restore on failure. */
+static int sl_cat_current(struct sl_cat *cat, const char *pool,
+			  const char *origin, struct sl_cat_lock **out,
+			  size_t *nout)
+{
+	struct sl_cat_lock *all;
+	size_t n, i, m = 0;
+	int rc;
+
+	rc = sl_cat_load(cat, &all, &n);
+	if (rc)
+		return rc;
+	for (i = 0; i < n; i++)
+		if (!strcmp(all[i].pool, pool) && !strcmp(all[i].origin, origin))
+			all[m++] = all[i];
+	*out = all;
+	*nout = m;
+	return 0;
+}
+
+/* Resolve and pin-ready one PCPI: active, with its dev_t. */
+static int sl_ready(struct sl_cat *cat, const struct sl_pcpi *p,
+		    struct sl_snap *s, char *err, size_t errlen)
+{
+	char name[300];
+	int rc;
+
+	snprintf(name, sizeof(name), "%s/%s", p->vg, p->lv);
+	rc = sl_lvm_resolve(name, s, err, errlen);
+	if (rc || s->active)
+		return rc;
+	rc = sl_cat_set_activated(cat, s->name, true);
+	if (!rc)
+		rc = sl_lvm_activate(s, true, err, errlen);
+	return rc;
+}
+
+int sl_lockset_install(struct sl_cat *cat, struct sl_kmod *k,
+		       const struct sl_volume *v, const struct sl_pcpi *p,
+		       size_t n, const char *rel, uint64_t gen,
+		       const struct sl_lockset *ls, size_t *missing,
+		       char *err, size_t errlen)
+{
+	struct sl_cat_lock *old = NULL, *nl;
+	struct sl_kspec *specs;
+	size_t nold = 0, m = 0, i;
+	struct sl_snap s;
+	int rc;
+
+	*missing = 0;
+	nl = calloc(ls->n + 1, sizeof(*nl));
+	specs = calloc(ls->n + 1, sizeof(*specs));
+	if (!nl || !specs) {
+		rc = -ENOMEM;
+		snprintf(err, errlen, "out of memory for a lock set of %zu entries",
+			 ls->n);
+		goto out;
+	}
+	for (i = 0; i < ls->n; i++) {
+		const struct sl_pcpi *q = sl_pcpi_by_gid(p, n, ls->v[i].gid);
+
+		if (!q) {
+			(*missing)++;
+			continue;
+		}
+		rc = sl_ready(cat, q, &s, err, errlen);
+		if (rc)
+			goto out;
+		snprintf(nl[m].snap, sizeof(nl[m].snap), "%s", s.name);
+		snprintf(nl[m].pool, sizeof(nl[m].pool), "%s", s.pool);
+		nl[m].pcpi = s.thin_id;
+		nl[m].type = ls->v[i].type;
+		snprintf(nl[m].text, sizeof(nl[m].text), "%s", ls->v[i].text);
+		snprintf(nl[m].dataset, sizeof(nl[m].dataset), "%s",
+			 ls->v[i].dataset);
+		snprintf(nl[m].origin, sizeof(nl[m].origin), "%s", rel);
+		nl[m].created = time(NULL);
+		nl[m].lvm = true;
+		specs[m] = (struct sl_kspec){
+			.pcpi = s.thin_id, .type = ls->v[i].type,
+			.text = nl[m].text, .dataset = nl[m].dataset,
+			.pin_major = s.major, .pin_minor = s.minor,
+		};
+		m++;
+	}
+	rc = sl_cat_current(cat, v->pool_id, rel, &old, &nold);
+	if (!rc)
+		rc = sl_cat_replace_origin(cat, v->pool_id, rel, nl, m);
+	if (rc) {
+		snprintf(err, errlen, "recording the lock set of %s in the catalog: %s",
+			 rel, sl_cat_error(cat));
+		goto out;
+	}
+	rc = sl_kmod_replace(k, v->pool_id, rel, gen, specs, m);
+	if (rc) {
+		snprintf(err, errlen, "installing the lock set of %s (%zu locks) on pool %s: %s (%s)",
+			 rel, m, v->pool_id, sl_kmod_error(k), strerror(-rc));
+		if (sl_cat_replace_origin(cat, v->pool_id, rel, old, nold))
+			snprintf(err + strlen(err), errlen - strlen(err),
+				 "; restoring the catalog failed too: run 'softlock verify'");
+	}
+out:
+	free(old);
+	free(nl);
+	free(specs);
+	return rc;
+}

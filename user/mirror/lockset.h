@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Lock sets: what a destination needs its source to keep. The destination
+ * builds one from its PCPIs (its base, the PCPI it is receiving, and
+ * every PCPI a host further downstream holds on it); the source installs
+ * it on its pool as one atomic replace under origin = the relationship,
+ * catalog first, so a newer set makes the older one's locks disappear.
+ */
+#ifndef SL_LOCKSET_H
+#define SL_LOCKSET_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../catalog/catalog.h"
+#include "../kmod/kmod.h"
+#include "../proto/msg.h"
+#include "pcpi.h"
+
+struct sl_lock_entry {
+	char gid[SL_GID_LEN + 1];
+	char snapshot[256];	/* the PCPI's name on the sender */
+	uint32_t type;		/* enum softlock_lock_type */
+	char text[256];
+	char dataset[256];
+};
+
+struct sl_lockset {
+	struct sl_lock_entry *v;
+	size_t n, cap;
+};
+
+void sl_lockset_free(struct sl_lockset *ls);
+/* Append, skipping an exact duplicate (the kernel refuses those). */
+int sl_lockset_add(struct sl_lockset *ls, const struct sl_lock_entry *e);
+/* Put the entries into a LOCKSET being built. */
+void sl_lockset_put(const struct sl_lockset *ls, struct sl_pbuf *b);
+/* Read a received LOCKSET's entries. */
+int sl_lockset_read(const struct sl_msg *m, struct sl_lockset *ls);
+
+/*
+ * The destination's set for relationship rel on volume v (whose PCPIs are
+ * p[0..n)): the PCPI with gid base and the one being received (each may
+ * be NULL), locked as "dest-path self_name", plus a copy of every lock
+ * that others hold on v's PCPIs in this host's kernel (the transitive
+ * part: a host further downstream needs them). k may be NULL (module not
+ * loaded: no downstream locks can exist).
+ */
+int sl_lockset_build(struct sl_kmod *k, const struct sl_volume *v,
+		     const struct sl_pcpi *p, size_t n, const char *rel,
+		     const char *self_name, const char *base,
+		     const char *receiving, struct sl_lockset *ls,
+		     char *err, size_t errlen);
+
+/*
+ * Install ls on the source volume v (PCPIs p[0..n)) under origin rel with
+ * the kernel generation gen: catalog first, then the kernel; a kernel
+ * refusal restores the catalog's previous set. Entries naming a gid this
+ * host does not have are skipped and counted in *missing. Each locked PCPI
+ * is activated (if needed) and pinned, as `softlock hold` does.
+ */
+int sl_lockset_install(struct sl_cat *cat, struct sl_kmod *k,
+		       const struct sl_volume *v, const struct sl_pcpi *p,
+		       size_t n, const char *rel, uint64_t gen,
+		       const struct sl_lockset *ls, size_t *missing,
+		       char *err, size_t errlen);
+
+#endif /* SL_LOCKSET_H */

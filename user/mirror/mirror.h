@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The two ends of one mirror update, over an open session whose HELLO
+ * exchange is done. The source takes (or picks) the PCPI to send, installs
+ * the destination's lock sets, and streams the changed ranges; the
+ * destination checks the base, writes into a .part LV, checkpoints,
+ * publishes atomically, and tells the source what it needs kept.
+ */
+#ifndef SL_MIRROR_H
+#define SL_MIRROR_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "../catalog/catalog.h"
+#include "../kmod/kmod.h"
+#include "session.h"
+
+struct sl_mirror_env {
+	struct sl_cat *cat;
+	struct sl_kmod *k;	/* NULL on a destination without the module */
+	const char *host;	/* this host's name, in lock texts and logs */
+	bool bar, json;		/* progress on a terminal / as JSON lines */
+	/* Filled by the update. */
+	char snapshot[128];	/* the PCPI sent or received */
+	char gid[SL_UUID_LEN + 1];
+	char base[128];		/* its base, "" for a full transfer */
+	uint64_t size;
+	uint64_t data_bytes;	/* DATA payload bytes this session */
+	uint64_t discard_bytes;
+	uint64_t changed_bytes;	/* changed/mapped ranges at or past resume */
+	uint64_t resume;	/* where the stream started */
+	uint64_t wire_bytes;	/* frames both ways, headers included */
+	bool up_to_date;	/* the destination had it already */
+};
+
+/* The host name: $SOFTLOCK_HOST, else the system's. */
+const char *sl_host_name(char *buf, size_t size);
+
+int sl_mirror_source(struct sl_session *s, struct sl_mirror_env *e,
+		     const char *rel, const char *volume);
+int sl_mirror_dest(struct sl_session *s, struct sl_mirror_env *e,
+		   const char *rel, const char *volume);
+
+#endif /* SL_MIRROR_H */

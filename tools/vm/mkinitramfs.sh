@@ -21,8 +21,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 EXEC_BINS="/usr/bin/timeout /usr/bin/env /usr/bin/nohup /usr/bin/nice
 /usr/bin/xargs /usr/bin/setsid /usr/bin/flock"
 HOST_BINS="$EXEC_BINS /bin/bash /sbin/mke2fs /usr/sbin/lvm /usr/sbin/dmsetup /usr/sbin/pdata_tools /usr/bin/kmod
-/usr/sbin/losetup /usr/bin/sqlite3"
-LVM_CMDS="lvcreate lvremove lvs lvchange lvconvert lvextend lvrename vgcreate
+/usr/sbin/losetup /usr/bin/sqlite3 /usr/bin/ip"
+LVM_CMDS="lvcreate lvremove lvs lvchange lvconvert lvextend lvresize lvrename vgcreate
 vgremove vgs vgchange vgscan pvcreate pvremove pvs pvscan lvdisplay vgdisplay"
 THIN_CMDS="thin_check thin_delta thin_dump thin_ls thin_repair thin_restore
 thin_rmap thin_metadata_size"
@@ -45,7 +45,7 @@ build_base() { # BASE_DIR USER_DIR
 	mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,etc/lvm,proc,sys,dev,tmp,run,var/lib,mnt,root}
 	install -m 0755 /bin/busybox "$root/bin/busybox"
 	for a in $(/bin/busybox --list); do
-		case $a in busybox|sh|modprobe|insmod|rmmod|lsmod|depmod|modinfo|losetup|\
+		case $a in busybox|sh|ip|modprobe|insmod|rmmod|lsmod|depmod|modinfo|losetup|\
 			timeout|env|nohup|nice|xargs|setsid|flock|mke2fs|mkfs.ext2) continue ;; esac
 		[ -e "$root/bin/$a" ] || ln -s busybox "$root/bin/$a"
 	done

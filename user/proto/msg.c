@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Peer-protocol messages: attribute puts and gets, and the policy every
- * received (and every built) message is checked against.
+ * Peer-protocol messages: the policy every received (and every built)
+ * message is checked against, and the getters. Building is msg_build.c.
  *
  * The policy is strict on purpose: an attribute a side does not know, a
  * duplicate, a wrong length or an odd string is refused rather than
@@ -22,7 +22,11 @@ _Static_assert(SL_RELATIONSHIP_MAX == SOFTLOCK_ORIGIN_MAX, "origin length");
 _Static_assert(SL_NAME_MAX == SOFTLOCK_TEXT_MAX, "text length");
 
 enum { K_U32 = 1, K_U64, K_STR, K_BYTES, K_NEST };
-enum { C_UUID = 1, C_POW2, C_SECTOR };
+/*
+ * UUIDS: bytes holding UUIDs back to back, 36 bytes each, no NULs.
+ * U32S: bytes holding little-endian u32 values, a multiple of 4.
+ */
+enum { C_UUID = 1, C_POW2, C_SECTOR, C_UUIDS, C_U32S };
 
 /*
  * What one attribute is: kind, an extra rule, and bounds: the value for
@@ -80,6 +84,10 @@ static const struct sl_attr_spec sl_attrs[SL_A_MAX + 1] = {
 	[SL_A_CODE]		= { "CODE", K_U32, 0, 1, 4095 },
 	[SL_A_MESSAGE]		= { "MESSAGE", K_STR, 0, 1, SL_MESSAGE_MAX },
 	[SL_A_VOLUME]		= { "VOLUME", K_STR, 0, 1, SL_NAME_MAX },
+	[SL_A_PCPIS]		= { "PCPIS", K_BYTES, C_UUIDS, 0, SL_DATA_MAX },
+	[SL_A_PURPOSE]		= { "PURPOSE", K_U32, 0, SL_PURPOSE_UPDATE,
+				    SL_PURPOSE_VERIFY },
+	[SL_A_SUMS]		= { "SUMS", K_BYTES, C_U32S, 4, SL_DATA_MAX },
 };
 
 enum { P_OPT = 1, P_REQ, P_MULTI };
@@ -171,6 +179,7 @@ static const struct sl_msg_spec sl_msgs[SL_MSG_MAX + 1] = {
 		[SL_A_VERSION_MIN] = P_REQ, [SL_A_VERSION_MAX] = P_REQ,
 		[SL_A_ROLE] = P_REQ, [SL_A_HOST] = P_REQ,
 		[SL_A_RELATIONSHIP] = P_REQ, [SL_A_VOLUME] = P_REQ,
+		[SL_A_PURPOSE] = P_OPT,	/* absent: update */
 	}, sl_check_hello },
 	[SL_MSG_HELLO_ACK] = { "HELLO_ACK", {
 		[SL_A_VERSION] = P_REQ, [SL_A_HOST] = P_REQ,
@@ -186,6 +195,7 @@ static const struct sl_msg_spec sl_msgs[SL_MSG_MAX + 1] = {
 		[SL_A_SNAPSHOT] = P_REQ, [SL_A_GLOBAL_ID] = P_REQ,
 		[SL_A_SIZE] = P_REQ, [SL_A_CHUNK] = P_REQ,
 		[SL_A_BASE_GLOBAL_ID] = P_OPT, [SL_A_BASE_FINGERPRINT] = P_OPT,
+		[SL_A_PCPIS] = P_OPT,	/* what the source still holds */
 	}, sl_check_offer },
 	[SL_MSG_ACCEPT] = { "ACCEPT", {
 		[SL_A_RESUME_OFFSET] = P_REQ, [SL_A_CHECKPOINT] = P_REQ,
@@ -207,6 +217,16 @@ static const struct sl_msg_spec sl_msgs[SL_MSG_MAX + 1] = {
 		[SL_A_CODE] = P_REQ, [SL_A_MESSAGE] = P_REQ,
 	}, NULL },
 	[SL_MSG_BYE] = { "BYE", { 0 }, NULL },
+	[SL_MSG_VERIFY] = { "VERIFY", {
+		[SL_A_GLOBAL_ID] = P_REQ, [SL_A_CHUNK] = P_REQ,
+	}, NULL },
+	/* Whether the sums fit the chunks is the session's to check. */
+	[SL_MSG_SUMS] = { "SUMS", {
+		[SL_A_OFFSET] = P_REQ, [SL_A_SUMS] = P_REQ,
+	}, NULL },
+	[SL_MSG_SUMS_DONE] = { "SUMS_DONE", {
+		[SL_A_SIZE] = P_REQ, [SL_A_COUNT] = P_REQ,
+	}, NULL },
 };
 
 const char *sl_msg_name(unsigned int type)
@@ -217,6 +237,46 @@ const char *sl_msg_name(unsigned int type)
 const char *sl_attr_name(unsigned int attr)
 {
 	return attr && attr <= SL_A_MAX ? sl_attrs[attr].name : NULL;
+}
+
+/* The offset of the first byte of v[0..36) not in place in a UUID, or -1. */
+static int sl_uuid_bad(const uint8_t *v)
+{
+	int i;
+
+	for (i = 0; i < SL_UUID_LEN; i++) {
+		int dash = i == 8 || i == 13 || i == 18 || i == 23;
+
+		if (dash ? v[i] != '-' :
+		    !((v[i] >= '0' && v[i] <= '9') || (v[i] >= 'a' && v[i] <= 'f')))
+			return i;
+	}
+	return -1;
+}
+
+/*
+ * A list of UUIDs. The bad byte is named by value, not printed: it may be
+ * anything, and the message may travel in an ERROR, whose text must be
+ * printable.
+ */
+static int sl_uuids_check(const struct sl_attr_spec *as, const char *ctx,
+			  const uint8_t *v, uint32_t len, char *err,
+			  size_t errlen)
+{
+	uint32_t i;
+	int bad;
+
+	if (len % SL_UUID_LEN)
+		return sl_bad(err, errlen, "%s: attribute %s: %u bytes, not a multiple of %d",
+			      ctx, as->name, len, SL_UUID_LEN);
+	for (i = 0; i < len / SL_UUID_LEN; i++) {
+		bad = sl_uuid_bad(v + (size_t)i * SL_UUID_LEN);
+		if (bad >= 0)
+			return sl_bad(err, errlen, "%s: attribute %s: id %u is not a lowercase UUID: byte 0x%02x at offset %d",
+				      ctx, as->name, i + 1,
+				      v[(size_t)i * SL_UUID_LEN + bad], bad);
+	}
+	return 0;
 }
 
 static int sl_str_check(const struct sl_attr_spec *as, const char *ctx,
@@ -241,16 +301,10 @@ static int sl_str_check(const struct sl_attr_spec *as, const char *ctx,
 		if (v[i] < 0x20 || v[i] == 0x7f)
 			return sl_bad(err, errlen, "%s: attribute %s: non-printable byte 0x%02x at offset %zu",
 				      ctx, as->name, v[i], i);
-	if (as->check != C_UUID)
-		return 0;
-	for (i = 0; i < n; i++) {
-		int dash = i == 8 || i == 13 || i == 18 || i == 23;
-
-		if (dash ? v[i] != '-' :
-		    !((v[i] >= '0' && v[i] <= '9') || (v[i] >= 'a' && v[i] <= 'f')))
-			return sl_bad(err, errlen, "%s: attribute %s: \"%s\" is not a lowercase UUID",
-				      ctx, as->name, (const char *)v);
-	}
+	/* The length is checked above: a UUID attribute has exactly 36. */
+	if (as->check == C_UUID && sl_uuid_bad(v) >= 0)
+		return sl_bad(err, errlen, "%s: attribute %s: \"%s\" is not a lowercase UUID",
+			      ctx, as->name, (const char *)v);
 	return 0;
 }
 
@@ -272,6 +326,11 @@ static int sl_value_check(const struct sl_attr_spec *as, const char *ctx,
 		if (as->check == C_SECTOR && len % SL_SECTOR)
 			return sl_bad(err, errlen, "%s: attribute %s: %u bytes, not a multiple of %d",
 				      ctx, as->name, len, SL_SECTOR);
+		if (as->check == C_U32S && len % 4)
+			return sl_bad(err, errlen, "%s: attribute %s: %u bytes, not a multiple of 4",
+				      ctx, as->name, len);
+		if (as->check == C_UUIDS)
+			return sl_uuids_check(as, ctx, v, len, err, errlen);
 		return 0;
 	case K_U32:
 	case K_U64:
@@ -457,6 +516,22 @@ int sl_msg_get_bytes(const struct sl_msg *m, uint16_t attr, const void **p,
 	return rc;
 }
 
+int sl_msg_get_gids(const struct sl_msg *m, uint16_t attr, const char **p,
+		    size_t *count)
+{
+	const uint8_t *a;
+	int rc;
+
+	if (attr && attr <= SL_A_MAX && sl_attrs[attr].check != C_UUIDS)
+		return -EINVAL;
+	a = sl_msg_attr(m, attr, K_BYTES, &rc);
+	if (a) {
+		*p = (const char *)a + SL_ATTR_HDR_LEN;
+		*count = sl_le32(a + 4) / SL_UUID_LEN;
+	}
+	return rc;
+}
+
 int sl_msg_next_entry(const struct sl_msg *m, size_t *pos, struct sl_msg *e)
 {
 	const uint8_t *a;
@@ -476,118 +551,4 @@ int sl_msg_next_entry(const struct sl_msg *m, size_t *pos, struct sl_msg *e)
 		return 1;
 	}
 	return 0;
-}
-
-void sl_msg_begin(struct sl_pbuf *b, enum sl_msg_type type)
-{
-	sl_frame_begin(b, type);
-}
-
-/* Append an attribute header for a len-byte value; the value follows. */
-static int sl_attr_head(struct sl_pbuf *b, uint16_t attr, size_t len)
-{
-	uint8_t *h;
-
-	if (b->err)
-		return b->err;
-	if (b->frame == SIZE_MAX) {
-		b->err = -EINVAL;	/* an attribute outside a frame */
-		return b->err;
-	}
-	if (len > SL_FRAME_MAX) {
-		/* Refused before the u32 length could truncate it. */
-		b->want = b->len - b->frame - SL_FRAME_HDR_LEN +
-			  SL_ATTR_HDR_LEN + len;
-		b->err = -EMSGSIZE;
-		return b->err;
-	}
-	h = sl_pbuf_put(b, NULL, SL_ATTR_HDR_LEN);
-	if (!h)
-		return b->err;
-	sl_put_le16(h, attr);
-	sl_put_le32(h + 4, len);
-	return 0;
-}
-
-void sl_msg_put_bytes(struct sl_pbuf *b, uint16_t attr, const void *p,
-		      size_t len)
-{
-	if (sl_attr_head(b, attr, len))
-		return;
-	sl_pbuf_put(b, p, len);
-	sl_pbuf_put(b, NULL, -len & 3);
-}
-
-void *sl_msg_put_space(struct sl_pbuf *b, uint16_t attr, size_t len)
-{
-	size_t at;
-
-	if (sl_attr_head(b, attr, len))
-		return NULL;
-	at = b->len;
-	/* Zeroed, so a caller that fills less leaks no old heap bytes. */
-	if (!sl_pbuf_put(b, NULL, len + (-len & 3)))
-		return NULL;
-	return b->data + at;
-}
-
-void sl_msg_put_u32(struct sl_pbuf *b, uint16_t attr, uint32_t v)
-{
-	uint8_t le[4];
-
-	sl_put_le32(le, v);
-	sl_msg_put_bytes(b, attr, le, sizeof(le));
-}
-
-void sl_msg_put_u64(struct sl_pbuf *b, uint16_t attr, uint64_t v)
-{
-	uint8_t le[8];
-
-	sl_put_le64(le, v);
-	sl_msg_put_bytes(b, attr, le, sizeof(le));
-}
-
-void sl_msg_put_str(struct sl_pbuf *b, uint16_t attr, const char *s)
-{
-	sl_msg_put_bytes(b, attr, s, strlen(s) + 1);
-}
-
-size_t sl_msg_nest_begin(struct sl_pbuf *b, uint16_t attr)
-{
-	size_t at = b->len;
-
-	return sl_attr_head(b, attr, 0) ? SIZE_MAX : at;
-}
-
-void sl_msg_nest_end(struct sl_pbuf *b, size_t nest)
-{
-	if (b->err)
-		return;
-	if (nest == SIZE_MAX || b->frame == SIZE_MAX || nest < b->frame ||
-	    nest + SL_ATTR_HDR_LEN > b->len) {
-		b->err = -EINVAL;
-		return;
-	}
-	sl_put_le32(b->data + nest + 4, b->len - nest - SL_ATTR_HDR_LEN);
-}
-
-int sl_msg_end(struct sl_pbuf *b, struct sl_msg *m, char *err, size_t errlen)
-{
-	size_t at = b->frame;
-	struct sl_msg own;
-	uint8_t *h;
-	int rc;
-
-	rc = sl_frame_end(b, err, errlen);
-	if (rc)
-		return rc;
-	h = b->data + at;
-	rc = sl_msg_parse(h[5], h + SL_FRAME_HDR_LEN, sl_le32(h + 8),
-			  m ? m : &own, err, errlen);
-	if (rc) {
-		/* Drop the frame, and poison the buffer so it is not sent. */
-		b->len = at;
-		b->err = rc;
-	}
-	return rc;
 }

@@ -29,7 +29,11 @@ enum sl_msg_type {
 	SL_MSG_PUBLISHED = 10,
 	SL_MSG_ERROR = 11,
 	SL_MSG_BYE = 12,
-	SL_MSG_MAX = SL_MSG_BYE
+	/* A verify session (HELLO with PURPOSE verify) carries these. */
+	SL_MSG_VERIFY = 13,
+	SL_MSG_SUMS = 14,
+	SL_MSG_SUMS_DONE = 15,
+	SL_MSG_MAX = SL_MSG_SUMS_DONE
 };
 
 /*
@@ -67,12 +71,25 @@ enum sl_attr_type {
 	SL_A_CODE = 28,			/* u32 1..4095, an errno value */
 	SL_A_MESSAGE = 29,		/* string 1..1023 */
 	SL_A_VOLUME = 30,		/* string 1..255 */
-	SL_A_MAX = SL_A_VOLUME
+	SL_A_PCPIS = 31,		/* bytes: UUIDs, 36 bytes each, no NUL */
+	SL_A_PURPOSE = 32,		/* u32 enum sl_purpose */
+	SL_A_SUMS = 33,			/* bytes: le32 CRC-32Cs, 4..16 MiB */
+	SL_A_MAX = SL_A_SUMS
 };
 
 enum sl_role {
 	SL_ROLE_SOURCE = 1,
 	SL_ROLE_DESTINATION = 2,
+};
+
+/*
+ * What a session is for, said by HELLO (absent: update). An update
+ * transfers one PCPI between two lock sets; a verify session compares
+ * one PCPI's copies: the responder sends a CRC-32C per chunk of its copy.
+ */
+enum sl_purpose {
+	SL_PURPOSE_UPDATE = 1,
+	SL_PURPOSE_VERIFY = 2,
 };
 
 /*
@@ -157,6 +174,15 @@ int sl_msg_get_u64(const struct sl_msg *m, uint16_t attr, uint64_t *v);
 int sl_msg_get_str(const struct sl_msg *m, uint16_t attr, const char **s);
 int sl_msg_get_bytes(const struct sl_msg *m, uint16_t attr, const void **p,
 		     uint32_t *len);
+/*
+ * A list of global ids (PCPIS): *p points at *count UUIDs of SL_UUID_LEN
+ * bytes each, back to back and NOT NUL-terminated (the i-th is p + i *
+ * SL_UUID_LEN; print it with "%.36s"); each is a checked lowercase UUID.
+ * *count may be 0. -EINVAL for an attribute that is not such a list.
+ * To send one, fill sl_msg_put_space(b, SL_A_PCPIS, n * SL_UUID_LEN).
+ */
+int sl_msg_get_gids(const struct sl_msg *m, uint16_t attr, const char **p,
+		    size_t *count);
 /*
  * Walk a LOCKSET's entries: *pos starts at 0; returns 1 with the next
  * entry in *e (use the getters on it), 0 after the last.

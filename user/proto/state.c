@@ -25,6 +25,26 @@ static const uint8_t sl_type_sender[SL_MSG_MAX + 1] = {
 	[SL_MSG_DATA] = W_SRC, [SL_MSG_DISCARD] = W_SRC,
 	[SL_MSG_DONE] = W_SRC, [SL_MSG_PUBLISHED] = W_DST,
 	[SL_MSG_ERROR] = W_ANY, [SL_MSG_BYE] = W_ANY,
+	/* The side that asked for the comparison computes it too. */
+	[SL_MSG_VERIFY] = W_INIT, [SL_MSG_SUMS] = W_RESP,
+	[SL_MSG_SUMS_DONE] = W_RESP,
+};
+
+/* The kind of session a message belongs to; 0: both kinds. */
+static const uint8_t sl_type_purpose[SL_MSG_MAX + 1] = {
+	[SL_MSG_LOCKSET] = SL_PURPOSE_UPDATE,
+	[SL_MSG_LOCKSET_ACK] = SL_PURPOSE_UPDATE,
+	[SL_MSG_OFFER] = SL_PURPOSE_UPDATE, [SL_MSG_ACCEPT] = SL_PURPOSE_UPDATE,
+	[SL_MSG_DATA] = SL_PURPOSE_UPDATE, [SL_MSG_DISCARD] = SL_PURPOSE_UPDATE,
+	[SL_MSG_DONE] = SL_PURPOSE_UPDATE,
+	[SL_MSG_PUBLISHED] = SL_PURPOSE_UPDATE,
+	[SL_MSG_VERIFY] = SL_PURPOSE_VERIFY, [SL_MSG_SUMS] = SL_PURPOSE_VERIFY,
+	[SL_MSG_SUMS_DONE] = SL_PURPOSE_VERIFY,
+};
+
+static const char *const sl_purpose_session[] = {
+	[SL_PURPOSE_UPDATE] = "an update session",
+	[SL_PURPOSE_VERIFY] = "a verify session",
 };
 
 #define T(x) (1u << SL_MSG_##x)
@@ -58,6 +78,14 @@ static const struct {
 			"BYE" },
 	[SL_ST_BYE_REPLY] = { "bye-reply", W_SRC, T(BYE),
 			      "before the BYE reply", "BYE" },
+	[SL_ST_VERIFY] = { "verify", W_INIT, T(VERIFY), "before VERIFY",
+			   "VERIFY" },
+	[SL_ST_SUMS] = { "sums", W_RESP, T(SUMS) | T(SUMS_DONE),
+			 "before SUMS_DONE", "SUMS or SUMS_DONE" },
+	[SL_ST_VERIFY_BYE] = { "verify-bye", W_INIT, T(BYE), "after SUMS_DONE",
+			       "BYE" },
+	[SL_ST_VERIFY_BYE_REPLY] = { "verify-bye-reply", W_RESP, T(BYE),
+				     "before the BYE reply", "BYE" },
 	[SL_ST_CLOSED] = { "closed", W_ANY, 0, "after BYE", "nothing" },
 	[SL_ST_FAILED] = { "failed", W_ANY, 0,
 			   "after an ERROR or a bad frame", "nothing" },
@@ -123,6 +151,14 @@ static int sl_check(const struct sl_proto_state *ps, bool from_self,
 				    sl_steps[ps->st].where);
 	if (type == SL_MSG_ERROR)
 		return 0;
+	/* Known from HELLO on; before it, only HELLO passes anyway. */
+	if (ps->purpose && sl_type_purpose[type] &&
+	    sl_type_purpose[type] != ps->purpose)
+		return sl_proto_err(err, errlen, -EPROTO,
+				    "%s %s in %s: only %s carries %s", verb, name,
+				    sl_purpose_session[ps->purpose],
+				    sl_purpose_session[sl_type_purpose[type]],
+				    name);
 	who = sl_type_sender[type];
 	if (!sl_sender_is(ps, from_self, who) && from_self)
 		return sl_proto_err(err, errlen, -EPROTO,
@@ -171,10 +207,11 @@ static const char *sl_role_name(uint32_t role)
 static int sl_hello(struct sl_proto_state *n, const struct sl_msg *m,
 		    char *err, size_t errlen)
 {
-	uint32_t role = 0;
+	uint32_t role = 0, purpose = SL_PURPOSE_UPDATE;
 	const char *rel = "";
 
 	sl_msg_get_u32(m, SL_A_ROLE, &role);
+	sl_msg_get_u32(m, SL_A_PURPOSE, &purpose);
 	sl_msg_get_u32(m, SL_A_VERSION_MIN, &n->version_min);
 	sl_msg_get_u32(m, SL_A_VERSION_MAX, &n->version_max);
 	sl_msg_get_str(m, SL_A_RELATIONSHIP, &rel);
@@ -188,6 +225,7 @@ static int sl_hello(struct sl_proto_state *n, const struct sl_msg *m,
 		n->self = sl_other(role);
 	}
 	snprintf(n->relationship, sizeof(n->relationship), "%s", rel);
+	n->purpose = purpose;
 	n->st = SL_ST_HELLO_ACK;
 	return 0;
 }
@@ -249,6 +287,57 @@ static int sl_extent(struct sl_proto_state *n, const struct sl_msg *m,
 	return 0;
 }
 
+/*
+ * SUMS: one sum per CHUNK-sized chunk from OFFSET on, contiguous with the
+ * ones before, so that the receiver can compare them as they come. How
+ * many chunks there are is known only at SUMS_DONE.
+ */
+static int sl_sums(struct sl_proto_state *n, const struct sl_msg *m,
+		   char *err, size_t errlen)
+{
+	uint64_t off = 0, cnt;
+	const void *p;
+	uint32_t len = 0;
+
+	sl_msg_get_u64(m, SL_A_OFFSET, &off);
+	sl_msg_get_bytes(m, SL_A_SUMS, &p, &len);
+	cnt = len / 4;
+	if (off != n->next)
+		return sl_bad(err, errlen, "SUMS at OFFSET %llu: sums must ascend contiguously from 0, the next starts at %llu",
+			      ULL(off), ULL(n->next));
+	/*
+	 * SUMS_DONE counts them in a u32. That also keeps next below 2^62
+	 * (under 2^32 sums of at most 2^30 bytes): it cannot overflow.
+	 */
+	if (n->sums + cnt > UINT32_MAX)
+		return sl_bad(err, errlen, "SUMS: more than %u sums in one session",
+			      UINT32_MAX);
+	n->next = off + cnt * n->chunk;
+	n->sums += cnt;
+	return 0;
+}
+
+static int sl_sums_done(struct sl_proto_state *n, const struct sl_msg *m,
+			char *err, size_t errlen)
+{
+	uint64_t size = 0, chunks;
+	uint32_t count = 0;
+
+	sl_msg_get_u64(m, SL_A_SIZE, &size);
+	sl_msg_get_u32(m, SL_A_COUNT, &count);
+	if (count != n->sums)
+		return sl_bad(err, errlen, "SUMS_DONE: COUNT %u, but SUMS carried %llu sums",
+			      count, ULL(n->sums));
+	/* The last chunk may be short; written so that it cannot overflow. */
+	chunks = size / n->chunk + !!(size % n->chunk);
+	if (count != chunks)
+		return sl_bad(err, errlen, "SUMS_DONE: SIZE %llu is %llu chunks of %llu, but COUNT is %u",
+			      ULL(size), ULL(chunks), ULL(n->chunk), count);
+	n->size = size;
+	n->st = SL_ST_VERIFY_BYE;
+	return 0;
+}
+
 static int sl_advance(struct sl_proto_state *n, const struct sl_msg *m,
 		      char *err, size_t errlen)
 {
@@ -267,7 +356,8 @@ static int sl_advance(struct sl_proto_state *n, const struct sl_msg *m,
 				      u, n->version_min, n->version_max,
 				      SL_PROTO_VERSION);
 		n->version = u;
-		n->st = SL_ST_LOCKSET_BEFORE;
+		n->st = n->purpose == SL_PURPOSE_VERIFY ? SL_ST_VERIFY :
+			SL_ST_LOCKSET_BEFORE;
 		return 0;
 	case SL_MSG_LOCKSET:
 		return sl_lockset(n, m, err, errlen);
@@ -316,8 +406,26 @@ static int sl_advance(struct sl_proto_state *n, const struct sl_msg *m,
 				      s, n->global_id);
 		n->st = SL_ST_LOCKSET_AFTER;
 		return 0;
+	case SL_MSG_VERIFY:
+		sl_msg_get_u32(m, SL_A_CHUNK, &u);
+		sl_msg_get_str(m, SL_A_GLOBAL_ID, &s);
+		n->chunk = u;
+		snprintf(n->global_id, sizeof(n->global_id), "%s", s);
+		n->next = 0;
+		n->sums = 0;
+		n->st = SL_ST_SUMS;
+		return 0;
+	case SL_MSG_SUMS:
+		return sl_sums(n, m, err, errlen);
+	case SL_MSG_SUMS_DONE:
+		return sl_sums_done(n, m, err, errlen);
 	case SL_MSG_BYE:
-		n->st = n->st == SL_ST_BYE ? SL_ST_BYE_REPLY : SL_ST_CLOSED;
+		if (n->st == SL_ST_BYE)
+			n->st = SL_ST_BYE_REPLY;
+		else if (n->st == SL_ST_VERIFY_BYE)
+			n->st = SL_ST_VERIFY_BYE_REPLY;
+		else
+			n->st = SL_ST_CLOSED;
 		return 0;
 	case SL_MSG_ERROR:
 		n->st = SL_ST_FAILED;

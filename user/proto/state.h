@@ -15,6 +15,13 @@
  * source acknowledges each LOCKSET and sends the one OFFER, the stream
  * and the BYE reply. ERROR may come from either side at any step until
  * the session has ended, and ends it.
+ *
+ * A verify session (HELLO with PURPOSE verify) carries none of that: the
+ * initiator sends VERIFY (a PCPI's global id and a chunk size), the
+ * responder the CRC-32C of each chunk of its copy in SUMS, ascending and
+ * contiguous from 0, then SUMS_DONE with the PCPI's size and the count;
+ * the initiator says BYE, the responder answers it. Either kind of
+ * session refuses the other kind's messages.
  */
 #ifndef SL_PROTO_STATE_H
 #define SL_PROTO_STATE_H
@@ -24,7 +31,11 @@
 
 #include "msg.h"
 
-/* In session order; a session carries exactly one OFFER. */
+/*
+ * In session order: an update session carries exactly one OFFER, and goes
+ * from HELLO_ACK to LOCKSET_BEFORE; a verify session goes to VERIFY. The
+ * last two are where both kinds end.
+ */
 enum sl_proto_step {
 	SL_ST_HELLO,		/* the initiator sends HELLO */
 	SL_ST_HELLO_ACK,	/* the responder answers */
@@ -38,6 +49,10 @@ enum sl_proto_step {
 	SL_ST_ACK_AFTER,	/* the source sends LOCKSET_ACK */
 	SL_ST_BYE,		/* the destination sends BYE */
 	SL_ST_BYE_REPLY,	/* the source answers BYE */
+	SL_ST_VERIFY,		/* the initiator sends VERIFY */
+	SL_ST_SUMS,		/* the responder sends SUMS, SUMS_DONE */
+	SL_ST_VERIFY_BYE,	/* the initiator sends BYE */
+	SL_ST_VERIFY_BYE_REPLY,	/* the responder answers BYE */
 	SL_ST_CLOSED,		/* both said BYE: only end of stream may follow */
 	SL_ST_FAILED,		/* an ERROR went either way, or a bad frame came */
 };
@@ -46,12 +61,18 @@ struct sl_proto_state {
 	uint8_t st;			/* enum sl_proto_step */
 	uint8_t self;			/* enum sl_role; 0 until HELLO */
 	uint8_t want;			/* the role a responder must take, or 0 */
+	uint8_t purpose;		/* enum sl_purpose; 0 until HELLO */
 	bool initiator;
 	uint32_t version_min, version_max, version;
 	uint64_t generation;		/* of the last LOCKSET */
 	uint32_t entries;		/* of the LOCKSET awaiting its ACK */
-	/* The transfer, from the OFFER on; kept after PUBLISHED. */
-	uint64_t size, chunk, next, bytes;
+	/*
+	 * The transfer, from the OFFER on; kept after PUBLISHED. A verify
+	 * session keeps its CHUNK and GLOBAL_ID from VERIFY, in next where
+	 * the next SUMS starts, in sums how many came, and SIZE from
+	 * SUMS_DONE.
+	 */
+	uint64_t size, chunk, next, bytes, sums;
 	char relationship[SL_RELATIONSHIP_MAX + 1];
 	char global_id[SL_UUID_LEN + 1];
 };
@@ -101,7 +122,9 @@ bool sl_proto_finished(const struct sl_proto_state *ps);
  * The current step's short lowercase name for logs and checkpoints:
  * "hello", "hello-ack", "lockset-before", "ack-before", "offer", "accept",
  * "stream", "published", "lockset-after", "ack-after", "bye", "bye-reply",
- * "closed", "failed"; "invalid" for a state no session reaches.
+ * and for a verify session "verify", "sums", "verify-bye",
+ * "verify-bye-reply"; then "closed", "failed"; "invalid" for a state no
+ * session reaches.
  */
 const char *sl_proto_step_name(const struct sl_proto_state *ps);
 

@@ -22,6 +22,9 @@
 #define VOLUME "vgB/vol"	/* the responder's volume HELLO asks for */
 /* The frames session() writes: HELLO to the BYE reply, with one OFFER. */
 #define SESSION_FRAMES 15
+/* The frames verify_session() writes, and what its SUMS_DONE says. */
+#define VERIFY_FRAMES 8
+#define VERIFY_SIZE (4 * MiB + 4096)	/* 5 chunks, the last one short */
 
 static inline uint8_t pattern(uint64_t at)
 {
@@ -47,6 +50,41 @@ static inline void hello(struct sl_pbuf *b, uint32_t role, uint32_t lo,
 			 uint32_t hi, const char *rel)
 {
 	hello_volume(b, role, lo, hi, rel, VOLUME);
+}
+
+/* A version-1 HELLO for a session of this purpose. */
+static inline void hello_purpose(struct sl_pbuf *b, uint32_t role,
+				 uint32_t purpose)
+{
+	hello(b, role, 1, 1, "rel-7");
+	sl_msg_put_u32(b, SL_A_PURPOSE, purpose);
+}
+
+static inline void verify_msg(struct sl_pbuf *b, const char *id,
+			      uint32_t chunk)
+{
+	sl_msg_begin(b, SL_MSG_VERIFY);
+	sl_msg_put_str(b, SL_A_GLOBAL_ID, id);
+	sl_msg_put_u32(b, SL_A_CHUNK, chunk);
+}
+
+/* SUMS at off with n sums (any values: the codec does not read them). */
+static inline void sums_msg(struct sl_pbuf *b, uint64_t off, uint32_t n)
+{
+	uint8_t *p;
+
+	sl_msg_begin(b, SL_MSG_SUMS);
+	sl_msg_put_u64(b, SL_A_OFFSET, off);
+	p = sl_msg_put_space(b, SL_A_SUMS, 4 * (size_t)n);
+	for (uint32_t i = 0; p && i < 4 * n; i++)
+		p[i] = pattern(off + i);
+}
+
+static inline void sums_done(struct sl_pbuf *b, uint64_t size, uint32_t count)
+{
+	sl_msg_begin(b, SL_MSG_SUMS_DONE);
+	sl_msg_put_u64(b, SL_A_SIZE, size);
+	sl_msg_put_u32(b, SL_A_COUNT, count);
 }
 
 static inline void u32_msg(struct sl_pbuf *b, int type, uint16_t attr, uint32_t v)
@@ -172,6 +210,35 @@ static inline int session(struct sl_pbuf *b, uint32_t big, bool pull,
 	SEND(1, u32_msg(b, SL_MSG_LOCKSET_ACK, SL_A_COUNT, 2));
 	SEND(0, sl_msg_begin(b, SL_MSG_BYE));
 	SEND(1, sl_msg_begin(b, SL_MSG_BYE));
+#undef SEND
+	return rc ? rc : i;
+}
+
+/*
+ * The happy verify session in b, as session() does it: the source
+ * initiates, or the destination when pull. The PCPI is ID1, VERIFY_SIZE
+ * bytes in 1 MiB chunks: 3 sums, then 2 (the last chunk short).
+ */
+static inline int verify_session(struct sl_pbuf *b, bool pull,
+				 bool *from_src, char *err, size_t n)
+{
+	int i = 0, rc = 0;
+
+#define SEND(src, build) do {					\
+		build;						\
+		from_src[i++] = src;				\
+		if (!rc)					\
+			rc = sl_msg_end(b, NULL, err, n);	\
+	} while (0)
+	SEND(!pull, hello_purpose(b, pull ? SL_ROLE_DESTINATION :
+				  SL_ROLE_SOURCE, SL_PURPOSE_VERIFY));
+	SEND(pull, u32_msg(b, SL_MSG_HELLO_ACK, SL_A_VERSION, 1));
+	SEND(!pull, verify_msg(b, ID1, MiB));
+	SEND(pull, sums_msg(b, 0, 3));
+	SEND(pull, sums_msg(b, 3 * MiB, 2));
+	SEND(pull, sums_done(b, VERIFY_SIZE, 5));
+	SEND(!pull, sl_msg_begin(b, SL_MSG_BYE));
+	SEND(pull, sl_msg_begin(b, SL_MSG_BYE));
 #undef SEND
 	return rc ? rc : i;
 }

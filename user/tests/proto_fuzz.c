@@ -12,10 +12,11 @@
  *   0  a raw byte stream, parsed frame after frame (CRCs must be right);
  *   1  a message type and a payload, framed here with a valid CRC, so
  *      the attribute parser is reached without guessing checksums;
- *   2  edits to the happy one-OFFER session of proto_build.h (drop or
- *      repeat a frame, swap sender and receiver, flip payload bytes, CRCs
- *      fixed up), so that the state machine is driven deep with nearly
- *      valid messages.
+ *   2  edits to the happy one-OFFER session of proto_build.h, or to its
+ *      happy verify session (the next bit up again; drop or repeat a
+ *      frame, swap sender and receiver, flip payload bytes, CRCs fixed
+ *      up), so that the state machine is driven deep with nearly valid
+ *      messages.
  * Besides the sanitizers, it aborts when an invariant breaks: a parse that
  * claims more bytes than it had, a decoded message whose attributes cannot
  * be read back, an unterminated error message, the two ends of a session
@@ -89,9 +90,22 @@ static bool play(struct sl_proto_state *src, struct sl_proto_state *dst,
 	case SL_MSG_HELLO_ACK:
 		from_src = !src->initiator;
 		break;
+	case SL_MSG_VERIFY:
+		from_src = src->initiator;
+		break;
+	case SL_MSG_SUMS:
+	case SL_MSG_SUMS_DONE:
+		from_src = !src->initiator;
+		break;
 	case SL_MSG_BYE:
-		/* The destination says BYE first, the source replies. */
-		from_src = src->st == SL_ST_BYE_REPLY;
+		/*
+		 * An update's destination says BYE first, the source replies;
+		 * a verify session's initiator first, the responder replies.
+		 */
+		if (src->purpose == SL_PURPOSE_VERIFY)
+			from_src = src->initiator == (src->st == SL_ST_VERIFY_BYE);
+		else
+			from_src = src->st == SL_ST_BYE_REPLY;
 		break;
 	case SL_MSG_HELLO:
 		from_src = src->initiator;
@@ -181,7 +195,7 @@ static int frames(const struct sl_pbuf *b, size_t *at, int max)
 	return i;
 }
 
-static void session_edit(const uint8_t *p, size_t n, bool pull)
+static void session_edit(const uint8_t *p, size_t n, bool pull, bool verify)
 {
 	struct sl_pbuf b, out;
 	size_t at[32], len, k;
@@ -194,7 +208,10 @@ static void session_edit(const uint8_t *p, size_t n, bool pull)
 
 	sl_pbuf_init(&b);
 	sl_pbuf_init(&out);
-	if (n < 6 || session(&b, 4096, pull, from_src, err, sizeof(err)) < 0)
+	if (n < 6)
+		goto out;
+	if (verify ? verify_session(&b, pull, from_src, err, sizeof(err)) < 0 :
+		     session(&b, 4096, pull, from_src, err, sizeof(err)) < 0)
 		goto out;
 	count = frames(&b, at, 32);
 	flips = p[2] | p[3] << 8 | p[4] << 16 | (uint32_t)p[5] << 24;
@@ -258,7 +275,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			payload(data + 1, size - 1, pull);
 		break;
 	case 2:
-		session_edit(data + 1, size - 1, pull);
+		session_edit(data + 1, size - 1, pull, data[0] / 6 & 1);
 		break;
 	}
 	return 0;

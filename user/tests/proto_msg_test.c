@@ -48,7 +48,7 @@ TEST(attribute_and_message_errors)
 
 	sl_pbuf_init(&b);
 	memset(longs, 'h', sizeof(longs));
-	BAD("unknown message type 13", sl_frame_begin(&b, 13));
+	BAD("unknown message type 16", sl_frame_begin(&b, 16));
 	BAD("unknown message type 0", sl_frame_begin(&b, 0));
 	BAD("HELLO: unknown attribute 99", hello(&b, 1, 1, 1, "r"),
 	    RAW("\x63\0\0\0\0\0\0\0"));
@@ -188,7 +188,7 @@ TEST(building_and_getting)
 	ASSERT_NULL(sl_msg_name(SL_MSG_MAX + 1));
 	ASSERT_STREQ("BASE_FINGERPRINT", sl_attr_name(SL_A_BASE_FINGERPRINT));
 	ASSERT_EQ(30, SL_A_VOLUME);	/* on the wire */
-	ASSERT_STREQ("VOLUME", sl_attr_name(SL_A_MAX));
+	ASSERT_STREQ("VOLUME", sl_attr_name(SL_A_VOLUME));
 	ASSERT_NULL(sl_attr_name(SL_A_MAX + 1));
 	/* A message that fails its policy is dropped and poisons b. */
 	sl_msg_begin(&b, SL_MSG_BYE);
@@ -509,8 +509,8 @@ TEST_F(sess, roles_sending_and_eof)
 	ASSERT_EQ(0, replay(d, 4));
 	ASSERT_EQ(-ECONNRESET, sl_proto_eof(&d->dst, d->err, sizeof(d->err)));
 	ASSERT_STREQ("the peer closed the connection before OFFER", d->err);
-	ASSERT_EQ(-EPROTO, sl_proto_expect(&d->dst, 13, d->err, 512));
-	ASSERT_STREQ("unexpected message type 13", d->err);
+	ASSERT_EQ(-EPROTO, sl_proto_expect(&d->dst, 16, d->err, 512));
+	ASSERT_STREQ("unexpected message type 16", d->err);
 	ASSERT_EQ(0, sl_proto_expect(&d->dst, SL_MSG_OFFER, d->err, 512));
 	ASSERT_EQ(-EPROTO, sl_proto_expect(&d->dst, SL_MSG_LOCKSET, d->err, 512));
 	/* This side's own mistakes are caught and change nothing. */

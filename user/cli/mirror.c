@@ -23,11 +23,14 @@
 #include "../mirror/mstore.h"
 #include "../mirror/progress.h"
 #include "../mirror/transport.h"
+#include "../mirror/verify.h"
 
 static const struct option sl_mirror_opts[] = {
 	{ "name", required_argument, NULL, 'n' },
+	{ "keep", required_argument, NULL, 'k' },
 	{ "json", no_argument, NULL, 'j' },
 	{ "stdio", no_argument, NULL, 's' },
+	{ "snapshot", required_argument, NULL, 'S' },	/* verify */
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -52,8 +55,8 @@ static struct sl_kmod *sl_mirror_kernel(void)
 	return sl_kmod_open(&k) ? NULL : k;
 }
 
-static int sl_mirror_init(struct sl_ctx *x, const char *name, int argc,
-			  char **argv)
+static int sl_mirror_init(struct sl_ctx *x, const char *name,
+			  const char *keep, int argc, char **argv)
 {
 	struct sl_relationship r = { 0 };
 	struct sl_endpoint src, dst;
@@ -77,6 +80,9 @@ static int sl_mirror_init(struct sl_ctx *x, const char *name, int argc,
 	    strlen(r.name) >= SL_REL_NAME_MAX)
 		return sl_usage(x, "the relationship name must be 1..%d bytes: give a shorter --name",
 				SL_REL_NAME_MAX);
+	if (keep && (sscanf(keep, "%u%n", &r.keep, &rc) != 1 ||
+		     keep[rc] || !r.keep || src.kind != SL_EP_LOCAL))
+		return sl_usage(x, "--keep needs a number of PCPIs, 1 or more, and a source on this host (retention runs where the snapshots are taken)");
 	rc = sl_mirror_open(x);
 	if (rc)
 		return SL_EXIT_FAIL;
@@ -109,6 +115,8 @@ static void sl_report(const struct sl_relationship *r,
 		sl_json_str(stdout, e->snapshot);
 		printf(",\"global_id\":\"%s\",\"base\":", e->gid);
 		sl_json_str(stdout, e->base);
+		printf(",\"retention_removed\":%u,\"retention_kept\":%u",
+		       e->removed, e->kept);
 		printf(",\"size\":%llu,\"data_bytes\":%llu,\"discard_bytes\":%llu,\"changed_bytes\":%llu,\"resume_offset\":%llu,\"wire_bytes\":%llu,\"up_to_date\":%s,\"seconds\":%.3f}\n",
 		       (unsigned long long)e->size,
 		       (unsigned long long)e->data_bytes,
@@ -169,6 +177,7 @@ static int sl_mirror_update(struct sl_ctx *x, const char *key, bool json)
 	e.cat = x->cat;
 	e.k = sl_mirror_kernel();
 	e.host = sl_host_name(host, sizeof(host));
+	e.keep = source ? r.keep : 0;
 	t0 = sl_now();
 	sl_sess_init(&s, peer.rfd, peer.wfd, true,
 		     source ? SL_ROLE_SOURCE : SL_ROLE_DESTINATION, e.host);
@@ -272,25 +281,30 @@ static int sl_mirror_status(struct sl_ctx *x, const char *key, bool json)
 
 int cmd_mirror(struct sl_ctx *x, int argc, char **argv)
 {
-	const char *name = NULL, *sub;
+	const char *name = NULL, *keep = NULL, *sub;
+	const char *snapshot = NULL;
 	bool json = false;
 	int c;
 
 	if (argc < 2)
-		return sl_usage(x, "mirror needs a subcommand: init, update or status");
+		return sl_usage(x, "mirror needs a subcommand: init, update, status or verify");
 	sub = argv[1];
 	optind = 2;
-	while ((c = getopt_long(argc, argv, "n:j", sl_mirror_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "n:k:jS:", sl_mirror_opts, NULL)) != -1) {
 		switch (c) {
 		case 'n': name = optarg; break;
+		case 'k': keep = optarg; break;
 		case 'j': json = true; break;
+		case 'S': snapshot = optarg; break;
 		default: return sl_usage(x, "unknown option");
 		}
 	}
 	argc -= optind;
 	argv += optind;
+	if (snapshot && strcmp(sub, "verify"))
+		return sl_usage(x, "--snapshot is an option of mirror verify");
 	if (!strcmp(sub, "init"))
-		return sl_mirror_init(x, name, argc, argv);
+		return sl_mirror_init(x, name, keep, argc, argv);
 	if (!strcmp(sub, "update")) {
 		if (argc != 1)
 			return sl_usage(x, "mirror update needs one relationship (its name or DST)");
@@ -301,7 +315,12 @@ int cmd_mirror(struct sl_ctx *x, int argc, char **argv)
 			return sl_usage(x, "mirror status takes at most one relationship");
 		return sl_mirror_status(x, argc ? argv[0] : NULL, json);
 	}
-	return sl_usage(x, "unknown mirror subcommand '%s': init, update or status",
+	if (!strcmp(sub, "verify")) {
+		if (argc != 1)
+			return sl_usage(x, "mirror verify needs one relationship (its name or DST)");
+		return sl_mirror_verify(x, argv[0], snapshot, json);
+	}
+	return sl_usage(x, "unknown mirror subcommand '%s': init, update, status or verify",
 			sub);
 }
 
@@ -329,9 +348,13 @@ int cmd_serve(struct sl_ctx *x, int argc, char **argv)
 	if (!rc) {
 		snprintf(relc, sizeof(relc), "%s", rel);
 		snprintf(volc, sizeof(volc), "%s", vol);
-		rc = s.ps.self == SL_ROLE_SOURCE ?
-		     sl_mirror_source(&s, &e, relc, volc) :
-		     sl_mirror_dest(&s, &e, relc, volc);
+		/* A verify reads one PCPI and changes nothing here. */
+		if (s.ps.purpose == SL_PURPOSE_VERIFY)
+			rc = sl_verify_serve(&s, volc);
+		else
+			rc = s.ps.self == SL_ROLE_SOURCE ?
+			     sl_mirror_source(&s, &e, relc, volc) :
+			     sl_mirror_dest(&s, &e, relc, volc);
 	}
 	if (rc)
 		sl_err(x, "%s", s.err);

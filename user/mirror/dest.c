@@ -13,10 +13,12 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
+#include <unistd.h>
 
 #include "chunkio.h"
 #include "lockset.h"
@@ -24,6 +26,7 @@
 #include "mstore.h"
 #include "pcpi.h"
 #include "progress.h"
+#include "retention.h"
 
 /* Flush and record progress this often (bytes of DATA). */
 #define SL_CKPT_DEFAULT (64ull << 20)
@@ -38,6 +41,8 @@ struct sl_dst {
 	struct sl_checkpoint ck;
 	bool have_ck;
 	uint64_t gen;
+	char *src_gids;		/* the OFFER's PCPIS: what the source still has */
+	size_t nsrc_gids;
 	char self[600];		/* HOST:VG/LV, the text of our locks */
 	char err[1024];
 };
@@ -192,11 +197,17 @@ static uint64_t sl_ckpt_every(void)
 	return SL_CKPT_DEFAULT;
 }
 
-/* Apply DATA and DISCARD until DONE; checkpoint after every flush. */
+/*
+ * Apply DATA and DISCARD until DONE; checkpoint after every flush. For the
+ * tests, SOFTLOCK_TEST_KILL_AFTER_DATA=N kills this side (SIGKILL, like a
+ * crash) once its Nth DATA frame is written, before any flush after it.
+ */
 static int sl_dst_stream(struct sl_dst *x, struct sl_chunk_writer *w,
 			 void *abuf, uint64_t resume)
 {
+	const char *kill_at = getenv("SOFTLOCK_TEST_KILL_AFTER_DATA");
 	uint64_t every = sl_ckpt_every(), since = 0, off, len, end = resume;
+	uint64_t frames = 0, kill_after = kill_at ? strtoull(kill_at, NULL, 10) : 0;
 	const void *data;
 	uint32_t dlen;
 	int rc;
@@ -216,6 +227,8 @@ static int sl_dst_stream(struct sl_dst *x, struct sl_chunk_writer *w,
 			len = dlen;
 			x->e->data_bytes += dlen;
 			since += dlen;
+			if (kill_after && ++frames == kill_after)
+				kill(getpid(), SIGKILL);
 		} else {
 			sl_msg_get_u64(&x->s->m, SL_A_LENGTH, &len);
 			rc = sl_writer_discard(w, off, len, x->err,
@@ -248,8 +261,7 @@ static int sl_dst_receive(struct sl_dst *x, const char *name, const char *gid,
 			  const struct sl_pcpi *base, uint64_t size)
 {
 	struct sl_chunk_writer w = { .fd = -1 };
-	const struct sl_pcpi *part;
-	struct sl_pcpi pub;
+	struct sl_pcpi part, pub;
 	const void *fp;
 	uint32_t fplen;
 	void *abuf = NULL;
@@ -260,9 +272,13 @@ static int sl_dst_receive(struct sl_dst *x, const char *name, const char *gid,
 	rc = sl_dst_prepare(x, name, gid, base, size, &resume);
 	if (rc)
 		return sl_sess_fail(x->s, -rc, "%s: %s", x->e->host, x->err);
-	part = sl_dst_part(x, x->ck.part_lv);
-	sl_pcpi_dev(part, dev, sizeof(dev));
-	rc = sl_writer_open(&w, dev, x->err, sizeof(x->err));
+	/* A copy: refreshing the list must not move it under us. */
+	part = *sl_dst_part(x, x->ck.part_lv);
+	/* A .part left by a crash may be inactive after a reboot. */
+	rc = sl_pcpi_activate(&part, x->err, sizeof(x->err));
+	sl_pcpi_dev(&part, dev, sizeof(dev));
+	if (!rc)
+		rc = sl_writer_open(&w, dev, x->err, sizeof(x->err));
 	if (!rc && posix_memalign(&abuf, SL_CHUNK_ALIGN, SL_DATA_MAX))
 		rc = -ENOMEM;
 	if (rc) {
@@ -283,7 +299,7 @@ static int sl_dst_receive(struct sl_dst *x, const char *name, const char *gid,
 	if (!rc)
 		rc = sl_writer_close(&w);
 	if (!rc)
-		rc = sl_pcpi_publish(part, fp, &pub, x->err, sizeof(x->err));
+		rc = sl_pcpi_publish(&part, fp, &pub, x->err, sizeof(x->err));
 	if (rc) {
 		rc = sl_sess_fail(x->s, -rc, "%s: %s", x->e->host, x->err);
 		goto out;
@@ -320,10 +336,33 @@ static int sl_dst_have(struct sl_dst *x, const char *gid, uint64_t size)
 	return sl_sess_send(x->s);
 }
 
+/*
+ * Mirror the source's deletions once the new PCPI is safe here: what the
+ * source no longer lists goes, but never the PCPI just received, its
+ * base, or anything held here (a host further downstream needs it).
+ */
+static int sl_dst_retention(struct sl_dst *x, const char *gid,
+			    const char *base_gid)
+{
+	const char *spare[] = { gid, base_gid };
+	int rc;
+
+	rc = sl_dst_refresh(x);
+	if (!rc)
+		rc = sl_retention_mirror(x->e->k, &x->v, x->p, x->n,
+					 x->src_gids, x->nsrc_gids, spare, 2,
+					 sl_mirror_retention_report, x->e);
+	if (rc)
+		return sl_sess_fail(x->s, -rc, "%s: retention: %s", x->e->host,
+				    *x->err ? x->err : strerror(-rc));
+	return 0;
+}
+
 static int sl_dst_offer(struct sl_dst *x)
 {
 	const char *offered, *gid, *bgid = NULL;
-	const void *bfp = NULL;
+	const void *bfp = NULL, *pcpis;
+	char bgidc[SL_GID_LEN + 1];
 	const struct sl_pcpi *base;
 	char name[256], gidc[SL_GID_LEN + 1];
 	uint32_t len;
@@ -346,13 +385,30 @@ static int sl_dst_offer(struct sl_dst *x)
 	snprintf(x->e->snapshot, sizeof(x->e->snapshot), "%s", name);
 	snprintf(x->e->gid, sizeof(x->e->gid), "%s", gidc);
 	x->e->size = size;
-	if (sl_pcpi_by_gid(x->p, x->n, gidc))
-		return sl_dst_have(x, gidc, size);
+	if (!sl_msg_get_bytes(&x->s->m, SL_A_PCPIS, &pcpis, &len)) {
+		/* The codec checked: a multiple of 36 bytes, each a UUID. */
+		x->src_gids = malloc(len + 1);
+		if (!x->src_gids)
+			return sl_sess_fail(x->s, ENOMEM, "%s: out of memory",
+					    x->e->host);
+		memcpy(x->src_gids, pcpis, len);
+		x->nsrc_gids = len / SL_GID_LEN;
+	}
+	if (sl_pcpi_by_gid(x->p, x->n, gidc)) {
+		rc = sl_dst_have(x, gidc, size);
+		if (!rc && x->src_gids)
+			rc = sl_dst_retention(x, gidc, "");
+		return rc;
+	}
 	rc = sl_dst_check_base(x, bgid, bfp, &base);
 	if (rc)
 		return rc;
 	snprintf(x->e->base, sizeof(x->e->base), "%s", base ? base->lv : "");
-	return sl_dst_receive(x, name, gidc, base, size);
+	snprintf(bgidc, sizeof(bgidc), "%s", base ? base->gid : "");
+	rc = sl_dst_receive(x, name, gidc, base, size);
+	if (!rc && x->src_gids)
+		rc = sl_dst_retention(x, gidc, bgidc);
+	return rc;
 }
 
 int sl_mirror_dest(struct sl_session *s, struct sl_mirror_env *e,
@@ -394,5 +450,6 @@ int sl_mirror_dest(struct sl_session *s, struct sl_mirror_env *e,
 	if (!rc)
 		rc = sl_sess_recv(s, SL_MSG_BYE);
 	free(x.p);
+	free(x.src_gids);
 	return rc;
 }

@@ -14,6 +14,7 @@
 
 #include "../catalog/catalog.h"
 #include "../kmod/kmod.h"
+#include "pcpi.h"
 #include "session.h"
 
 struct sl_mirror_env {
@@ -21,6 +22,7 @@ struct sl_mirror_env {
 	struct sl_kmod *k;	/* NULL on a destination without the module */
 	const char *host;	/* this host's name, in lock texts and logs */
 	bool bar, json;		/* progress on a terminal / as JSON lines */
+	unsigned int keep;	/* source: PCPIs to keep, 0 all (--keep) */
 	/* Filled by the update. */
 	char snapshot[128];	/* the PCPI sent or received */
 	char gid[SL_UUID_LEN + 1];
@@ -32,7 +34,12 @@ struct sl_mirror_env {
 	uint64_t resume;	/* where the stream started */
 	uint64_t wire_bytes;	/* frames both ways, headers included */
 	bool up_to_date;	/* the destination had it already */
+	unsigned int removed, kept;	/* by retention on this side */
 };
+
+/* Print what retention did on this side (stderr: stdout may be the peer). */
+void sl_mirror_retention_report(void *arg, const struct sl_pcpi *p,
+				bool removed, const char *why);
 
 /* The host name: $SOFTLOCK_HOST, else the system's. */
 const char *sl_host_name(char *buf, size_t size);

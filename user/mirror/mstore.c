@@ -26,7 +26,8 @@ static const char sl_mstore_schema[] =
 	" last_bytes INTEGER NOT NULL DEFAULT 0,"
 	" last_ms INTEGER NOT NULL DEFAULT 0,"
 	" last_snapshot TEXT NOT NULL DEFAULT '',"
-	" last_gid TEXT NOT NULL DEFAULT '');"
+	" last_gid TEXT NOT NULL DEFAULT '',"
+	" keep INTEGER NOT NULL DEFAULT 0 CHECK (keep >= 0));"
 	"CREATE TABLE IF NOT EXISTS checkpoints("
 	" relationship TEXT PRIMARY KEY,"
 	" gid TEXT NOT NULL,"
@@ -36,7 +37,7 @@ static const char sl_mstore_schema[] =
 	" bytes INTEGER NOT NULL CHECK (bytes >= 0));";
 
 #define SL_REL_COLS "name, src, dst, created, last_time, last_result," \
-		    " last_bytes, last_ms, last_snapshot, last_gid"
+		    " last_bytes, last_ms, last_snapshot, last_gid, keep"
 
 int sl_mstore_init(struct sl_cat *c)
 {
@@ -91,9 +92,10 @@ static void sl_rel_row(sqlite3_stmt *st, struct sl_relationship *r)
 	r->last_ms = sqlite3_column_int64(st, 7);
 	sl_col(st, 8, r->last_snapshot, sizeof(r->last_snapshot));
 	sl_col(st, 9, r->last_gid, sizeof(r->last_gid));
+	r->keep = sqlite3_column_int64(st, 10);
 }
 
-/* Bind the ten columns of r in SL_REL_COLS order. */
+/* Bind the eleven columns of r in SL_REL_COLS order. */
 static int sl_rel_bind(sqlite3_stmt *st, const struct sl_relationship *r)
 {
 	int rc;
@@ -108,13 +110,14 @@ static int sl_rel_bind(sqlite3_stmt *st, const struct sl_relationship *r)
 	rc = rc ?: sqlite3_bind_int64(st, 8, (int64_t)r->last_ms);
 	rc = rc ?: sl_text(st, 9, r->last_snapshot);
 	rc = rc ?: sl_text(st, 10, r->last_gid);
+	rc = rc ?: sqlite3_bind_int64(st, 11, r->keep);
 	return rc;
 }
 
 int sl_rel_add(struct sl_cat *c, const struct sl_relationship *r)
 {
 	static const char sql[] = "INSERT INTO relationships(" SL_REL_COLS
-		") VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
+		") VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)";
 	sqlite3_stmt *st;
 	int rc;
 
@@ -250,7 +253,7 @@ int sl_rel_set_result(struct sl_cat *c, const struct sl_relationship *r)
 	static const char sql[] =
 		"UPDATE relationships SET last_time = ?5, last_result = ?6,"
 		" last_bytes = ?7, last_ms = ?8, last_snapshot = ?9,"
-		" last_gid = ?10 WHERE name = ?1";
+		" last_gid = ?10, keep = ?11 WHERE name = ?1";
 	sqlite3_stmt *st;
 	int rc;
 

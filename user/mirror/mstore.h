@@ -24,6 +24,7 @@ struct sl_relationship {
 	char src[1300];
 	char dst[1300];
 	int64_t created;
+	uint32_t keep;		/* source PCPIs to keep; 0: all */
 	/* The last update: 0 / "" before the first. */
 	int64_t last_time;
 	char last_result[256];	/* "ok", or the error message */

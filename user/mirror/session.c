@@ -19,6 +19,7 @@ void sl_sess_init(struct sl_session *s, int rfd, int wfd, bool initiator,
 		  enum sl_role role, const char *host)
 {
 	const char *path = getenv("SOFTLOCK_PROTO_LOG");
+	const char *corrupt = getenv("SOFTLOCK_TEST_CORRUPT_FRAME");
 
 	memset(s, 0, sizeof(*s));
 	s->rfd = rfd;
@@ -27,6 +28,8 @@ void sl_sess_init(struct sl_session *s, int rfd, int wfd, bool initiator,
 	sl_pbuf_init(&s->out);
 	sl_frame_init(&s->in);
 	snprintf(s->host, sizeof(s->host), "%s", host);
+	if (corrupt)
+		s->corrupt_at = strtoull(corrupt, NULL, 10);
 	/* A log that cannot be opened must not stop a transfer. */
 	if (path && *path)
 		s->log = fopen(path, "ae");
@@ -72,10 +75,14 @@ static void sl_log(struct sl_session *s, const char *dir,
 		{ SL_A_BASE_GLOBAL_ID, "base" }, { SL_A_SIZE, "size" },
 		{ SL_A_RESUME_OFFSET, "resume" }, { SL_A_BYTES_SENT, "bytes" },
 		{ SL_A_CODE, "code" }, { SL_A_MESSAGE, "message" },
+		{ SL_A_PURPOSE, "purpose" }, { SL_A_CHUNK, "chunk" },
+		{ SL_A_OFFSET, "offset" },
 	};
 	struct sl_msg e;
-	size_t pos = 0, i;
+	size_t pos = 0, i, n;
 	const char *gid;
+	const void *sums;
+	uint32_t len;
 
 	if (!s->log)
 		return;
@@ -90,6 +97,11 @@ static void sl_log(struct sl_session *s, const char *dir,
 	fprintf(s->log, "%s %s %s", s->host, dir, sl_msg_name(m->type));
 	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
 		sl_log_attr(s, m, keys[i].attr, keys[i].name);
+	/* How many, not which: a list of ids or sums can be long. */
+	if (!sl_msg_get_gids(m, SL_A_PCPIS, &gid, &n))
+		fprintf(s->log, " pcpis=%zu", n);
+	if (!sl_msg_get_bytes(m, SL_A_SUMS, &sums, &len))
+		fprintf(s->log, " sums=%u", len / 4);
 	if (m->type == SL_MSG_LOCKSET) {
 		fprintf(s->log, " entries=%u", m->entries);
 		while (sl_msg_next_entry(m, &pos, &e) == 1)
@@ -107,6 +119,22 @@ struct sl_pbuf *sl_sess_begin(struct sl_session *s, enum sl_msg_type type)
 	return &s->out;
 }
 
+/*
+ * s->err for an ERROR from the peer: "PEER: MESSAGE", unless the message
+ * starts with the peer's name already, as the engine's own messages do
+ * ("hostB: no PCPI with global id ..."): said once, not twice.
+ */
+static void sl_peer_said(struct sl_session *s, const char *msg)
+{
+	const char *peer = *s->peer ? s->peer : "the peer";
+	size_t n = strlen(peer);
+
+	if (!strncmp(msg, peer, n) && msg[n] == ':')
+		snprintf(s->err, sizeof(s->err), "%s", msg);
+	else
+		snprintf(s->err, sizeof(s->err), "%s: %s", peer, msg);
+}
+
 /* After a failed write: the peer's last words are usually an ERROR. */
 static void sl_read_peer_error(struct sl_session *s)
 {
@@ -119,8 +147,7 @@ static void sl_read_peer_error(struct sl_session *s)
 	    sl_msg_decode(&s->in, &m, e, sizeof(e)) ||
 	    sl_msg_get_str(&m, SL_A_MESSAGE, &msg))
 		return;
-	snprintf(s->err, sizeof(s->err), "%s: %s",
-		 *s->peer ? s->peer : "the peer", msg);
+	sl_peer_said(s, msg);
 }
 
 int sl_sess_send(struct sl_session *s)
@@ -134,6 +161,13 @@ int sl_sess_send(struct sl_session *s)
 	if (rc)
 		return rc;
 	sl_log(s, "send", &m);
+	/*
+	 * Fault injection for the tests: SOFTLOCK_TEST_CORRUPT_FRAME=N flips
+	 * a bit in the last byte of the Nth frame this side sends, after its
+	 * CRC was computed, as a bad link or bad memory would.
+	 */
+	if (s->corrupt_at && ++s->frames == s->corrupt_at)
+		s->out.data[s->out.len - 1] ^= 0x01;
 	rc = sl_frame_write(s->wfd, &s->out, s->err, sizeof(s->err));
 	if (rc == -EPIPE)
 		sl_read_peer_error(s);
@@ -206,8 +240,7 @@ int sl_sess_recv(struct sl_session *s, enum sl_msg_type want)
 			code = EPROTO;
 		if (sl_msg_get_str(&s->m, SL_A_MESSAGE, &msg))
 			msg = "failed";
-		snprintf(s->err, sizeof(s->err), "%s: %s",
-			 *s->peer ? s->peer : "the peer", msg);
+		sl_peer_said(s, msg);
 		return -(int)code;
 	}
 	if (rc)
@@ -219,8 +252,8 @@ int sl_sess_recv(struct sl_session *s, enum sl_msg_type want)
 	return 0;
 }
 
-int sl_sess_hello(struct sl_session *s, const char *relationship,
-		  const char *volume)
+int sl_sess_hello_purpose(struct sl_session *s, const char *relationship,
+			  const char *volume, enum sl_purpose purpose)
 {
 	struct sl_pbuf *b = sl_sess_begin(s, SL_MSG_HELLO);
 	const char *host;
@@ -232,6 +265,8 @@ int sl_sess_hello(struct sl_session *s, const char *relationship,
 	sl_msg_put_str(b, SL_A_HOST, s->host);
 	sl_msg_put_str(b, SL_A_RELATIONSHIP, relationship);
 	sl_msg_put_str(b, SL_A_VOLUME, volume);
+	/* Said even for an update, the default: the log shows it. */
+	sl_msg_put_u32(b, SL_A_PURPOSE, purpose);
 	rc = sl_sess_send(s);
 	if (!rc)
 		rc = sl_sess_recv(s, SL_MSG_HELLO_ACK);
@@ -240,6 +275,13 @@ int sl_sess_hello(struct sl_session *s, const char *relationship,
 	if (!sl_msg_get_str(&s->m, SL_A_HOST, &host))
 		snprintf(s->peer, sizeof(s->peer), "%s", host);
 	return 0;
+}
+
+int sl_sess_hello(struct sl_session *s, const char *relationship,
+		  const char *volume)
+{
+	return sl_sess_hello_purpose(s, relationship, volume,
+				     SL_PURPOSE_UPDATE);
 }
 
 int sl_sess_accept(struct sl_session *s, const char **relationship,

@@ -29,6 +29,7 @@ struct sl_session {
 	FILE *log;
 	uint64_t data_frames;		/* DATA since the last log line */
 	uint64_t wire_out, wire_in;	/* bytes, frames included */
+	uint64_t frames, corrupt_at;	/* SOFTLOCK_TEST_CORRUPT_FRAME */
 	bool failed;			/* an ERROR went either way */
 	char err[1024];			/* why the session failed */
 };
@@ -58,12 +59,19 @@ int sl_sess_recv(struct sl_session *s, enum sl_msg_type want);
 int sl_sess_fail(struct sl_session *s, int code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
-/* The initiator's handshake: HELLO with its role, then HELLO_ACK. */
+/*
+ * The initiator's handshake: HELLO with its role and the session's
+ * purpose (enum sl_purpose), then HELLO_ACK. sl_sess_hello() is an
+ * update's.
+ */
+int sl_sess_hello_purpose(struct sl_session *s, const char *relationship,
+			  const char *volume, enum sl_purpose purpose);
 int sl_sess_hello(struct sl_session *s, const char *relationship,
 		  const char *volume);
 /*
  * The responder's: HELLO in, HELLO_ACK out. *relationship and *volume
- * point into s->in until the next receive: copy them.
+ * point into s->in until the next receive: copy them. What the session
+ * is for is s->ps.purpose.
  */
 int sl_sess_accept(struct sl_session *s, const char **relationship,
 		   const char **volume);

@@ -27,6 +27,21 @@
 #include "pcpi.h"
 #include "progress.h"
 #include "ranges.h"
+#include "retention.h"
+
+void sl_mirror_retention_report(void *arg, const struct sl_pcpi *p,
+				bool removed, const char *why)
+{
+	struct sl_mirror_env *e = arg;
+
+	if (removed)
+		e->removed++;
+	else
+		e->kept++;
+	fprintf(stderr, "softlock: retention on %s: %s %s/%s%s%s\n", e->host,
+		removed ? "removed" : "kept", p->vg, p->lv, why ? ": " : "",
+		why ? why : "");
+}
 
 const char *sl_host_name(char *buf, size_t size)
 {
@@ -160,6 +175,34 @@ static int sl_src_pick(struct sl_src *x, const struct sl_lockset *ls,
 	return 0;
 }
 
+/*
+ * --keep, then the global ids of every published PCPI left, for the OFFER:
+ * the destination removes what is not among them. Runs after the
+ * before-set is installed and the new PCPI taken, so the destination's
+ * base and the offer itself are held and cannot be among the removed.
+ */
+static int sl_src_retention(struct sl_src *x, char **gids, size_t *n)
+{
+	size_t i;
+	int rc;
+
+	rc = sl_retention_keep(x->e->k, &x->v, x->p, x->n, x->e->keep,
+			       sl_mirror_retention_report, x->e);
+	if (!rc && x->e->removed)
+		rc = sl_src_refresh(x);
+	if (rc)
+		return rc;
+	*gids = malloc(x->n * SL_GID_LEN + 1);
+	if (!*gids)
+		return -ENOMEM;
+	*n = 0;
+	for (i = 0; i < x->n; i++)
+		if (!x->p[i].part && x->p[i].has_fp && *x->p[i].gid)
+			memcpy(*gids + (*n)++ * SL_GID_LEN, x->p[i].gid,
+			       SL_GID_LEN);
+	return 0;
+}
+
 static int sl_src_unit(void *arg, uint64_t off, const void *data, size_t len)
 {
 	struct sl_src *x = arg;
@@ -239,6 +282,8 @@ static int sl_src_transfer(struct sl_src *x, const struct sl_pcpi *offer,
 			   const struct sl_pcpi *base, bool has_base)
 {
 	struct sl_ranges changed, removed, units;
+	char *gids = NULL;
+	size_t ngids = 0;
 	struct sl_pbuf *b;
 	uint64_t resume;
 	int rc;
@@ -268,7 +313,14 @@ static int sl_src_transfer(struct sl_src *x, const struct sl_pcpi *offer,
 		rc = sl_sess_fail(x->s, -rc, "%s: %s", x->e->host, x->err);
 		goto out;
 	}
+	rc = sl_src_retention(x, &gids, &ngids);
+	if (rc) {
+		rc = sl_sess_fail(x->s, -rc, "%s: %s", x->e->host, x->err);
+		goto out;
+	}
 	b = sl_sess_begin(x->s, SL_MSG_OFFER);
+	if (ngids)
+		sl_msg_put_bytes(b, SL_A_PCPIS, gids, ngids * SL_GID_LEN);
 	sl_msg_put_str(b, SL_A_SNAPSHOT, offer->lv);
 	sl_msg_put_str(b, SL_A_GLOBAL_ID, offer->gid);
 	sl_msg_put_u64(b, SL_A_SIZE, offer->size);
@@ -300,6 +352,7 @@ static int sl_src_transfer(struct sl_src *x, const struct sl_pcpi *offer,
 	if (!rc)
 		rc = sl_sess_recv(x->s, SL_MSG_PUBLISHED);
 out:
+	free(gids);
 	sl_ranges_free(&changed);
 	sl_ranges_free(&removed);
 	sl_ranges_free(&units);

@@ -135,7 +135,8 @@ void sl_endpoint_format(const struct sl_endpoint *ep, char *buf, size_t size)
  * so the peer cannot hold our other pipes (or a catalog) open; signal
  * state is reset because an ignored SIGPIPE would survive exec.
  */
-static void sl_child(const char *const argv[], int in, int out, int report)
+static void sl_child(const char *const argv[], char *const envp[], int in,
+		     int out, int report)
 {
 	sigset_t none;
 	int e, fd;
@@ -159,7 +160,7 @@ static void sl_child(const char *const argv[], int in, int out, int report)
 				close(fd);
 	}
 	/* PATH only for a bare name ("ssh"), as a shell would. */
-	execvp(argv[0], (char *const *)argv);
+	execvpe(argv[0], (char *const *)argv, envp);
 fail:
 	e = errno;
 	if (write(report, &e, sizeof(e)) < 0)
@@ -174,6 +175,27 @@ static void sl_close(int *fd)
 	*fd = -1;
 }
 
+/*
+ * The peer's environment: ours without the SOFTLOCK_TEST_* fault
+ * injections, which are meant for the one process they were given to.
+ * Built before fork (the child may only make async-signal-safe calls).
+ */
+static char **sl_peer_env(void)
+{
+	size_t n = 0, m = 0;
+	char **envp;
+
+	while (environ[n])
+		n++;
+	envp = calloc(n + 1, sizeof(*envp));
+	if (!envp)
+		return NULL;
+	for (n = 0; environ[n]; n++)
+		if (strncmp(environ[n], "SOFTLOCK_TEST_", 14))
+			envp[m++] = environ[n];
+	return envp;
+}
+
 int sl_peer_start(const struct sl_endpoint *ep, struct sl_peer_proc *p,
 		  char *err, size_t errlen)
 {
@@ -186,6 +208,7 @@ int sl_peer_start(const struct sl_endpoint *ep, struct sl_peer_proc *p,
 	const char *const *argv = ep->kind == SL_EP_SSH ? ssh :
 				  ep->kind == SL_EP_EXEC ? sh : self;
 	int to[2] = { -1, -1 }, from[2] = { -1, -1 }, rep[2] = { -1, -1 };
+	char **envp = NULL;
 	int e = 0, rc = 0;
 	ssize_t n;
 
@@ -199,9 +222,15 @@ int sl_peer_start(const struct sl_endpoint *ep, struct sl_peer_proc *p,
 		snprintf(err, errlen, "cannot create pipes: %s", strerror(-rc));
 		goto out;
 	}
+	envp = sl_peer_env();
+	if (!envp) {
+		rc = -ENOMEM;
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
 	p->pid = fork();
 	if (p->pid == 0)
-		sl_child(argv, to[0], from[1], rep[1]);
+		sl_child(argv, envp, to[0], from[1], rep[1]);
 	if (p->pid < 0) {
 		rc = -errno;
 		snprintf(err, errlen, "cannot fork: %s", strerror(-rc));
@@ -232,6 +261,7 @@ out:
 	sl_close(&from[1]);
 	sl_close(&rep[0]);
 	sl_close(&rep[1]);
+	free(envp);
 	return rc;
 }
 

@@ -1,91 +1,26 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 #
-# The block-level mirror between two hosts in one guest: each has its own
-# VG and thin pool, catalog and host name (they share the kernel, whose
-# lock table is keyed by pool, and its softlock family, which lives in the
-# initial network namespace only); the destination is reached through an
-# exec: transport (env ... softlock serve --stdio). A baseline, incremental updates after random writes and a
-# discard, each checked by the full content hash of source and destination
+# The block-level mirror between two hosts in one guest (mirror_lib.sh):
+# a baseline, incremental updates after random writes and a discard,
+# each checked by the full content hash of source and destination
 # PCPIs and by the bytes sent against thin_delta's own ranges; the lock
 # the destination's set puts on the source; an interrupted transfer that
-# resumes from its checkpoint with no half-written PCPI visible; a base
+# resumes from its checkpoint with no half-written PCPI visible, then the
+# destination killed and the source killed again, converging; a base
 # whose fingerprint differs (nothing written); a peer that does not speak
-# the protocol; two relationships on one pool at once.
+# the protocol; a corrupted frame, then a retry; two relationships on one
+# pool at once; pull mode; both volumes on one host.
 cd "$(dirname "$0")" || exit 1
 . ./lib.sh
 
-SL_RANGES=${SL_RANGES:-$(pwd)/sl_ranges}
 sl_init lvm softlock sha256sum blkdiscard thin_delta thin_dump
+. ./mirror_lib.sh
 [ -x "$SL_RANGES" ] || bail_out "$SL_RANGES not found"
-tap_plan 41
-
-VA=slma			# host A's VG: the source
-VB=slmb			# host B's VG: the destination
-MB=96			# the mirrored volumes
-ENV_A="SOFTLOCK_HOST=hostA SOFTLOCK_DB=$SL_TMP/a/softlock.db"
-ENV_B="SOFTLOCK_HOST=hostB SOFTLOCK_DB=$SL_TMP/b/softlock.db"
-# shellcheck disable=SC2086
-on_a() { env $ENV_A "$@"; }
-peer_b() { # VOLUME: host B as a mirror endpoint seen from A
-	echo "exec:'env $ENV_B softlock serve --stdio':$1"
-}
-
-# VG/LV: the full content's SHA-256 (activating it if needed), or a text
-# naming the volume when it cannot be read, so two missing volumes never
-# compare equal.
-hash_of() {
-	lvchange -ay -K "$1" >/dev/null 2>&1
-	dmsetup mknodes
-	sha256sum "/dev/$1" 2>/dev/null | cut -d' ' -f1 | grep . || echo "unreadable $1"
-}
-
-tags_of() {
-	lvs --noheadings -o lv_tags "$1" 2>/dev/null | tr -d ' '
-}
-
-gid_of() { # VG/LV: its global id tag, or a text naming it if it has none
-	tags_of "$1" | tr ',' '\n' | sed -n 's/^sl\.gid\.//p' | grep . ||
-		echo "no gid on $1"
-}
-
-json_num() { # KEY JSON: a number field of the helper's --json "done" line
-	printf '%s\n' "$2" | grep '"event":"done"' |
-		sed -n "s/.*\"$1\":\\([0-9]*\\).*/\\1/p"
-}
-
-thin_id() {
-	lvs --noheadings -o thin_id "$1" | tr -d ' '
-}
-
-# The byte total of sl_ranges lines of KIND: thin_delta's own view.
-ranges_total() { # KIND ARGS...
-	local kind=$1
-	shift
-	"$SL_RANGES" "$@" | awk -v k="$kind" '$1 == k { t += $3 } END { print t + 0 }'
-}
-
-setup() {
-	local pv
-	mkdir -p "$SL_TMP/a" "$SL_TMP/b" || return 1
-	for vg in $VA $VB; do
-		make_loop 700M || return 1
-		pv=$LOOP_DEV
-		pvcreate -y "$pv" >/dev/null || return 1
-		cleanup_push "vg_cleanup $vg $pv"
-		vgcreate -y "$vg" "$pv" >/dev/null || return 1
-		lvcreate -y -L 600M -T "$vg/pool" >/dev/null || return 1
-	done
-	lvcreate -y -V ${MB}M -T "$VA/pool" -n vol >/dev/null || return 1
-	lvcreate -y -V ${MB}M -T "$VA/pool" -n vol2 >/dev/null || return 1
-	dmsetup mknodes
-	# Half the volume written: a baseline must send only that.
-	dd if=/dev/urandom of=/dev/$VA/vol bs=1M count=$((MB / 2)) conv=fsync 2>/dev/null &&
-		dd if=/dev/urandom of=/dev/$VA/vol2 bs=1M count=8 conv=fsync 2>/dev/null
-}
+tap_plan 61
 
 assert "insmod softlock" sl_load
-assert "two hosts: VGs, pools, catalogs" setup
+assert "two hosts: VGs, pools, catalogs" mirror_hosts_setup
 
 # --- the relationship ---
 assert "mirror init $VA/vol -> B" on_a softlock mirror init --name ab "$VA/vol" "$(peer_b $VB/vol)"
@@ -115,6 +50,8 @@ sent=$(json_num data_bytes "$J")
 wire=$(json_num wire_bytes "$J")
 diag "changed chunks: $changed bytes; DATA sent: $sent; on the wire: $wire"
 assert_eq "DATA bytes equal thin_delta's changed chunks" "$changed" "$sent"
+assert_match "--json prints progress lines, the last one complete" \
+	"\"event\":\"progress\".*\"bytes_done\":$changed,\"bytes_total\":$changed,.*\"final\":true" "$J"
 assert "bytes on the wire within 2% of the changed chunks" \
 	test "$changed" -gt 0 -a "$wire" -ge "$changed" -a "$((wire * 100))" -le "$((changed * 102))"
 run on_a softlock check $VA/vol.sl.1
@@ -146,21 +83,46 @@ assert "... from the checkpoint, not from 0" test "$(json_num resume_offset "$J"
 assert_eq "... and B's vol.sl.4 equals A's" "$(hash_of $VA/vol.sl.4)" "$(hash_of $VB/vol.sl.4)"
 assert_fail "... with no .part left" lvs $VB/vol.sl.4.part
 
+# --- the destination killed half way, then the source at its first DATA ---
+dd if=/dev/urandom of=/dev/$VA/vol bs=1M seek=4 count=40 conv=fsync 2>/dev/null
+# B's command line reads this file: the fault is B's alone.
+echo SOFTLOCK_TEST_KILL_AFTER_DATA=6 > "$SL_TMP/b/test-env"
+run on_a env SOFTLOCK_CHECKPOINT_BYTES=4194304 softlock mirror update ab
+rm -f "$SL_TMP/b/test-env"
+assert_eq "the destination killed after its 6th DATA frame fails the update" 1 "$RC"
+assert "B holds vol.sl.5.part, not yet a PCPI" lvs $VB/vol.sl.5.part
+run on_a env SOFTLOCK_TEST_KILL_AFTER_DATA=1 softlock mirror update ab
+assert_eq "then the source is killed at its first DATA frame" 137 "$RC"
+assert "the next update converges" on_a softlock mirror update ab --json
+J=$OUT
+assert "... resuming from B's checkpoint" test "$(json_num resume_offset "$J")" -gt 0
+assert_eq "... and B's vol.sl.5 equals A's" "$(hash_of $VA/vol.sl.5)" "$(hash_of $VB/vol.sl.5)"
+assert_fail "... with no .part left" lvs $VB/vol.sl.5.part
+
 # --- a base that is not the same PCPI: refused before anything is written ---
-fp=$(tags_of $VB/vol.sl.4 | tr ',' '\n' | grep '^sl\.fp\.')
-lvchange --deltag "$fp" --addtag "sl.fp.$(printf '%064d' 0)" $VB/vol.sl.4 >/dev/null
+fp=$(tags_of $VB/vol.sl.5 | tr ',' '\n' | grep '^sl\.fp\.')
+lvchange --deltag "$fp" --addtag "sl.fp.$(printf '%064d' 0)" $VB/vol.sl.5 >/dev/null
 dd if=/dev/urandom of=/dev/$VA/vol bs=1M count=1 conv=fsync 2>/dev/null
 assert_fail "an update on a base with another fingerprint fails" on_a softlock mirror update ab
 assert_match "... saying why" "different fingerprint" "$OUT"
 run lvs --noheadings -o lv_name $VB
 assert_no_match "... and nothing was written on B" "\.part" "$OUT"
-assert_fail "... and A dropped the snapshot it took for it" lvs $VA/vol.sl.5
-lvchange --deltag "sl.fp.$(printf '%064d' 0)" --addtag "$fp" $VB/vol.sl.4 >/dev/null
+assert_fail "... and A dropped the snapshot it took for it" lvs $VA/vol.sl.6
+lvchange --deltag "sl.fp.$(printf '%064d' 0)" --addtag "$fp" $VB/vol.sl.5 >/dev/null
 
 # --- a peer that does not speak the protocol ---
 on_a softlock mirror init --name bad "$VA/vol" "exec:'echo Welcome to the server':$VB/x" >/dev/null
 assert_fail "a peer that is not softlock serve fails the update" on_a softlock mirror update bad
 assert_match "... with a clear message" "does not speak the softlock protocol" "$OUT"
+
+# --- a frame corrupted on the way: the session ends, nothing is published ---
+dd if=/dev/urandom of=/dev/$VA/vol bs=1M seek=20 count=12 conv=fsync 2>/dev/null
+run on_a env SOFTLOCK_TEST_CORRUPT_FRAME=6 softlock mirror update ab
+assert_eq "a corrupted DATA frame fails the update" 1 "$RC"
+assert_match "... with B's reason" "hostB: crc mismatch" "$OUT"
+assert_eq "... and B published nothing new" "vol.sl.2 vol.sl.3 vol.sl.4 vol.sl.5" "$(pcpis_of $VB vol)"
+assert "a retry succeeds" on_a softlock mirror update ab
+assert_eq "... and B's vol.sl.6 equals A's" "$(hash_of $VA/vol.sl.6)" "$(hash_of $VB/vol.sl.6)"
 
 # --- two relationships on one pool at once: they wait, never collide ---
 on_a softlock mirror init --name ab2 "$VA/vol2" "$(peer_b $VB/vol2)" >/dev/null
@@ -173,7 +135,19 @@ wait $p2; r2=$?
 assert_eq "two concurrent updates on one pool both succeed" "0 0" "$r1 $r2"
 [ "$r1 $r2" = "0 0" ] || diag "$(cat "$SL_TMP/u1" "$SL_TMP/u2")"
 assert_eq "... and each destination equals its source" \
-	"$(hash_of $VA/vol.sl.5) $(hash_of $VA/vol2.sl.1)" \
-	"$(hash_of $VB/vol.sl.5) $(hash_of $VB/vol2.sl.1)"
+	"$(hash_of $VA/vol.sl.7) $(hash_of $VA/vol2.sl.1)" \
+	"$(hash_of $VB/vol.sl.7) $(hash_of $VB/vol2.sl.1)"
 run on_a softlock mirror status --json
 assert_match "mirror status reports both relationships" '"name":"ab".*"name":"ab2"' "$OUT"
+
+# --- pull: the destination runs the update ---
+assert "pull: mirror init on B, source on A" on_b softlock mirror init --name pull "$(peer_a $VA/vol2)" "$VB/pulled"
+assert "pull: B runs the update" on_b softlock mirror update pull
+assert_eq "pull: B's pulled.sl.2 equals A's vol2.sl.2" "$(hash_of $VA/vol2.sl.2)" "$(hash_of $VB/pulled.sl.2)"
+run on_a softlock check $VA/vol2.sl.2
+assert_eq "pull: A holds vol2.sl.2 for B" 1 "$RC"
+
+# --- both volumes on this host: the helper is its own peer ---
+assert "local: mirror init with two local volumes" on_a softlock mirror init --name local "$VA/vol2" "$VB/copy"
+assert "local: update" on_a softlock mirror update local
+assert_eq "local: copy.sl.3 equals vol2.sl.3" "$(hash_of $VA/vol2.sl.3)" "$(hash_of $VB/copy.sl.3)"

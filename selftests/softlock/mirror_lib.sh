@@ -1,0 +1,85 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Two mirror hosts in one guest, for the mirror tests (source it after
+# sl_init: it needs SL_TMP): host A (VG slma, the source) and host B (VG
+# slmb, the destination), each with its own pool, catalog and host name. They share
+# the kernel, whose lock table is keyed by pool, and its softlock family,
+# which lives in the initial network namespace only; B is reached from A
+# through an exec: transport (env ... softlock serve --stdio).
+
+SL_RANGES=${SL_RANGES:-$(pwd)/sl_ranges}
+VA=slma			# host A's VG: the source
+VB=slmb			# host B's VG: the destination
+MB=96			# the mirrored volumes
+ENV_A="SOFTLOCK_HOST=hostA SOFTLOCK_DB=$SL_TMP/a/softlock.db"
+ENV_B="SOFTLOCK_HOST=hostB SOFTLOCK_DB=$SL_TMP/b/softlock.db"
+# shellcheck disable=SC2086
+on_a() { env $ENV_A "$@"; }
+# shellcheck disable=SC2086
+on_b() { env $ENV_B "$@"; }
+peer_a() { # VOLUME: host A as a mirror endpoint seen from B
+	echo "exec:'env $ENV_A softlock serve --stdio':$1"
+}
+# VOLUME: host B as a mirror endpoint seen from A. B's command line adds
+# what $SL_TMP/b/test-env holds at each run (a fault for B alone).
+peer_b() {
+	echo "exec:'env $ENV_B \$(cat $SL_TMP/b/test-env 2>/dev/null) softlock serve --stdio':$1"
+}
+
+# VG/LV: the full content's SHA-256 (activating it if needed), or a text
+# naming the volume when it cannot be read, so two missing volumes never
+# compare equal.
+hash_of() {
+	lvchange -ay -K "$1" >/dev/null 2>&1
+	dmsetup mknodes
+	sha256sum "/dev/$1" 2>/dev/null | cut -d' ' -f1 | grep . || echo "unreadable $1"
+}
+
+tags_of() {
+	lvs --noheadings -o lv_tags "$1" 2>/dev/null | tr -d ' '
+}
+
+gid_of() { # VG/LV: its global id tag, or a text naming it if it has none
+	tags_of "$1" | tr ',' '\n' | sed -n 's/^sl\.gid\.//p' | grep . ||
+		echo "no gid on $1"
+}
+
+json_num() { # KEY JSON: a number field of the helper's --json "done" line
+	printf '%s\n' "$2" | grep '"event":"done"' |
+		sed -n "s/.*\"$1\":\\([0-9]*\\).*/\\1/p"
+}
+
+thin_id() {
+	lvs --noheadings -o thin_id "$1" | tr -d ' '
+}
+
+# The byte total of sl_ranges lines of KIND: thin_delta's own view.
+ranges_total() { # KIND ARGS...
+	local kind=$1
+	shift
+	"$SL_RANGES" "$@" | awk -v k="$kind" '$1 == k { t += $3 } END { print t + 0 }'
+}
+
+pcpis_of() { # VG LV: the names of LV's PCPIs in VG, in order, one line
+	lvs --noheadings -o lv_name "$1" 2>/dev/null | tr -d ' ' |
+		grep -E "^$2\.sl\.[0-9]+$" | sort -t. -k3 -n | tr '\n' ' ' | sed 's/ $//'
+}
+
+mirror_hosts_setup() {
+	local pv
+	mkdir -p "$SL_TMP/a" "$SL_TMP/b" || return 1
+	for vg in $VA $VB; do
+		make_loop 700M || return 1
+		pv=$LOOP_DEV
+		pvcreate -y "$pv" >/dev/null || return 1
+		cleanup_push "vg_cleanup $vg $pv"
+		vgcreate -y "$vg" "$pv" >/dev/null || return 1
+		lvcreate -y -L 600M -T "$vg/pool" >/dev/null || return 1
+	done
+	lvcreate -y -V ${MB}M -T "$VA/pool" -n vol >/dev/null || return 1
+	lvcreate -y -V ${MB}M -T "$VA/pool" -n vol2 >/dev/null || return 1
+	dmsetup mknodes
+	# Half the volume written: a baseline must send only that.
+	dd if=/dev/urandom of=/dev/$VA/vol bs=1M count=$((MB / 2)) conv=fsync 2>/dev/null &&
+		dd if=/dev/urandom of=/dev/$VA/vol2 bs=1M count=8 conv=fsync 2>/dev/null
+}

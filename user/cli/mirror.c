@@ -34,7 +34,7 @@ static const struct option sl_mirror_opts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
-static int sl_mirror_open(struct sl_ctx *x)
+int sl_mirror_open(struct sl_ctx *x)
 {
 	int rc = sl_need_root(x);
 

@@ -177,19 +177,6 @@ static int sl_verify_fail(const struct sl_vjob *j, const char *snapshot,
 	return SL_EXIT_FAIL;
 }
 
-static int sl_verify_open(struct sl_ctx *x)
-{
-	int rc = sl_need_root(x);
-
-	if (!rc)
-		rc = sl_open_catalog(x);
-	if (!rc && sl_mstore_init(x->cat)) {
-		sl_err(x, "%s", sl_cat_error(x->cat));
-		rc = -EIO;
-	}
-	return rc;
-}
-
 /* Try p; on the peer's ENOENT, *missing and 0 (the caller tries on). */
 static int sl_verify_try(struct sl_vjob *j, struct sl_pcpi *p, bool *missing)
 {
@@ -212,7 +199,7 @@ int sl_mirror_verify(struct sl_ctx *x, const char *key, const char *snapshot,
 	double t0 = sl_now();
 	int rc;
 
-	if (sl_verify_open(x))
+	if (sl_mirror_open(x))
 		return SL_EXIT_FAIL;
 	rc = sl_rel_find(x->cat, key, &j.r);
 	if (rc) {

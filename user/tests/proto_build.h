@@ -26,6 +26,28 @@
 #define VERIFY_FRAMES 8
 #define VERIFY_SIZE (4 * MiB + 4096)	/* 5 chunks, the last one short */
 
+/* Close a frame built without the policy check, parse it, decode it. */
+static inline int decode_raw(struct sl_pbuf *b, char *err, size_t errlen)
+{
+	struct sl_frame f;
+	struct sl_msg m;
+	int rc = sl_frame_end(b, err, errlen);
+
+	sl_frame_init(&f);
+	if (!rc && sl_frame_parse(b->data, b->len, &f, err, errlen) != (long)b->len)
+		rc = -EIO;
+	return rc ? rc : sl_msg_decode(&f, &m, err, errlen);
+}
+
+/* The message built by the statements must be refused with msg. */
+#define BAD(msg, ...) do {						\
+		sl_pbuf_reset(&b);					\
+		__VA_ARGS__;						\
+		err[0] = '\0';						\
+		EXPECT_EQ(-EBADMSG, decode_raw(&b, err, sizeof(err)));	\
+		EXPECT_STREQ(msg, err);					\
+	} while (0)
+
 static inline uint8_t pattern(uint64_t at)
 {
 	return (uint8_t)(at * 2654435761u >> 13);

@@ -18,27 +18,6 @@
 #include "../proto/state.h"
 #include "proto_build.h"
 
-/* Close a frame built without the policy check, parse it, decode it. */
-static int decode_raw(struct sl_pbuf *b, char *err, size_t errlen)
-{
-	struct sl_frame f;
-	struct sl_msg m;
-	int rc = sl_frame_end(b, err, errlen);
-
-	sl_frame_init(&f);
-	if (!rc && sl_frame_parse(b->data, b->len, &f, err, errlen) != (long)b->len)
-		rc = -EIO;
-	return rc ? rc : sl_msg_decode(&f, &m, err, errlen);
-}
-
-#define BAD(msg, ...) do {						\
-		sl_pbuf_reset(&b);					\
-		__VA_ARGS__;						\
-		err[0] = '\0';						\
-		EXPECT_EQ(-EBADMSG, decode_raw(&b, err, sizeof(err)));	\
-		EXPECT_STREQ(msg, err);					\
-	} while (0)
-
 TEST(numbers_and_names)
 {
 	/* On the wire: never renumbered. */

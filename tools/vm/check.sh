@@ -75,8 +75,8 @@ build_module() { # KVER
 qemu_accel() {
 	if [ -w /dev/kvm ] && [ -z "${NO_KVM:-}" ] &&
 	   qemu-system-x86_64 -accel kvm -machine none -display none \
-		-monitor none -serial none -S -daemonize -pidfile "$VM/kvm.pid" 2>/dev/null; then
-		kill "$(cat "$VM/kvm.pid")" 2>/dev/null
+		-monitor none -serial none -S -daemonize -pidfile "$VM/kvm.$BASHPID.pid" 2>/dev/null; then
+		kill "$(cat "$VM/kvm.$BASHPID.pid")" 2>/dev/null
 		echo "-accel kvm -cpu host"
 	else
 		echo "-accel tcg,thread=multi -cpu max"
@@ -140,7 +140,7 @@ run_guest() { # KVER PHASE TESTS
 		{
 			echo "$kver phase $2: the guest did not finish; the end of its console:"
 			tail -n 40 "$log" "$dir/qemu.err"
-		} >> "$VM/details"
+		} >> "$dir/details"
 	fi
 	if grep -qE "$SPLAT" "$log"; then
 		k_fail=$((k_fail + 1))
@@ -151,7 +151,7 @@ run_guest() { # KVER PHASE TESTS
 			grep -nE "$SPLAT|softlock-test: " "$log" |
 				grep -B1 -E "$SPLAT" | head -5
 			grep -m1 -nE -B5 -A40 "$SPLAT" "$log"
-		} >> "$VM/details"
+		} >> "$dir/details"
 	elif [ "$mode" = tests ]; then
 		k_pass=$((k_pass + 1))
 		echo "[$kver] ok - no WARN/BUG/Oops/hung task in the guest's kernel log"
@@ -171,18 +171,22 @@ reboot_tests() {
 kernels=$(pick_kernels) || exit 1
 mkdir -p "$VM"
 build_user || die "building the userspace programs and the initramfs failed"
-total_pass=0 total_fail=0 summary=
-# Crash and splat context, repeated at the end where a CI log's tail shows it.
-: > "$VM/details"
-for kver in $kernels; do
+# One kernel's whole run: module, initramfs, boots. Writes its stream to
+# stdout and "PASS FAIL SUMMARY-LINE" to $VM/KVER/result, and its crash and
+# splat context to $VM/KVER/details.
+run_kernel() { # KVER
+	local kver=$1 start secs t
 	mkdir -p "$VM/$kver"
+	: > "$VM/$kver/details"
 	if ! build_module "$kver"; then
-		summary="$summary$kver: module build failed\n"
-		total_fail=$((total_fail + 1))
-		continue
+		echo "0 1 $kver: module build failed" > "$VM/$kver/result"
+		return
 	fi
-	bash "$here/mkinitramfs.sh" --kernel "$kver" "$VM/$kver/mod/softlock.ko" \
-		"$VM/$kver/initrd.img" || die "initramfs for $kver failed"
+	if ! bash "$here/mkinitramfs.sh" --kernel "$kver" \
+		"$VM/$kver/mod/softlock.ko" "$VM/$kver/initrd.img"; then
+		echo "0 1 $kver: initramfs failed" > "$VM/$kver/result"
+		return
+	fi
 	start=$(date +%s)
 	rm -f "$VM/$kver/disk.img"
 	truncate -s 1G "$VM/$kver/disk.img"
@@ -193,9 +197,39 @@ for kver in $kernels; do
 		run_guest "$kver" 2 "$t"
 	done
 	secs=$(($(date +%s) - start))
-	summary="$summary$kver: $k_pass passed, $k_fail failed, $k_skip skipped (${secs}s)${k_failed:+ - failed:$k_failed}\n"
-	total_pass=$((total_pass + k_pass))
-	total_fail=$((total_fail + k_fail))
+	echo "$k_pass $k_fail $kver: $k_pass passed, $k_fail failed, $k_skip skipped (${secs}s)${k_failed:+ - failed:$k_failed}" \
+		> "$VM/$kver/result"
+}
+
+# The kernels run at the same time: most of a guest's time is one busy
+# vCPU (shell, LVM, thin tools), so two guests share the host's cores
+# well. The first kernel's stream is shown as it comes (a log that stays
+# silent looks hung); the others' are printed whole once all have ended.
+total_pass=0 total_fail=0 summary=
+pids= first=
+for kver in $kernels; do
+	mkdir -p "$VM/$kver"
+	rm -f "$VM/$kver/result"
+	if [ -z "$first" ]; then
+		first=$kver
+		run_kernel "$kver" 2>&1 | tee "$VM/$kver/stream.log" &
+	else
+		run_kernel "$kver" > "$VM/$kver/stream.log" 2>&1 &
+	fi
+	pids="$pids $!"
+done
+# shellcheck disable=SC2086
+wait $pids
+# Crash and splat context, repeated at the end where a CI log's tail shows it.
+: > "$VM/details"
+for kver in $kernels; do
+	[ "$kver" = "$first" ] || cat "$VM/$kver/stream.log"
+	cat "$VM/$kver/details" >> "$VM/details" 2>/dev/null
+	read -r p f line < "$VM/$kver/result" 2>/dev/null ||
+		{ p=0 f=1 line="$kver: no result (the run died)"; }
+	summary="$summary$line\n"
+	total_pass=$((total_pass + p))
+	total_fail=$((total_fail + f))
 done
 if [ -s "$VM/details" ]; then
 	echo "# failure details"

@@ -10,7 +10,7 @@
 SL_RANGES=${SL_RANGES:-$(pwd)/sl_ranges}
 VA=slma			# host A's VG: the source
 VB=slmb			# host B's VG: the destination
-MB=96			# the mirrored volumes
+MB=32			# the mirrored volumes
 ENV_A="SOFTLOCK_HOST=hostA SOFTLOCK_DB=$SL_TMP/a/softlock.db"
 ENV_B="SOFTLOCK_HOST=hostB SOFTLOCK_DB=$SL_TMP/b/softlock.db"
 # shellcheck disable=SC2086
@@ -65,17 +65,20 @@ pcpis_of() { # VG LV: the names of LV's PCPIs in VG, in order, one line
 		grep -E "^$2\.sl\.[0-9]+$" | sort -t. -k3 -n | tr '\n' ' ' | sed 's/ $//'
 }
 
-mirror_hosts_setup() {
+# VG: a host's VG on a loop device of its own, with a 600 MiB thin pool.
+mirror_host_vg() {
 	local pv
+	make_loop 700M || return 1
+	pv=$LOOP_DEV
+	pvcreate -y "$pv" >/dev/null || return 1
+	cleanup_push "vg_cleanup $1 $pv"
+	vgcreate -y "$1" "$pv" >/dev/null || return 1
+	lvcreate -y -L 600M -T "$1/pool" >/dev/null
+}
+
+mirror_hosts_setup() {
 	mkdir -p "$SL_TMP/a" "$SL_TMP/b" || return 1
-	for vg in $VA $VB; do
-		make_loop 700M || return 1
-		pv=$LOOP_DEV
-		pvcreate -y "$pv" >/dev/null || return 1
-		cleanup_push "vg_cleanup $vg $pv"
-		vgcreate -y "$vg" "$pv" >/dev/null || return 1
-		lvcreate -y -L 600M -T "$vg/pool" >/dev/null || return 1
-	done
+	mirror_host_vg $VA && mirror_host_vg $VB || return 1
 	lvcreate -y -V ${MB}M -T "$VA/pool" -n vol >/dev/null || return 1
 	lvcreate -y -V ${MB}M -T "$VA/pool" -n vol2 >/dev/null || return 1
 	dmsetup mknodes

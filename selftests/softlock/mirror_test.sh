@@ -70,7 +70,7 @@ assert_eq "B's vol.sl.3 equals A's" "$(hash_of $VA/vol.sl.3)" "$(hash_of $VB/vol
 assert_eq "B's vol.sl.2 was left as it was" "$(hash_of $VA/vol.sl.2)" "$(hash_of $VB/vol.sl.2)"
 
 # --- a transfer killed half way resumes from its checkpoint ---
-dd if=/dev/urandom of=/dev/$VA/vol bs=1M seek=4 count=40 conv=fsync 2>/dev/null
+dd if=/dev/urandom of=/dev/$VA/vol bs=1M seek=4 count=24 conv=fsync 2>/dev/null
 run on_a env SOFTLOCK_TEST_KILL_AFTER_DATA=4 SOFTLOCK_CHECKPOINT_BYTES=4194304 \
 	softlock mirror update ab
 assert_eq "the source was killed after its 4th DATA frame" 137 "$RC"
@@ -84,12 +84,12 @@ assert_eq "... and B's vol.sl.4 equals A's" "$(hash_of $VA/vol.sl.4)" "$(hash_of
 assert_fail "... with no .part left" lvs $VB/vol.sl.4.part
 
 # --- the destination killed half way, then the source at its first DATA ---
-dd if=/dev/urandom of=/dev/$VA/vol bs=1M seek=4 count=40 conv=fsync 2>/dev/null
+dd if=/dev/urandom of=/dev/$VA/vol bs=1M seek=4 count=24 conv=fsync 2>/dev/null
 # B's command line reads this file: the fault is B's alone.
-echo SOFTLOCK_TEST_KILL_AFTER_DATA=6 > "$SL_TMP/b/test-env"
+echo SOFTLOCK_TEST_KILL_AFTER_DATA=4 > "$SL_TMP/b/test-env"
 run on_a env SOFTLOCK_CHECKPOINT_BYTES=4194304 softlock mirror update ab
 rm -f "$SL_TMP/b/test-env"
-assert_eq "the destination killed after its 6th DATA frame fails the update" 1 "$RC"
+assert_eq "the destination killed after its 4th DATA frame fails the update" 1 "$RC"
 assert "B holds vol.sl.5.part, not yet a PCPI" lvs $VB/vol.sl.5.part
 run on_a env SOFTLOCK_TEST_KILL_AFTER_DATA=1 softlock mirror update ab
 assert_eq "then the source is killed at its first DATA frame" 137 "$RC"
@@ -116,7 +116,7 @@ assert_fail "a peer that is not softlock serve fails the update" on_a softlock m
 assert_match "... with a clear message" "does not speak the softlock protocol" "$OUT"
 
 # --- a frame corrupted on the way: the session ends, nothing is published ---
-dd if=/dev/urandom of=/dev/$VA/vol bs=1M seek=20 count=12 conv=fsync 2>/dev/null
+dd if=/dev/urandom of=/dev/$VA/vol bs=1M seek=16 count=12 conv=fsync 2>/dev/null
 run on_a env SOFTLOCK_TEST_CORRUPT_FRAME=6 softlock mirror update ab
 assert_eq "a corrupted DATA frame fails the update" 1 "$RC"
 assert_match "... with B's reason" "hostB: crc mismatch" "$OUT"

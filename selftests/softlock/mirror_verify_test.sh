@@ -78,7 +78,7 @@ assert_match "... naming B's vol.sl.1" \
 # --- the newest PCPI both hold, when A's newest is only half-sent ---
 random_writes /dev/$VA/vol 11 20 4096 $((MB * 256)) 64 "$SL_TMP/writes"
 assert "second update" on_a softlock mirror update ab
-dd if=/dev/urandom of=/dev/$VA/vol bs=1M seek=4 count=40 conv=fsync 2>/dev/null
+dd if=/dev/urandom of=/dev/$VA/vol bs=1M seek=4 count=24 conv=fsync 2>/dev/null
 run on_a env SOFTLOCK_TEST_KILL_AFTER_DATA=4 SOFTLOCK_CHECKPOINT_BYTES=4194304 \
 	softlock mirror update ab
 assert_eq "a third update killed half way" 137 "$RC"

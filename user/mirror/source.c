@@ -188,13 +188,21 @@ static int sl_src_retention(struct sl_src *x, char **gids, size_t *n)
 
 	rc = sl_retention_keep(x->e->k, &x->v, x->p, x->n, x->e->keep,
 			       sl_mirror_retention_report, x->e);
-	if (!rc && x->e->removed)
+	if (rc) {
+		/* The report above named the PCPI; say what stopped here. */
+		snprintf(x->err, sizeof(x->err), "retention (--keep %u) stopped: %s",
+			 x->e->keep, strerror(-rc));
+		return rc;
+	}
+	if (x->e->removed)
 		rc = sl_src_refresh(x);
 	if (rc)
 		return rc;
 	*gids = malloc(x->n * SL_GID_LEN + 1);
-	if (!*gids)
+	if (!*gids) {
+		snprintf(x->err, sizeof(x->err), "out of memory for the PCPI list");
 		return -ENOMEM;
+	}
 	*n = 0;
 	for (i = 0; i < x->n; i++)
 		if (!x->p[i].part && x->p[i].has_fp && *x->p[i].gid)

@@ -76,7 +76,8 @@ static void sl_log(struct sl_session *s, const char *dir,
 		{ SL_A_RESUME_OFFSET, "resume" }, { SL_A_BYTES_SENT, "bytes" },
 		{ SL_A_CODE, "code" }, { SL_A_MESSAGE, "message" },
 		{ SL_A_PURPOSE, "purpose" }, { SL_A_CHUNK, "chunk" },
-		{ SL_A_OFFSET, "offset" },
+		{ SL_A_OFFSET, "offset" }, { SL_A_LEASE, "lease" },
+		{ SL_A_DATASET, "dataset" },
 	};
 	struct sl_msg e;
 	size_t pos = 0, i, n;
@@ -267,6 +268,8 @@ int sl_sess_hello_purpose(struct sl_session *s, const char *relationship,
 	sl_msg_put_str(b, SL_A_VOLUME, volume);
 	/* Said even for an update, the default: the log shows it. */
 	sl_msg_put_u32(b, SL_A_PURPOSE, purpose);
+	if (s->lease)
+		sl_msg_put_u32(b, SL_A_LEASE, s->lease);
 	rc = sl_sess_send(s);
 	if (!rc)
 		rc = sl_sess_recv(s, SL_MSG_HELLO_ACK);
@@ -305,6 +308,8 @@ int sl_sess_accept(struct sl_session *s, const char **relationship,
 		return sl_sess_fail(s, -rc, "%s", e);
 	sl_msg_get_str(&s->m, SL_A_RELATIONSHIP, relationship);
 	sl_msg_get_str(&s->m, SL_A_VOLUME, volume);
+	s->lease = 0;
+	sl_msg_get_u32(&s->m, SL_A_LEASE, &s->lease);
 	b = sl_sess_begin(s, SL_MSG_HELLO_ACK);
 	sl_msg_put_u32(b, SL_A_VERSION, version);
 	sl_msg_put_str(b, SL_A_HOST, s->host);

@@ -88,6 +88,7 @@ static const struct sl_attr_spec sl_attrs[SL_A_MAX + 1] = {
 	[SL_A_PURPOSE]		= { "PURPOSE", K_U32, 0, SL_PURPOSE_UPDATE,
 				    SL_PURPOSE_VERIFY },
 	[SL_A_SUMS]		= { "SUMS", K_BYTES, C_U32S, 4, SL_DATA_MAX },
+	[SL_A_LEASE]		= { "LEASE", K_U32, 0, 1, UINT32_MAX },
 };
 
 enum { P_OPT = 1, P_REQ, P_MULTI };
@@ -180,6 +181,7 @@ static const struct sl_msg_spec sl_msgs[SL_MSG_MAX + 1] = {
 		[SL_A_ROLE] = P_REQ, [SL_A_HOST] = P_REQ,
 		[SL_A_RELATIONSHIP] = P_REQ, [SL_A_VOLUME] = P_REQ,
 		[SL_A_PURPOSE] = P_OPT,	/* absent: update */
+		[SL_A_LEASE] = P_OPT,	/* absent: locks never expire */
 	}, sl_check_hello },
 	[SL_MSG_HELLO_ACK] = { "HELLO_ACK", {
 		[SL_A_VERSION] = P_REQ, [SL_A_HOST] = P_REQ,
@@ -187,6 +189,7 @@ static const struct sl_msg_spec sl_msgs[SL_MSG_MAX + 1] = {
 	[SL_MSG_LOCKSET] = { "LOCKSET", {
 		[SL_A_RELATIONSHIP] = P_REQ, [SL_A_PHASE] = P_REQ,
 		[SL_A_GENERATION] = P_REQ, [SL_A_ENTRY] = P_MULTI,
+		[SL_A_DATASET] = P_REQ,	/* the destination, HOST:VG/LV */
 	}, NULL },
 	[SL_MSG_LOCKSET_ACK] = { "LOCKSET_ACK", {
 		[SL_A_COUNT] = P_REQ,

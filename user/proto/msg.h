@@ -74,7 +74,8 @@ enum sl_attr_type {
 	SL_A_PCPIS = 31,		/* bytes: UUIDs, 36 bytes each, no NUL */
 	SL_A_PURPOSE = 32,		/* u32 enum sl_purpose */
 	SL_A_SUMS = 33,			/* bytes: le32 CRC-32Cs, 4..16 MiB */
-	SL_A_MAX = SL_A_SUMS
+	SL_A_LEASE = 34,		/* u32 seconds, 1.. */
+	SL_A_MAX = SL_A_LEASE
 };
 
 enum sl_role {

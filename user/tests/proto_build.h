@@ -138,6 +138,7 @@ static inline void lockset(struct sl_pbuf *b, uint32_t phase, uint64_t gen,
 	sl_msg_put_str(b, SL_A_RELATIONSHIP, rel);
 	sl_msg_put_u32(b, SL_A_PHASE, phase);
 	sl_msg_put_u64(b, SL_A_GENERATION, gen);
+	sl_msg_put_str(b, SL_A_DATASET, "hostB:vg1/copy");
 	for (int i = 0; i < entries; i++)
 		entry(b, i % 2 ? ID2 : ID1, 1 + i % 4, i % 2 ? NULL : "ds");
 }

@@ -24,6 +24,7 @@ TEST(numbers_and_names)
 	ASSERT_EQ(31, SL_A_PCPIS);
 	ASSERT_EQ(32, SL_A_PURPOSE);
 	ASSERT_EQ(33, SL_A_SUMS);
+	ASSERT_EQ(34, SL_A_LEASE);
 	ASSERT_EQ(13, SL_MSG_VERIFY);
 	ASSERT_EQ(14, SL_MSG_SUMS);
 	ASSERT_EQ(15, SL_MSG_SUMS_DONE);
@@ -31,7 +32,8 @@ TEST(numbers_and_names)
 	ASSERT_EQ(2, SL_PURPOSE_VERIFY);
 	ASSERT_STREQ("PCPIS", sl_attr_name(SL_A_PCPIS));
 	ASSERT_STREQ("PURPOSE", sl_attr_name(SL_A_PURPOSE));
-	ASSERT_STREQ("SUMS", sl_attr_name(SL_A_MAX));
+	ASSERT_STREQ("SUMS", sl_attr_name(SL_A_SUMS));
+	ASSERT_STREQ("LEASE", sl_attr_name(SL_A_MAX));
 	ASSERT_NULL(sl_attr_name(SL_A_MAX + 1));
 	ASSERT_STREQ("VERIFY", sl_msg_name(SL_MSG_VERIFY));
 	ASSERT_STREQ("SUMS", sl_msg_name(SL_MSG_SUMS));

@@ -50,7 +50,7 @@ run on_a softlock holds $VA/vol.sl.5
 assert_match "A holds vol.sl.5 for hostC, through B's set" "hostC:slmc/vol" "$OUT"
 run write_and_update 7
 assert_match "A's retention keeps vol.sl.5, naming hostC" \
-	"kept $VA/vol.sl.5: held by 1 lock\\(s\\), first dest-path \"hostC:slmc/vol\" \\(origin ab\\)" "$OUT"
+	"kept $VA/vol.sl.5: held by 1 lock\\(s\\), first dest-path \"hostC:slmc/vol\" \\(origin softlock-mirror:hostB:$VB/vol\\)" "$OUT"
 assert "... and vol.sl.5 is still on A" lvs $VA/vol.sl.5
 
 # Released downstream, it goes on both hosts at the next updates.

@@ -14,6 +14,7 @@
 
 #include "ctx.h"
 #include "../lib/json.h"
+#include "../mirror/lockset.h"
 
 static bool sl_same(const struct sl_cat_lock *c, const struct sl_klock *k)
 {
@@ -140,7 +141,8 @@ static bool sl_match(const struct sl_list *ls, const char *snap,
 
 static void sl_print_row(struct sl_list *ls, const struct sl_row *r)
 {
-	char age[32], exp[32], bytes[32];
+	const char *via = sl_mirror_through(r->origin, r->text);
+	char age[32], exp[32], bytes[32], text[600];
 
 	if (ls->json) {
 		printf("%s{\"snapshot\":", ls->shown ? ",\n " : " ");
@@ -151,6 +153,11 @@ static void sl_print_row(struct sl_list *ls, const struct sl_row *r)
 		sl_json_str(stdout, r->dataset);
 		printf(",\"origin\":");
 		sl_json_str(stdout, r->origin);
+		/* The downstream dataset a cascaded lock came through. */
+		if (via) {
+			printf(",\"through\":");
+			sl_json_str(stdout, via);
+		}
 		printf(",\"created\":%lld,\"expires\":%lld,\"pinned\":%s,\"state\":\"%s\"",
 		       (long long)r->created, (long long)r->expires,
 		       r->pinned ? "true" : "false", r->state);
@@ -165,8 +172,11 @@ static void sl_print_row(struct sl_list *ls, const struct sl_row *r)
 			       ls->usage ? " EXCLUSIVE" : "");
 		if (r->expires)
 			sl_fmt_age(r->expires - ls->now, exp, sizeof(exp));
+		snprintf(text, sizeof(text), "%s%s%s%s", r->text,
+			 via ? " (through " : "", via ? via : "",
+			 via ? ")" : "");
 		printf("%-24s %-9s %-24s %-16s %-8s %-6s %-8s %-6s %-13s",
-		       r->snap, sl_type_name(r->type), r->text,
+		       r->snap, sl_type_name(r->type), text,
 		       r->dataset[0] ? r->dataset : "-", r->origin,
 		       sl_fmt_age(ls->now - r->created, age, sizeof(age)),
 		       r->expires ? (r->expires > ls->now ? exp : "expired") : "never",
@@ -317,6 +327,7 @@ int cmd_check(struct sl_ctx *x, int argc, char **argv)
 	};
 	struct sl_selector sel = { 0 };
 	struct sl_kverdict v;
+	const char *via;
 	struct sl_snap s;
 	int c, rc;
 
@@ -348,8 +359,10 @@ int cmd_check(struct sl_ctx *x, int argc, char **argv)
 		printf("%s: may be deleted (no holds)\n", s.name);
 		return SL_EXIT_OK;
 	}
-	printf("%s: held by %u lock(s); first: %s \"%s\"%s%s, origin %s\n",
+	via = sl_mirror_through(v.first.origin, v.first.text);
+	printf("%s: held by %u lock(s); first: %s \"%s\"%s%s%s%s%s, origin %s\n",
 	       s.name, v.count, sl_type_name(v.first.type), v.first.text,
+	       via ? " (through " : "", via ? via : "", via ? ")" : "",
 	       v.first.dataset[0] ? ", dataset " : "", v.first.dataset,
 	       v.first.origin);
 	return SL_EXIT_FAIL;

@@ -25,7 +25,7 @@ static const struct {
 	{ "unseal", cmd_unseal, "" },
 	{ "restore", cmd_restore, "" },
 	{ "verify", cmd_verify, "" },
-	{ "mirror", cmd_mirror, "init SRC DST [--name NAME] | update NAME|DST [--json] | status [NAME] [--json] | verify NAME|DST [--snapshot LV.sl.N] [--json]" },
+	{ "mirror", cmd_mirror, "init SRC DST [--name NAME] [--keep N] [--lease DURATION] | set NAME|DST --lease DURATION|none | update NAME|DST [--json] | status [NAME] [--json] | verify NAME|DST [--snapshot LV.sl.N] [--json]" },
 	{ "serve", cmd_serve, "--stdio" },
 	{ "version", cmd_version, "" },
 };

@@ -28,6 +28,7 @@
 static const struct option sl_mirror_opts[] = {
 	{ "name", required_argument, NULL, 'n' },
 	{ "keep", required_argument, NULL, 'k' },
+	{ "lease", required_argument, NULL, 'l' },
 	{ "json", no_argument, NULL, 'j' },
 	{ "stdio", no_argument, NULL, 's' },
 	{ "snapshot", required_argument, NULL, 'S' },	/* verify */
@@ -55,8 +56,32 @@ static struct sl_kmod *sl_mirror_kernel(void)
 	return sl_kmod_open(&k) ? NULL : k;
 }
 
+/*
+ * --lease DURATION, or "none"/"off"/"0" for locks that never expire. A
+ * lease runs from one update's lock set to the next; one shorter than an
+ * update would expire mid-transfer.
+ */
+#define SL_LEASE_MIN 10
+
+static int sl_parse_lease(struct sl_ctx *x, const char *s, uint32_t *lease)
+{
+	int64_t secs = 0;
+
+	if (!strcmp(s, "none") || !strcmp(s, "off") || !strcmp(s, "0")) {
+		*lease = 0;
+		return 0;
+	}
+	if (sl_parse_duration(s, &secs) || secs < SL_LEASE_MIN ||
+	    secs > UINT32_MAX)
+		return sl_usage(x, "--lease %s: use a duration of %ds or more, like 90s, 15m, 2h, 7d or 1w (longer than an update takes), or 'none'",
+				s, SL_LEASE_MIN);
+	*lease = secs;
+	return 0;
+}
+
 static int sl_mirror_init(struct sl_ctx *x, const char *name,
-			  const char *keep, int argc, char **argv)
+			  const char *keep, const char *lease, int argc,
+			  char **argv)
 {
 	struct sl_relationship r = { 0 };
 	struct sl_endpoint src, dst;
@@ -83,6 +108,8 @@ static int sl_mirror_init(struct sl_ctx *x, const char *name,
 	if (keep && (sscanf(keep, "%u%n", &r.keep, &rc) != 1 ||
 		     keep[rc] || !r.keep || src.kind != SL_EP_LOCAL))
 		return sl_usage(x, "--keep needs a number of PCPIs, 1 or more, and a source on this host (retention runs where the snapshots are taken)");
+	if (lease && sl_parse_lease(x, lease, &r.lease))
+		return SL_EXIT_USAGE;
 	rc = sl_mirror_open(x);
 	if (rc)
 		return SL_EXIT_FAIL;
@@ -100,6 +127,38 @@ static int sl_mirror_init(struct sl_ctx *x, const char *name,
 		return SL_EXIT_FAIL;
 	}
 	printf("mirror %s: %s -> %s\n", r.name, r.src, r.dst);
+	return SL_EXIT_OK;
+}
+
+/* mirror set NAME --lease D|none: takes effect with the next update. */
+static int sl_mirror_set(struct sl_ctx *x, const char *key, const char *lease)
+{
+	struct sl_relationship r;
+	uint32_t secs;
+	int rc;
+
+	if (!lease)
+		return sl_usage(x, "mirror set needs --lease DURATION|none");
+	if (sl_parse_lease(x, lease, &secs))
+		return SL_EXIT_USAGE;
+	if (sl_mirror_open(x))
+		return SL_EXIT_FAIL;
+	rc = sl_rel_find(x->cat, key, &r);
+	if (rc) {
+		sl_err(x, "no mirror relationship '%s' (or several match): see 'softlock mirror status'",
+		       key);
+		return SL_EXIT_FAIL;
+	}
+	r.lease = secs;
+	if (sl_rel_set_result(x->cat, &r)) {
+		sl_err(x, "recording the lease: %s", sl_cat_error(x->cat));
+		return SL_EXIT_FAIL;
+	}
+	if (secs)
+		printf("mirror %s: the source's locks expire %u s after each update unless renewed\n",
+		       r.name, secs);
+	else
+		printf("mirror %s: the source's locks never expire\n", r.name);
 	return SL_EXIT_OK;
 }
 
@@ -178,9 +237,11 @@ static int sl_mirror_update(struct sl_ctx *x, const char *key, bool json)
 	e.k = sl_mirror_kernel();
 	e.host = sl_host_name(host, sizeof(host));
 	e.keep = source ? r.keep : 0;
+	e.lease = r.lease;
 	t0 = sl_now();
 	sl_sess_init(&s, peer.rfd, peer.wfd, true,
 		     source ? SL_ROLE_SOURCE : SL_ROLE_DESTINATION, e.host);
+	s.lease = r.lease;	/* a pulled-from source learns it from HELLO */
 	rc = sl_sess_hello(&s, r.name, source ? dst.volume : src.volume);
 	if (!rc)
 		rc = source ? sl_mirror_source(&s, &e, r.name, local.volume) :
@@ -247,8 +308,8 @@ static int sl_mirror_status(struct sl_ctx *x, const char *key, bool json)
 			sl_json_str(stdout, r[i].last_result);
 			printf(",\"last_snapshot\":");
 			sl_json_str(stdout, r[i].last_snapshot);
-			printf(",\"last_global_id\":\"%s\",\"last_bytes\":%llu,\"last_ms\":%llu,\"checkpoint\":",
-			       r[i].last_gid,
+			printf(",\"last_global_id\":\"%s\",\"lease\":%u,\"last_bytes\":%llu,\"last_ms\":%llu,\"checkpoint\":",
+			       r[i].last_gid, r[i].lease,
 			       (unsigned long long)r[i].last_bytes,
 			       (unsigned long long)r[i].last_ms);
 			if (!sl_ckpt_get(x->cat, r[i].name, &ck))
@@ -281,19 +342,20 @@ static int sl_mirror_status(struct sl_ctx *x, const char *key, bool json)
 
 int cmd_mirror(struct sl_ctx *x, int argc, char **argv)
 {
-	const char *name = NULL, *keep = NULL, *sub;
+	const char *name = NULL, *keep = NULL, *lease = NULL, *sub;
 	const char *snapshot = NULL;
 	bool json = false;
 	int c;
 
 	if (argc < 2)
-		return sl_usage(x, "mirror needs a subcommand: init, update, status or verify");
+		return sl_usage(x, "mirror needs a subcommand: init, update, status, verify or set");
 	sub = argv[1];
 	optind = 2;
-	while ((c = getopt_long(argc, argv, "n:k:jS:", sl_mirror_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "n:k:l:jS:", sl_mirror_opts, NULL)) != -1) {
 		switch (c) {
 		case 'n': name = optarg; break;
 		case 'k': keep = optarg; break;
+		case 'l': lease = optarg; break;
 		case 'j': json = true; break;
 		case 'S': snapshot = optarg; break;
 		default: return sl_usage(x, "unknown option");
@@ -303,8 +365,15 @@ int cmd_mirror(struct sl_ctx *x, int argc, char **argv)
 	argv += optind;
 	if (snapshot && strcmp(sub, "verify"))
 		return sl_usage(x, "--snapshot is an option of mirror verify");
+	if (lease && strcmp(sub, "init") && strcmp(sub, "set"))
+		return sl_usage(x, "--lease is an option of mirror init and mirror set");
 	if (!strcmp(sub, "init"))
-		return sl_mirror_init(x, name, keep, argc, argv);
+		return sl_mirror_init(x, name, keep, lease, argc, argv);
+	if (!strcmp(sub, "set")) {
+		if (argc != 1)
+			return sl_usage(x, "mirror set needs one relationship (its name or DST)");
+		return sl_mirror_set(x, argv[0], lease);
+	}
 	if (!strcmp(sub, "update")) {
 		if (argc != 1)
 			return sl_usage(x, "mirror update needs one relationship (its name or DST)");
@@ -320,7 +389,7 @@ int cmd_mirror(struct sl_ctx *x, int argc, char **argv)
 			return sl_usage(x, "mirror verify needs one relationship (its name or DST)");
 		return sl_mirror_verify(x, argv[0], snapshot, json);
 	}
-	return sl_usage(x, "unknown mirror subcommand '%s': init, update, status or verify",
+	return sl_usage(x, "unknown mirror subcommand '%s': init, update, status, verify or set",
 			sub);
 }
 
@@ -345,6 +414,7 @@ int cmd_serve(struct sl_ctx *x, int argc, char **argv)
 	e.host = sl_host_name(host, sizeof(host));
 	sl_sess_init(&s, STDIN_FILENO, STDOUT_FILENO, false, 0, e.host);
 	rc = sl_sess_accept(&s, &rel, &vol);
+	e.lease = s.lease;
 	if (!rc) {
 		snprintf(relc, sizeof(relc), "%s", rel);
 		snprintf(volc, sizeof(volc), "%s", vol);

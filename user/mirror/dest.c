@@ -75,7 +75,7 @@ static int sl_dst_send_lockset(struct sl_dst *x, enum sl_phase phase,
 	struct sl_pbuf *b;
 	int rc;
 
-	rc = sl_lockset_build(x->e->k, &x->v, x->p, x->n, x->rel, x->self,
+	rc = sl_lockset_build(x->e->k, &x->v, x->p, x->n, x->self,
 			      base, receiving, &ls, x->err, sizeof(x->err));
 	if (rc) {
 		sl_lockset_free(&ls);
@@ -84,6 +84,7 @@ static int sl_dst_send_lockset(struct sl_dst *x, enum sl_phase phase,
 	b = sl_sess_begin(x->s, SL_MSG_LOCKSET);
 	sl_msg_put_str(b, SL_A_RELATIONSHIP, x->rel);
 	sl_msg_put_u32(b, SL_A_PHASE, phase);
+	sl_msg_put_str(b, SL_A_DATASET, x->self);
 	sl_msg_put_u64(b, SL_A_GENERATION,
 		       phase == SL_PHASE_BEFORE ? x->gen : x->gen + 1);
 	sl_lockset_put(&ls, b);
@@ -349,7 +350,7 @@ static int sl_dst_retention(struct sl_dst *x, const char *gid,
 
 	rc = sl_dst_refresh(x);
 	if (!rc)
-		rc = sl_retention_mirror(x->e->k, &x->v, x->p, x->n,
+		rc = sl_retention_mirror(x->e->cat, x->e->k, &x->v, x->p, x->n,
 					 x->src_gids, x->nsrc_gids, spare, 2,
 					 sl_mirror_retention_report, x->e);
 	if (rc)

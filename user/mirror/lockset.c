@@ -81,6 +81,51 @@ int sl_lockset_read(const struct sl_msg *m, struct sl_lockset *ls)
 	return 0;
 }
 
+void sl_mirror_origin(const char *dest, char *origin, size_t size)
+{
+	size_t plen = strlen(SL_MIRROR_ORIGIN_PREFIX), keep;
+	uint32_t h = 2166136261u;	/* FNV-1a */
+	const char *c;
+
+	if (plen + strlen(dest) < size) {
+		snprintf(origin, size, "%s%s", SL_MIRROR_ORIGIN_PREFIX, dest);
+		return;
+	}
+	for (c = dest; *c; c++)
+		h = (h ^ (uint8_t)*c) * 16777619u;
+	/* prefix, start of dest, "~", 8 hex digits, NUL */
+	keep = size > plen + 10 ? size - plen - 10 : 0;
+	snprintf(origin, size, "%s%.*s~%08x", SL_MIRROR_ORIGIN_PREFIX,
+		 (int)keep, dest, h);
+}
+
+const char *sl_mirror_through(const char *origin, const char *text)
+{
+	size_t plen = strlen(SL_MIRROR_ORIGIN_PREFIX);
+
+	if (strncmp(origin, SL_MIRROR_ORIGIN_PREFIX, plen) ||
+	    !strcmp(origin + plen, text))
+		return NULL;
+	return origin + plen;
+}
+
+int sl_lockset_check_cycle(const struct sl_lockset *ls, const char *self,
+			   const char *from, char *err, size_t errlen)
+{
+	size_t i;
+
+	for (i = 0; i < ls->n; i++) {
+		if (ls->v[i].type != SOFTLOCK_LOCK_TYPE_DEST_PATH ||
+		    strcmp(ls->v[i].text, self))
+			continue;
+		snprintf(err, errlen,
+			 "the lock set from %s says %s itself needs %s: the mirror relationships form a cycle, and a lock set that loops back is refused (it would keep its locks alive forever); stop one relationship of the cycle",
+			 from, self, ls->v[i].snapshot);
+		return -ELOOP;
+	}
+	return 0;
+}
+
 static int sl_add_own(struct sl_lockset *ls, const struct sl_pcpi *p,
 		      size_t n, const char *gid, const char *self_name)
 {
@@ -101,12 +146,12 @@ static int sl_add_own(struct sl_lockset *ls, const struct sl_pcpi *p,
 }
 
 int sl_lockset_build(struct sl_kmod *k, const struct sl_volume *v,
-		     const struct sl_pcpi *p, size_t n, const char *rel,
-		     const char *self_name, const char *base,
+		     const struct sl_pcpi *p, size_t n, const char *self_name, const char *base,
 		     const char *receiving, struct sl_lockset *ls,
 		     char *err, size_t errlen)
 {
 	struct sl_klock *locks = NULL;
+	uint64_t now = time(NULL);
 	struct sl_lock_entry e;
 	size_t nk = 0, i, j;
 	int rc;
@@ -123,7 +168,8 @@ int sl_lockset_build(struct sl_kmod *k, const struct sl_volume *v,
 		return rc;
 	}
 	for (i = 0; i < nk && !rc; i++) {
-		if (!strcmp(locks[i].origin, rel))
+		/* An expired lease protects nothing here, nor upstream. */
+		if (locks[i].expires && locks[i].expires <= now)
 			continue;
 		for (j = 0; j < n; j++)
 			if (!p[j].part && *p[j].gid &&
@@ -182,9 +228,9 @@ static int sl_ready(struct sl_cat *cat, const struct sl_pcpi *p,
 
 int sl_lockset_install(struct sl_cat *cat, struct sl_kmod *k,
 		       const struct sl_volume *v, const struct sl_pcpi *p,
-		       size_t n, const char *rel, uint64_t gen,
-		       const struct sl_lockset *ls, size_t *missing,
-		       char *err, size_t errlen)
+		       size_t n, const char *origin, uint64_t gen,
+		       uint32_t lease, const struct sl_lockset *ls,
+		       size_t *missing, char *err, size_t errlen)
 {
 	struct sl_cat_lock *old = NULL, *nl;
 	struct sl_kspec *specs;
@@ -218,7 +264,7 @@ int sl_lockset_install(struct sl_cat *cat, struct sl_kmod *k,
 		snprintf(nl[m].text, sizeof(nl[m].text), "%s", ls->v[i].text);
 		snprintf(nl[m].dataset, sizeof(nl[m].dataset), "%s",
 			 ls->v[i].dataset);
-		snprintf(nl[m].origin, sizeof(nl[m].origin), "%s", rel);
+		snprintf(nl[m].origin, sizeof(nl[m].origin), "%s", origin);
 		nl[m].created = time(NULL);
 		nl[m].lvm = true;
 		specs[m] = (struct sl_kspec){
@@ -228,19 +274,22 @@ int sl_lockset_install(struct sl_cat *cat, struct sl_kmod *k,
 		};
 		m++;
 	}
-	rc = sl_cat_current(cat, v->pool_id, rel, &old, &nold);
+	/* The lease counts from now: activating PCPIs above can take long. */
+	for (i = 0; lease && i < m; i++)
+		nl[i].expires = specs[i].expires = time(NULL) + lease;
+	rc = sl_cat_current(cat, v->pool_id, origin, &old, &nold);
 	if (!rc)
-		rc = sl_cat_replace_origin(cat, v->pool_id, rel, nl, m);
+		rc = sl_cat_replace_origin(cat, v->pool_id, origin, nl, m);
 	if (rc) {
 		snprintf(err, errlen, "recording the lock set of %s in the catalog: %s",
-			 rel, sl_cat_error(cat));
+			 origin, sl_cat_error(cat));
 		goto out;
 	}
-	rc = sl_kmod_replace(k, v->pool_id, rel, gen, specs, m);
+	rc = sl_kmod_replace(k, v->pool_id, origin, gen, specs, m);
 	if (rc) {
 		snprintf(err, errlen, "installing the lock set of %s (%zu locks) on pool %s: %s (%s)",
-			 rel, m, v->pool_id, sl_kmod_error(k), strerror(-rc));
-		if (sl_cat_replace_origin(cat, v->pool_id, rel, old, nold))
+			 origin, m, v->pool_id, sl_kmod_error(k), strerror(-rc));
+		if (sl_cat_replace_origin(cat, v->pool_id, origin, old, nold))
 			snprintf(err + strlen(err), errlen - strlen(err),
 				 "; restoring the catalog failed too: run 'softlock verify'");
 	}

@@ -23,6 +23,8 @@ struct sl_mirror_env {
 	const char *host;	/* this host's name, in lock texts and logs */
 	bool bar, json;		/* progress on a terminal / as JSON lines */
 	unsigned int keep;	/* source: PCPIs to keep, 0 all (--keep) */
+	/* source: seconds the destination's locks live unless renewed; 0 forever */
+	uint32_t lease;
 	/* Filled by the update. */
 	char snapshot[128];	/* the PCPI sent or received */
 	char gid[SL_UUID_LEN + 1];

@@ -27,7 +27,8 @@ static const char sl_mstore_schema[] =
 	" last_ms INTEGER NOT NULL DEFAULT 0,"
 	" last_snapshot TEXT NOT NULL DEFAULT '',"
 	" last_gid TEXT NOT NULL DEFAULT '',"
-	" keep INTEGER NOT NULL DEFAULT 0 CHECK (keep >= 0));"
+	" keep INTEGER NOT NULL DEFAULT 0 CHECK (keep >= 0),"
+	" lease INTEGER NOT NULL DEFAULT 0 CHECK (lease >= 0));"
 	"CREATE TABLE IF NOT EXISTS checkpoints("
 	" relationship TEXT PRIMARY KEY,"
 	" gid TEXT NOT NULL,"
@@ -37,13 +38,24 @@ static const char sl_mstore_schema[] =
 	" bytes INTEGER NOT NULL CHECK (bytes >= 0));";
 
 #define SL_REL_COLS "name, src, dst, created, last_time, last_result," \
-		    " last_bytes, last_ms, last_snapshot, last_gid, keep"
+		    " last_bytes, last_ms, last_snapshot, last_gid, keep, lease"
 
 int sl_mstore_init(struct sl_cat *c)
 {
-	if (sqlite3_exec(sl_cat_sqlite(c), sl_mstore_schema, NULL, NULL,
-			 NULL) != SQLITE_OK)
+	sqlite3 *db = sl_cat_sqlite(c);
+	sqlite3_stmt *st;
+
+	if (sqlite3_exec(db, sl_mstore_schema, NULL, NULL, NULL) != SQLITE_OK)
 		return sl_cat_fail(c, "creating the mirror tables");
+	/* A catalog from before leases: add the column, nothing lost. */
+	if (sqlite3_prepare_v2(db, "SELECT lease FROM relationships", -1, &st,
+			       NULL) == SQLITE_OK) {
+		sqlite3_finalize(st);
+		return 0;
+	}
+	if (sqlite3_exec(db, "ALTER TABLE relationships ADD COLUMN lease INTEGER NOT NULL DEFAULT 0 CHECK (lease >= 0)",
+			 NULL, NULL, NULL) != SQLITE_OK)
+		return sl_cat_fail(c, "adding the lease column to the mirror tables");
 	return 0;
 }
 
@@ -93,9 +105,10 @@ static void sl_rel_row(sqlite3_stmt *st, struct sl_relationship *r)
 	sl_col(st, 8, r->last_snapshot, sizeof(r->last_snapshot));
 	sl_col(st, 9, r->last_gid, sizeof(r->last_gid));
 	r->keep = sqlite3_column_int64(st, 10);
+	r->lease = sqlite3_column_int64(st, 11);
 }
 
-/* Bind the eleven columns of r in SL_REL_COLS order. */
+/* Bind the twelve columns of r in SL_REL_COLS order. */
 static int sl_rel_bind(sqlite3_stmt *st, const struct sl_relationship *r)
 {
 	int rc;
@@ -111,13 +124,14 @@ static int sl_rel_bind(sqlite3_stmt *st, const struct sl_relationship *r)
 	rc = rc ?: sl_text(st, 9, r->last_snapshot);
 	rc = rc ?: sl_text(st, 10, r->last_gid);
 	rc = rc ?: sqlite3_bind_int64(st, 11, r->keep);
+	rc = rc ?: sqlite3_bind_int64(st, 12, r->lease);
 	return rc;
 }
 
 int sl_rel_add(struct sl_cat *c, const struct sl_relationship *r)
 {
 	static const char sql[] = "INSERT INTO relationships(" SL_REL_COLS
-		") VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)";
+		") VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)";
 	sqlite3_stmt *st;
 	int rc;
 
@@ -253,7 +267,7 @@ int sl_rel_set_result(struct sl_cat *c, const struct sl_relationship *r)
 	static const char sql[] =
 		"UPDATE relationships SET last_time = ?5, last_result = ?6,"
 		" last_bytes = ?7, last_ms = ?8, last_snapshot = ?9,"
-		" last_gid = ?10, keep = ?11 WHERE name = ?1";
+		" last_gid = ?10, keep = ?11, lease = ?12 WHERE name = ?1";
 	sqlite3_stmt *st;
 	int rc;
 

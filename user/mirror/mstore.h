@@ -17,7 +17,7 @@
 
 #include "../catalog/catalog.h"
 
-#define SL_REL_NAME_MAX 63	/* it becomes the kernel locks' origin */
+#define SL_REL_NAME_MAX 63
 
 struct sl_relationship {
 	char name[SL_REL_NAME_MAX + 1];
@@ -25,6 +25,7 @@ struct sl_relationship {
 	char dst[1300];
 	int64_t created;
 	uint32_t keep;		/* source PCPIs to keep; 0: all */
+	uint32_t lease;		/* seconds the source's locks live unless renewed; 0: forever */
 	/* The last update: 0 / "" before the first. */
 	int64_t last_time;
 	char last_result[256];	/* "ok", or the error message */

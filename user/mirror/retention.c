@@ -3,20 +3,67 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "retention.h"
+
+/*
+ * A lock whose lease ran out holds nothing any more, but the pin it took
+ * would still make LVM refuse the removal: drop such locks of one PCPI,
+ * catalog first (an expired lock needs no rollback), then the kernel.
+ */
+static int sl_drop_expired(struct sl_cat *cat, struct sl_kmod *k,
+			   const char *pool, uint32_t id, char *why,
+			   size_t whylen)
+{
+	struct sl_cat_lock *all;
+	int64_t now = time(NULL);
+	uint32_t removed;
+	size_t n, i;
+	int rc;
+
+	if (!cat)
+		return 0;
+	if (sl_cat_load(cat, &all, &n)) {
+		snprintf(why, whylen, "reading the catalog: %s",
+			 sl_cat_error(cat));
+		return -EIO;
+	}
+	for (i = 0, rc = 0; !rc && i < n; i++) {
+		if (strcmp(all[i].pool, pool) || all[i].pcpi != id ||
+		    !all[i].expires || all[i].expires > now)
+			continue;
+		rc = sl_cat_del(cat, all[i].id);
+		if (rc) {
+			snprintf(why, whylen, "dropping its expired lock \"%s\" from the catalog: %s",
+				 all[i].text, sl_cat_error(cat));
+			break;
+		}
+		rc = sl_kmod_del(k, pool, id, all[i].type, all[i].text,
+				 all[i].origin, &removed);
+		if (rc == -ENOENT)
+			rc = 0;
+		if (rc)
+			snprintf(why, whylen, "dropping its expired lock \"%s\" from the kernel: %s",
+				 all[i].text, sl_kmod_error(k));
+	}
+	free(all);
+	return rc;
+}
 
 /*
  * Ask the kernel first: a held PCPI is kept without even trying, and the
  * report names its holder. A delete that LVM refuses (pinned) or that
  * fails otherwise is reported as kept with LVM's words.
  */
-static int sl_retire(struct sl_kmod *k, const struct sl_volume *v,
-		     const struct sl_pcpi *p, sl_retention_fn fn, void *arg)
+static int sl_retire(struct sl_cat *cat, struct sl_kmod *k,
+		     const struct sl_volume *v, const struct sl_pcpi *p,
+		     sl_retention_fn fn, void *arg)
 {
 	struct sl_kverdict vd;
-	char why[700];
+	char why[700] = "";
 	int rc;
 
 	if (!k) {
@@ -40,6 +87,10 @@ static int sl_retire(struct sl_kmod *k, const struct sl_volume *v,
 		fn(arg, p, false, why);
 		return 0;
 	}
+	if (sl_drop_expired(cat, k, v->pool_id, p->thin_id, why, sizeof(why))) {
+		fn(arg, p, false, why);
+		return 0;
+	}
 	rc = sl_pcpi_remove(p, why, sizeof(why));
 	fn(arg, p, !rc, rc ? why : NULL);
 	return 0;
@@ -50,7 +101,8 @@ static bool sl_published(const struct sl_pcpi *p)
 	return !p->part && *p->gid && p->has_fp;
 }
 
-int sl_retention_keep(struct sl_kmod *k, const struct sl_volume *v,
+int sl_retention_keep(struct sl_cat *cat, struct sl_kmod *k,
+		      const struct sl_volume *v,
 		      const struct sl_pcpi *p, size_t n, unsigned int keep,
 		      sl_retention_fn fn, void *arg)
 {
@@ -66,7 +118,7 @@ int sl_retention_keep(struct sl_kmod *k, const struct sl_volume *v,
 		if (!sl_published(&p[i]))
 			continue;
 		seen++;
-		rc = sl_retire(k, v, &p[i], fn, arg);
+		rc = sl_retire(cat, k, v, &p[i], fn, arg);
 	}
 	return rc;
 }
@@ -81,7 +133,8 @@ static bool sl_listed(const char *gid, const char *gids, size_t count)
 	return false;
 }
 
-int sl_retention_mirror(struct sl_kmod *k, const struct sl_volume *v,
+int sl_retention_mirror(struct sl_cat *cat, struct sl_kmod *k,
+			const struct sl_volume *v,
 			const struct sl_pcpi *p, size_t n, const char *gids,
 			size_t count, const char *const *spare, size_t nspare,
 			sl_retention_fn fn, void *arg)
@@ -95,7 +148,7 @@ int sl_retention_mirror(struct sl_kmod *k, const struct sl_volume *v,
 		for (j = 0; j < nspare && strcmp(spare[j], p[i].gid); j++)
 			;
 		if (j == nspare)
-			rc = sl_retire(k, v, &p[i], fn, arg);
+			rc = sl_retire(cat, k, v, &p[i], fn, arg);
 	}
 	return rc;
 }

@@ -3,7 +3,9 @@
  * Retention: removing PCPIs nobody needs, and never one somebody does. A
  * PCPI the kernel would refuse to delete (held by a lock, or the module
  * sealed) is kept and reported with its first holder; LVM's own refusal
- * (a pinned snapshot) is reported the same way. Two policies:
+ * (a pinned snapshot) is reported the same way. Locks whose lease ran out
+ * (expired) hold nothing: retention drops them with the PCPI. Two
+ * policies:
  *
  *   source:      keep the newest N published PCPIs (--keep N);
  *   destination: keep what the source still has: a PCPI whose global id
@@ -16,6 +18,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "../catalog/catalog.h"
 #include "../kmod/kmod.h"
 #include "pcpi.h"
 
@@ -25,10 +28,11 @@ typedef void (*sl_retention_fn)(void *arg, const struct sl_pcpi *p,
 
 /*
  * Remove every published PCPI of v (p[0..n)) older than the newest keep
- * ones. k may be NULL (then nothing can be known to be held: nothing is
+ * ones; cat (may be NULL) has the expired locks to drop. k may be NULL (then nothing can be known to be held: nothing is
  * removed, and each is reported as kept).
  */
-int sl_retention_keep(struct sl_kmod *k, const struct sl_volume *v,
+int sl_retention_keep(struct sl_cat *cat, struct sl_kmod *k,
+		      const struct sl_volume *v,
 		      const struct sl_pcpi *p, size_t n, unsigned int keep,
 		      sl_retention_fn fn, void *arg);
 
@@ -37,7 +41,8 @@ int sl_retention_keep(struct sl_kmod *k, const struct sl_volume *v,
  * 36-byte gids at gids (not NUL-terminated), except those named by
  * spare[0..nspare) (gid strings).
  */
-int sl_retention_mirror(struct sl_kmod *k, const struct sl_volume *v,
+int sl_retention_mirror(struct sl_cat *cat, struct sl_kmod *k,
+			const struct sl_volume *v,
 			const struct sl_pcpi *p, size_t n, const char *gids,
 			size_t count, const char *const *spare, size_t nspare,
 			sl_retention_fn fn, void *arg);

@@ -21,6 +21,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <linux/softlock.h>
+
 #include "chunkio.h"
 #include "lockset.h"
 #include "mirror.h"
@@ -70,6 +72,7 @@ struct sl_src {
 	uint64_t kill_after, frames;
 	bool took;		/* this session took the PCPI it offers */
 	bool accepted;		/* ... and the destination accepted it */
+	char self[600];		/* HOST:VG/LV, this end */
 	char err[1024];
 };
 
@@ -80,11 +83,17 @@ static int sl_src_refresh(struct sl_src *x)
 	return sl_pcpi_list(&x->v, &x->p, &x->n, x->err, sizeof(x->err));
 }
 
-/* LOCKSET in, installed under origin rel, LOCKSET_ACK out; ls keeps it. */
+/*
+ * LOCKSET in, installed under the destination's origin (each lock living
+ * for the lease, if the relationship has one), LOCKSET_ACK out; out keeps
+ * the set.
+ */
 static int sl_src_lockset(struct sl_src *x, const char *rel,
 			  struct sl_lockset *out)
 {
 	struct sl_lockset ls = { 0 };
+	char origin[SOFTLOCK_ORIGIN_MAX + 1], dest[256];
+	const char *ds;
 	size_t missing;
 	uint64_t gen;
 	int rc;
@@ -93,13 +102,19 @@ static int sl_src_lockset(struct sl_src *x, const char *rel,
 	if (rc)
 		return rc;
 	sl_msg_get_u64(&x->s->m, SL_A_GENERATION, &gen);
+	sl_msg_get_str(&x->s->m, SL_A_DATASET, &ds);
+	snprintf(dest, sizeof(dest), "%s", ds);
+	sl_mirror_origin(dest, origin, sizeof(origin));
 	rc = sl_lockset_read(&x->s->m, &ls);
+	if (!rc)
+		rc = sl_lockset_check_cycle(&ls, x->self, dest, x->err,
+					    sizeof(x->err));
 	if (!rc)
 		rc = sl_src_refresh(x);
 	if (!rc)
 		rc = sl_lockset_install(x->e->cat, x->e->k, &x->v, x->p, x->n,
-					rel, gen, &ls, &missing, x->err,
-					sizeof(x->err));
+					origin, gen, x->e->lease, &ls, &missing,
+					x->err, sizeof(x->err));
 	if (rc) {
 		sl_lockset_free(&ls);
 		return sl_sess_fail(x->s, -rc, "%s: %s", x->e->host, x->err);
@@ -186,8 +201,8 @@ static int sl_src_retention(struct sl_src *x, char **gids, size_t *n)
 	size_t i;
 	int rc;
 
-	rc = sl_retention_keep(x->e->k, &x->v, x->p, x->n, x->e->keep,
-			       sl_mirror_retention_report, x->e);
+	rc = sl_retention_keep(x->e->cat, x->e->k, &x->v, x->p, x->n,
+			       x->e->keep, sl_mirror_retention_report, x->e);
 	if (rc) {
 		/* The report above named the PCPI; say what stopped here. */
 		snprintf(x->err, sizeof(x->err), "retention (--keep %u) stopped: %s",
@@ -379,6 +394,7 @@ int sl_mirror_source(struct sl_session *s, struct sl_mirror_env *e,
 
 	if (kill_after)
 		x.kill_after = strtoull(kill_after, NULL, 10);
+	snprintf(x.self, sizeof(x.self), "%s:%s", e->host, volume);
 	if (!e->k)
 		return sl_sess_fail(s, ENOENT,
 				    "%s: the softlock module is not loaded, so the destination's PCPIs cannot be protected: run 'modprobe softlock' there",

@@ -4,7 +4,8 @@
 #   make            build softlock.ko against KDIR and the userspace parts
 #   make deps       install every Debian package the project needs (root)
 #   make check      all tests: host checks, then the VM suite on 6.1 and 6.12
-#   make demo       hold a snapshot and watch its deletion refused, in a VM
+#   make demo       three mirrored hosts A -> B -> C, in a VM: A refuses to
+#                   delete what C needs until C moves on
 #   make lint       checkpatch, sparse and W=1 builds on every test kernel
 #   make uapi       regenerate include/uapi/linux/softlock.h from the spec
 

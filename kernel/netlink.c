@@ -545,6 +545,14 @@ struct genl_family sl_family __ro_after_init = {
 	.n_ops = ARRAY_SIZE(sl_ops),
 	.mcgrps = sl_mcgrps,
 	.n_mcgrps = ARRAY_SIZE(sl_mcgrps),
+	/*
+	 * Pools are not per network namespace, and every operation checks
+	 * CAP_SYS_ADMIN in the initial user namespace, so a helper in any
+	 * netns (a container, a host in the tests) may use the family.
+	 * Events still go to the initial netns only: a listener elsewhere
+	 * could be root of an unprivileged user namespace.
+	 */
+	.netnsok = true,
 	.module = THIS_MODULE,
 };
 

@@ -44,6 +44,7 @@ struct sl_dst {
 	char *src_gids;		/* the OFFER's PCPIS: what the source still has */
 	size_t nsrc_gids;
 	char self[600];		/* HOST:VG/LV, the text of our locks */
+	bool listed;		/* p is as retention found it, after publish */
 	char err[1024];
 };
 
@@ -349,6 +350,7 @@ static int sl_dst_retention(struct sl_dst *x, const char *gid,
 	int rc;
 
 	rc = sl_dst_refresh(x);
+	x->listed = !rc;
 	if (!rc)
 		rc = sl_retention_mirror(x->e->cat, x->e->k, &x->v, x->p, x->n,
 					 x->src_gids, x->nsrc_gids, spare, 2,
@@ -438,7 +440,8 @@ int sl_mirror_dest(struct sl_session *s, struct sl_mirror_env *e,
 				 x.have_ck ? x.ck.gid : NULL);
 	if (!rc)
 		rc = sl_dst_offer(&x);
-	if (!rc)
+	/* Retention listed the PCPIs last; list again only if it removed any. */
+	if (!rc && (!x.listed || e->removed))
 		rc = sl_dst_refresh(&x);
 	if (rc && !s->failed)
 		rc = sl_sess_fail(s, -rc, "%s: %s", e->host, x.err);

@@ -209,14 +209,31 @@ static int sl_cat_current(struct sl_cat *cat, const char *pool,
 	return 0;
 }
 
-/* Resolve and pin-ready one PCPI: active, with its dev_t. */
-static int sl_ready(struct sl_cat *cat, const struct sl_pcpi *p,
-		    struct sl_snap *s, char *err, size_t errlen)
+/*
+ * Resolve and pin-ready one PCPI: active, with its dev_t. An active PCPI
+ * of v's pool is known from the listing p came from; asking LVM again
+ * would cost two commands per lock per set.
+ */
+static int sl_ready(struct sl_cat *cat, const struct sl_volume *v,
+		    const struct sl_pcpi *p, struct sl_snap *s, char *err,
+		    size_t errlen)
 {
 	char name[300];
 	int rc;
 
 	snprintf(name, sizeof(name), "%s/%s", p->vg, p->lv);
+	if (p->active && p->major && !strcmp(p->pool_lv, v->pool_lv)) {
+		memset(s, 0, sizeof(*s));
+		snprintf(s->name, sizeof(s->name), "%s", name);
+		snprintf(s->pool, sizeof(s->pool), "%s", v->pool_id);
+		snprintf(s->pool_name, sizeof(s->pool_name), "%s/%s", v->vg,
+			 v->pool_lv);
+		s->thin_id = p->thin_id;
+		s->lvm = s->active = s->snapshot = true;
+		s->major = p->major;
+		s->minor = p->minor;
+		return 0;
+	}
 	rc = sl_lvm_resolve(name, s, err, errlen);
 	if (rc || s->active)
 		return rc;
@@ -254,7 +271,7 @@ int sl_lockset_install(struct sl_cat *cat, struct sl_kmod *k,
 			(*missing)++;
 			continue;
 		}
-		rc = sl_ready(cat, q, &s, err, errlen);
+		rc = sl_ready(cat, v, q, &s, err, errlen);
 		if (rc)
 			goto out;
 		snprintf(nl[m].snap, sizeof(nl[m].snap), "%s", s.name);

@@ -17,13 +17,13 @@ tap_plan 18
 
 VC=slmc
 VD=slmd
-ENV_C="SOFTLOCK_HOST=hostC SOFTLOCK_DB=$SL_TMP/c/softlock.db"
-ENV_D="SOFTLOCK_HOST=hostD SOFTLOCK_DB=$SL_TMP/d/softlock.db"
-peer_c() { echo "exec:'env $ENV_C softlock serve --stdio':$1"; }
-peer_d() { echo "exec:'env $ENV_D softlock serve --stdio':$1"; }
+ENV_C=$(host_env c)
+ENV_D=$(host_env d)
+peer_c() { echo "exec:'$ENV_C softlock serve --stdio':$1"; }
+peer_d() { echo "exec:'$ENV_D softlock serve --stdio':$1"; }
 
 setup() {
-	mirror_hosts_setup && mkdir -p "$SL_TMP/c" "$SL_TMP/d" &&
+	mirror_hosts_setup && mirror_host_ns c && mirror_host_ns d &&
 		mirror_host_vg $VC && mirror_host_vg $VD
 }
 
@@ -50,7 +50,7 @@ assert "A->C with --lease 10s" \
 run on_a softlock mirror status ac --json
 assert_match "mirror status shows the lease" '"lease":10,' "$OUT"
 assert "A->B (s1), A->C (s2)" sh -c "
-	env $ENV_A softlock mirror update ab && env $ENV_A softlock mirror update ac"
+	$ENV_A softlock mirror update ab && $ENV_A softlock mirror update ac"
 run on_a softlock holds $VA/vol.sl.2 --json
 assert_match "C's lock on s2 carries an expiry" '"expires":[1-9][0-9]*,' "$OUT"
 run on_a softlock holds $VA/vol.sl.1 --json

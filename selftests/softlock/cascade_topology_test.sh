@@ -20,15 +20,15 @@ tap_plan 26
 
 VC=slmc
 VD=slmd
-ENV_C="SOFTLOCK_HOST=hostC SOFTLOCK_DB=$SL_TMP/c/softlock.db"
-ENV_D="SOFTLOCK_HOST=hostD SOFTLOCK_DB=$SL_TMP/d/softlock.db"
+ENV_C=$(host_env c)
+ENV_D=$(host_env d)
 # shellcheck disable=SC2086
-on_c() { env $ENV_C "$@"; }
-peer_c() { echo "exec:'env $ENV_C softlock serve --stdio':$1"; }
-peer_d() { echo "exec:'env $ENV_D softlock serve --stdio':$1"; }
+on_c() { $ENV_C "$@"; }
+peer_c() { echo "exec:'$ENV_C softlock serve --stdio':$1"; }
+peer_d() { echo "exec:'$ENV_D softlock serve --stdio':$1"; }
 
 setup() {
-	mirror_hosts_setup && mkdir -p "$SL_TMP/c" "$SL_TMP/d" &&
+	mirror_hosts_setup && mirror_host_ns c && mirror_host_ns d &&
 		mirror_host_vg $VC && mirror_host_vg $VD
 }
 
@@ -49,18 +49,18 @@ assert "four hosts: VGs, pools, catalogs" setup
 
 # Depth 4.
 assert "mirror init A->B, B->C, C->D" sh -c "
-	env $ENV_A softlock mirror init --name ab $VA/vol \"$(peer_b $VB/vol)\" &&
-	env $ENV_B softlock mirror init --name bc $VB/vol \"$(peer_c $VC/vol)\" &&
-	env $ENV_C softlock mirror init --name cd $VC/vol \"$(peer_d $VD/vol)\""
+	$ENV_A softlock mirror init --name ab $VA/vol \"$(peer_b $VB/vol)\" &&
+	$ENV_B softlock mirror init --name bc $VB/vol \"$(peer_c $VC/vol)\" &&
+	$ENV_C softlock mirror init --name cd $VC/vol \"$(peer_d $VD/vol)\""
 assert "s1 down the chain: A->B, B->C, C->D" sh -c "
-	env $ENV_A softlock mirror update ab && env $ENV_B softlock mirror update bc &&
-	env $ENV_C softlock mirror update cd"
+	$ENV_A softlock mirror update ab && $ENV_B softlock mirror update bc &&
+	$ENV_C softlock mirror update cd"
 assert_eq "D's vol.sl.1 equals A's" "$(hash_of $VA/vol.sl.1)" "$(hash_of $VD/vol.sl.1)"
 random_writes /dev/$VA/vol 5 20 4096 $((MB * 256)) 32 "$SL_TMP/w"
 # s2 reaches C; D still builds on s1, and the next A->B carries that up.
 assert "s2: A->B, B->C, then A->B again (s3)" sh -c "
-	env $ENV_A softlock mirror update ab && env $ENV_B softlock mirror update bc &&
-	env $ENV_A softlock mirror update ab"
+	$ENV_A softlock mirror update ab && $ENV_B softlock mirror update bc &&
+	$ENV_A softlock mirror update ab"
 assert "A: s1 is held for hostD, through hostB" \
 	a_held_by $VA/vol.sl.1 "\"hostD:$VD/vol\" (through hostB:$VB/vol)"
 run on_a softlock holds $VA/vol.sl.1
@@ -72,19 +72,19 @@ assert_match "B: s1 is held for hostD, through hostC" \
 	"\"hostD:$VD/vol\" \\(through hostC:$VC/vol\\)" "$OUT"
 # D moves on to s2; C, B and A let go of s1 in turn.
 assert "D moves on: C->D, B->C, A->B" sh -c "
-	env $ENV_C softlock mirror update cd && env $ENV_B softlock mirror update bc &&
-	env $ENV_A softlock mirror update ab"
+	$ENV_C softlock mirror update cd && $ENV_B softlock mirror update bc &&
+	$ENV_A softlock mirror update ab"
 run on_a softlock check $VA/vol.sl.1
 assert_eq "A: s1 is free once D moved on" 0 "$RC"
 assert "... and lvremove of it works" lvremove -y $VA/vol.sl.1
 
 # Fan-out: one volume, two destinations, two sets.
 assert "mirror init A:vol2->B and A:vol2->C" sh -c "
-	env $ENV_A softlock mirror init --name fb $VA/vol2 \"$(peer_b $VB/vol2)\" &&
-	env $ENV_A softlock mirror init --name fc $VA/vol2 \"$(peer_c $VC/vol2)\""
+	$ENV_A softlock mirror init --name fb $VA/vol2 \"$(peer_b $VB/vol2)\" &&
+	$ENV_A softlock mirror init --name fc $VA/vol2 \"$(peer_c $VC/vol2)\""
 assert "A->B (s1), A->C (s2), A->B (s3)" sh -c "
-	env $ENV_A softlock mirror update fb && env $ENV_A softlock mirror update fc &&
-	env $ENV_A softlock mirror update fb"
+	$ENV_A softlock mirror update fb && $ENV_A softlock mirror update fc &&
+	$ENV_A softlock mirror update fb"
 run on_a softlock check $VA/vol2.sl.1
 assert_eq "fan-out: s1 is free (B moved to s3, C never had it)" 0 "$RC"
 assert_eq "fan-out: s2 is held by C's set alone" \

@@ -2,28 +2,40 @@
 #
 # Two mirror hosts in one guest, for the mirror tests (source it after
 # sl_init: it needs SL_TMP): host A (VG slma, the source) and host B (VG
-# slmb, the destination), each with its own pool, catalog and host name. They share
-# the kernel, whose lock table is keyed by pool, and its softlock family,
-# which lives in the initial network namespace only; B is reached from A
-# through an exec: transport (env ... softlock serve --stdio).
+# slmb, the destination), each in its own network namespace (slha, slhb)
+# with its own pool, catalog and host name. They share the kernel, whose
+# lock table is keyed by pool; B is reached from A through an exec:
+# transport (ip netns exec slhb env ... softlock serve --stdio). More
+# hosts (C, D) are made the same way: host_env c, mirror_host_ns c.
 
 SL_RANGES=${SL_RANGES:-$(pwd)/sl_ranges}
 VA=slma			# host A's VG: the source
 VB=slmb			# host B's VG: the destination
 MB=32			# the mirrored volumes
-ENV_A="SOFTLOCK_HOST=hostA SOFTLOCK_DB=$SL_TMP/a/softlock.db"
-ENV_B="SOFTLOCK_HOST=hostB SOFTLOCK_DB=$SL_TMP/b/softlock.db"
+# LETTER: the command prefix that runs a command as that host.
+host_env() {
+	echo "ip netns exec slh$1 env SOFTLOCK_HOST=host$(echo "$1" | tr a-z A-Z) SOFTLOCK_DB=$SL_TMP/$1/softlock.db"
+}
+
+# LETTER: the host's network namespace and catalog directory.
+mirror_host_ns() {
+	mkdir -p "$SL_TMP/$1" && ip netns add "slh$1" || return 1
+	cleanup_push "ip netns del slh$1"
+}
+
+ENV_A=$(host_env a)
+ENV_B=$(host_env b)
 # shellcheck disable=SC2086
-on_a() { env $ENV_A "$@"; }
+on_a() { $ENV_A "$@"; }
 # shellcheck disable=SC2086
-on_b() { env $ENV_B "$@"; }
+on_b() { $ENV_B "$@"; }
 peer_a() { # VOLUME: host A as a mirror endpoint seen from B
-	echo "exec:'env $ENV_A softlock serve --stdio':$1"
+	echo "exec:'$ENV_A softlock serve --stdio':$1"
 }
 # VOLUME: host B as a mirror endpoint seen from A. B's command line adds
 # what $SL_TMP/b/test-env holds at each run (a fault for B alone).
 peer_b() {
-	echo "exec:'env $ENV_B \$(cat $SL_TMP/b/test-env 2>/dev/null) softlock serve --stdio':$1"
+	echo "exec:'$ENV_B \$(cat $SL_TMP/b/test-env 2>/dev/null) softlock serve --stdio':$1"
 }
 
 # VG/LV: the full content's SHA-256 (activating it if needed), or a text
@@ -77,7 +89,7 @@ mirror_host_vg() {
 }
 
 mirror_hosts_setup() {
-	mkdir -p "$SL_TMP/a" "$SL_TMP/b" || return 1
+	mirror_host_ns a && mirror_host_ns b || return 1
 	mirror_host_vg $VA && mirror_host_vg $VB || return 1
 	lvcreate -y -V ${MB}M -T "$VA/pool" -n vol >/dev/null || return 1
 	lvcreate -y -V ${MB}M -T "$VA/pool" -n vol2 >/dev/null || return 1

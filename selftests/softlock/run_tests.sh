@@ -9,7 +9,7 @@
 # unloaded, so every test starts from the same state.
 #
 #   run_tests.sh [TEST...]      default: every test, in the order below
-ALL="netlink_test privilege_test pin_test replace_test stress_test
+ALL="netlink_test privilege_test netns_test pin_test replace_test stress_test
 dm_raw_test.sh lvm_test.sh seal_test.sh load_order_test.sh
 helper_test.sh helper_reboot_test.sh ranges_test.sh apply_test.sh
 mirror_test.sh mirror_verify_test.sh mirror_retention_test.sh cascade_test.sh
@@ -51,9 +51,11 @@ for t in $tests; do
 		;;
 	esac
 	mark "# softlock-test: $t"
+	t0=$(date +%s)
 	# shellcheck disable=SC2086
 	timeout "$TIMEOUT" $runner
 	rc=$?
+	echo "# run_tests: $t took $(($(date +%s) - t0)) s"
 	mark "# softlock-exit: $t $rc"
 	unload
 	leftovers "$t"

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -165,6 +166,8 @@ static int sl_mirror_set(struct sl_ctx *x, const char *key, const char *lease)
 static void sl_report(const struct sl_relationship *r,
 		      const struct sl_mirror_env *e, bool json, double secs)
 {
+	struct rusage self, peer;
+
 	if (json) {
 		printf("{\"event\":\"done\",\"relationship\":");
 		sl_json_str(stdout, r->name);
@@ -176,6 +179,11 @@ static void sl_report(const struct sl_relationship *r,
 		sl_json_str(stdout, e->base);
 		printf(",\"retention_removed\":%u,\"retention_kept\":%u",
 		       e->removed, e->kept);
+		/* Peak RSS in KiB: this helper, and the peer it started. */
+		getrusage(RUSAGE_SELF, &self);
+		getrusage(RUSAGE_CHILDREN, &peer);
+		printf(",\"max_rss_kib\":%ld,\"peer_max_rss_kib\":%ld",
+		       self.ru_maxrss, peer.ru_maxrss);
 		printf(",\"size\":%llu,\"data_bytes\":%llu,\"discard_bytes\":%llu,\"changed_bytes\":%llu,\"resume_offset\":%llu,\"wire_bytes\":%llu,\"up_to_date\":%s,\"seconds\":%.3f}\n",
 		       (unsigned long long)e->size,
 		       (unsigned long long)e->data_bytes,

@@ -371,9 +371,14 @@ int sl_pcpi_take(const struct sl_volume *v, const char *gid,
 {
 	char name[SL_LV_NAME_MAX + 1], origin[260], snap[260], hint[512];
 	char gtag[8 + SL_GID_LEN], ftag[8 + 2 * SL_FP_LEN];
-	/* Read-only from the start: a PCPI is an image, never a volume. */
-	const char *argv[] = { "lvcreate", "-s", "-pr", "-n", name, "--addtag",
-			       gtag, "--addtag", ftag, origin, NULL };
+	/*
+	 * Read-only from the start: a PCPI is an image, never a volume. It
+	 * keeps thin snapshots' activation skip (no autoactivation at boot)
+	 * but is active now (-ay -K), as it is about to be read.
+	 */
+	const char *argv[] = { "lvcreate", "-s", "-pr", "-ay", "-K", "-n",
+			       name, "--addtag", gtag, "--addtag", ftag,
+			       origin, NULL };
 	struct sl_scan s;
 	int rc;
 
@@ -406,9 +411,9 @@ int sl_pcpi_take(const struct sl_volume *v, const char *gid,
 	rc = sl_lvm_do(argv, hint, err, errlen);
 	if (rc)
 		return rc;
-	rc = sl_lvchange_ay(snap, err, errlen);
-	if (!rc)
-		rc = sl_pcpi_read(v->vg, name, out, err, errlen);
+	rc = sl_pcpi_read(v->vg, name, out, err, errlen);
+	if (!rc && !out->active)
+		rc = sl_pcpi_activate(out, err, errlen);
 	if (!rc && (strcmp(out->gid, gid) || !out->has_fp ||
 		    memcmp(out->fp, fp, SL_FP_LEN))) {
 		snprintf(err, errlen, "%s: LVM did not keep its tags", snap);
@@ -426,10 +431,11 @@ int sl_pcpi_create_part(const struct sl_volume *v, const char *name,
 {
 	char part[SL_LV_NAME_MAX + 1], from[260], dst[260], pool[260];
 	char gtag[8 + SL_GID_LEN], sz[32], hint[512];
-	const char *snap[] = { "lvcreate", "-s", "-n", part, "--addtag", gtag,
-			       from, NULL };
-	const char *thin[] = { "lvcreate", "-T", pool, "-V", sz, "-n", part,
-			       "--addtag", gtag, NULL };
+	/* Active at once (-ay -K): it is about to be written. */
+	const char *snap[] = { "lvcreate", "-s", "-ay", "-K", "-n", part,
+			       "--addtag", gtag, from, NULL };
+	const char *thin[] = { "lvcreate", "-T", pool, "-V", sz, "-ay", "-K",
+			       "-n", part, "--addtag", gtag, NULL };
 	const char *rw[] = { "lvchange", "-prw", dst, NULL };
 	const char *resize[] = { "lvresize", "-f", "-L", sz, dst, NULL };
 	uint32_t seq;
@@ -501,9 +507,9 @@ int sl_pcpi_publish(const struct sl_pcpi *part, const uint8_t fp[SL_FP_LEN],
 {
 	char name[sizeof(part->lv)], src[260], hint[400];
 	char oldtag[8 + 2 * SL_FP_LEN], ftag[8 + 2 * SL_FP_LEN];
-	const char *tag[] = { "lvchange", "--addtag", ftag, src, NULL, NULL,
-			      NULL };
-	const char *ro[] = { "lvchange", "-pr", src, NULL };
+	/* Tags and permission in one lvchange: LVM takes them together. */
+	const char *tag[8] = { "lvchange" };
+	int nt = 1;
 	const char *mv[] = { "lvrename", part->vg, part->lv, name, NULL };
 	struct sl_pcpi cur;
 	int rc;
@@ -532,20 +538,19 @@ int sl_pcpi_publish(const struct sl_pcpi *part, const uint8_t fp[SL_FP_LEN],
 		/* --deltag first: one lvchange swaps the two. */
 		memcpy(oldtag, "sl.fp.", 6);
 		sl_fp_hex(cur.fp, oldtag + 6);
-		tag[1] = "--deltag";
-		tag[2] = oldtag;
-		tag[3] = "--addtag";
-		tag[4] = ftag;
-		tag[5] = src;
+		tag[nt++] = "--deltag";
+		tag[nt++] = oldtag;
 	}
 	if (!cur.has_fp || memcmp(cur.fp, fp, SL_FP_LEN)) {
-		rc = sl_lvm_do(tag, hint, err, errlen);
-		if (rc)
-			return rc;
+		tag[nt++] = "--addtag";
+		tag[nt++] = ftag;
 	}
 	/* lvchange -pr refuses an LV that is read-only already. */
-	if (!cur.readonly) {
-		rc = sl_lvm_do(ro, hint, err, errlen);
+	if (!cur.readonly)
+		tag[nt++] = "-pr";
+	if (nt > 1) {
+		tag[nt] = src;
+		rc = sl_lvm_do(tag, hint, err, errlen);
 		if (rc)
 			return rc;
 	}

@@ -6,6 +6,7 @@
 #   make check      all tests: host checks, then the VM suite on 6.1 and 6.12
 #   make demo       three mirrored hosts A -> B -> C, in a VM: A refuses to
 #                   delete what C needs until C moves on
+#   make bench      figures in a VM (Documentation/performance.rst)
 #   make lint       checkpatch, sparse and W=1 builds on every test kernel
 #   make uapi       regenerate include/uapi/linux/softlock.h from the spec
 
@@ -18,7 +19,7 @@ BUILD ?= $(CURDIR)/build
 LINUX_SRC ?= $(BUILD)/linux-src
 LINUX_TAR ?= $(lastword $(sort $(wildcard /usr/src/linux-source-6.12*.tar.xz)))
 
-.PHONY: all module helper selftests deps check demo lint uapi check-uapi clean \
+.PHONY: all module helper selftests deps check demo bench lint uapi check-uapi clean \
 	linux-src
 
 all: module helper selftests
@@ -66,6 +67,9 @@ check: linux-src
 
 demo: linux-src
 	bash tools/vm/check.sh --demo
+
+bench: linux-src
+	bash tools/vm/check.sh --bench
 
 clean:
 	rm -rf $(BUILD)

@@ -26,7 +26,7 @@ static const char usage_text[] =
 	"       sl_ctl dump [-P POOL] [-i PCPI] [-o ORIGIN]\n"
 	"       sl_ctl pools\n"
 	"       sl_ctl seal | unseal\n"
-	"       sl_ctl replace POOL ORIGIN GEN N FIRST_PCPI [TEXTPREFIX]\n"
+	"       sl_ctl replace POOL ORIGIN GEN N FIRST_PCPI [TEXTPREFIX [PER_PCPI]]\n"
 	"       sl_ctl count [-P POOL]\n"
 	"TYPE: owner, dest-path, qtree, app or 1..4. EXPIRES: unix seconds, or +SECONDS from now.\n";
 
@@ -387,7 +387,7 @@ static struct nlmsghdr *replace_req(struct ctl *c, uint8_t cmd, uint64_t gen)
 
 /* Stage entries [*i, n) into one message, as many as fit half the buffer. */
 static int replace_batch(struct ctl *c, uint64_t gen, uint64_t *i, uint64_t n,
-			 uint32_t first, const char *prefix)
+			 uint32_t first, const char *prefix, uint32_t per)
 {
 	/* Half: also below the socket send buffer an unprivileged user gets. */
 	const size_t room = SL_NL_BUF / 2;
@@ -404,7 +404,7 @@ static int replace_batch(struct ctl *c, uint64_t gen, uint64_t *i, uint64_t n,
 		if (!mnl_attr_put_u32_check(nlh, room, SOFTLOCK_A_ENTRY_TYPE,
 					    SOFTLOCK_LOCK_TYPE_DEST_PATH) ||
 		    !mnl_attr_put_u32_check(nlh, room, SOFTLOCK_A_ENTRY_PCPI,
-					    first + (uint32_t)*i) ||
+					    first + (uint32_t)(*i / per)) ||
 		    !mnl_attr_put_strz_check(nlh, room, SOFTLOCK_A_ENTRY_TEXT,
 					     text)) {
 			mnl_attr_nest_cancel(nlh, nest);
@@ -420,13 +420,16 @@ static int replace_batch(struct ctl *c, uint64_t gen, uint64_t *i, uint64_t n,
 static int cmd_replace(struct ctl *c, int argc, char **argv)
 {
 	const char *prefix = argc > 5 ? argv[5] : "r";
+	uint32_t first, count = 0, per = 1;
 	uint64_t gen, n, i = 0;
-	uint32_t first, count = 0;
 	int err;
 
-	if (argc < 5 || argc > 6)
-		return usage("replace wants POOL ORIGIN GEN N FIRST_PCPI [TEXTPREFIX]",
+	if (argc < 5 || argc > 7)
+		return usage("replace wants POOL ORIGIN GEN N FIRST_PCPI [TEXTPREFIX [PER_PCPI]]",
 			     NULL);
+	/* PER_PCPI consecutive locks share one PCPI (default 1). */
+	if (argc > 6 && (!parse_u32(argv[6], &per) || !per))
+		return usage("bad PER_PCPI", argv[6]);
 	c->pool = argv[0];
 	c->origin = argv[1];
 	if (!parse_u64(argv[2], UINT64_MAX, &gen))
@@ -443,7 +446,7 @@ static int cmd_replace(struct ctl *c, int argc, char **argv)
 	if (err)
 		return fail(c, err);
 	while (!err && i < n)
-		err = replace_batch(c, gen, &i, n, first, prefix);
+		err = replace_batch(c, gen, &i, n, first, prefix, per);
 	if (!err)
 		err = sl_nl_talk(c->nl,
 				 replace_req(c, SOFTLOCK_CMD_REPLACE_COMMIT, gen),

@@ -9,19 +9,26 @@
 #
 #   check.sh            run the suite
 #   check.sh --demo     run tools/vm/demo.sh in a guest instead
+#   check.sh --bench    run the benchmarks (bench/) in a guest instead, one
+#                       kernel at a time; figures into bench/results/latest.json
 #
 # Environment: KERNELS="6.1 6.12" (version prefixes), TESTS="a b" (test
-# names, default all), VM_TIMEOUT (seconds per guest), BUILD, LINUX_SRC.
+# names, default all; with --bench, benchmark names: kernel mirror),
+# VM_TIMEOUT (seconds per guest), BENCH_MEM (MiB, default 6144), BUILD,
+# LINUX_SRC.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 here=$top/tools/vm
 BUILD=${BUILD:-$top/build}
 LINUX_SRC=${LINUX_SRC:-$BUILD/linux-src}
 VM=$BUILD/vm
-VM_TIMEOUT=${VM_TIMEOUT:-1800}
+VM_TIMEOUT=${VM_TIMEOUT:-2700}
 TESTS=${TESTS:-}
 mode=tests
 [ "${1:-}" = --demo ] && mode=demo
+[ "${1:-}" = --bench ] && mode=bench
+mem=1536
+[ "$mode" = bench ] && mem=${BENCH_MEM:-6144}
 # A splat anywhere in the guest's kernel log fails the run.
 SPLAT='WARNING:|BUG:|Oops|general protection fault|Kernel panic|kernel BUG|INFO: task .* blocked for more than|rcu: INFO|RCU stall|UBSAN:|KASAN:|refcount_t:|list_(add|del) corruption|Call Trace:'
 
@@ -34,7 +41,7 @@ die() {
 # Installed Debian kernels, filtered by KERNELS prefixes.
 pick_kernels() {
 	local want=${KERNELS:-6.1 6.12} k v found
-	[ "$mode" = demo ] && want=${KERNELS:-6.12}
+	[ "$mode" = demo ] || [ "$mode" = bench ] && want=${KERNELS:-6.12}
 	for k in $want; do
 		found=
 		for v in $(cd /boot && ls vmlinuz-* 2>/dev/null | sed 's/^vmlinuz-//' | sort -V); do
@@ -102,6 +109,12 @@ run_guest() { # KVER PHASE TESTS
 			rc=${line##* }
 			if [ "$mode" = demo ]; then
 				[ "$rc" = 0 ] && k_pass=1 || k_fail=1
+			elif [ "$mode" = bench ]; then
+				if [ "$rc" = 0 ]; then
+					k_pass=$((k_pass + 1))
+				else
+					k_fail=$((k_fail + 1)); k_failed="$k_failed $test(exit $rc)"
+				fi
 			elif [ "$rc" = 4 ] && [ "$n" = 0 ]; then
 				k_skip=$((k_skip + 1))
 			elif [ "$rc" != 0 ] && [ "$n" = 0 ]; then
@@ -122,7 +135,7 @@ run_guest() { # KVER PHASE TESTS
 			fi ;;
 		esac
 	done < <(timeout "$VM_TIMEOUT" qemu-system-x86_64 $(qemu_accel) \
-		-machine q35 -smp 2 -m 1536 -nodefaults -display none -no-reboot \
+		-machine q35 -smp 2 -m "$mem" -nodefaults -display none -no-reboot \
 		-kernel "/boot/vmlinuz-$kver" -initrd "$dir/initrd.img" \
 		-drive "file=$dir/disk.img,if=virtio,format=raw" \
 		-append "$append" -serial "file:$log" -serial stdio \
@@ -217,6 +230,8 @@ for kver in $kernels; do
 		run_kernel "$kver" > "$VM/$kver/stream.log" 2>&1 &
 	fi
 	pids="$pids $!"
+	# Benchmarks share nothing: each kernel's figures get the machine alone.
+	[ "$mode" = bench ] && wait $!
 done
 # shellcheck disable=SC2086
 wait $pids
@@ -237,5 +252,13 @@ if [ -s "$VM/details" ]; then
 fi
 echo "# per-kernel summary"
 printf "$summary" | sed 's/^/# /'
+if [ "$mode" = bench ]; then
+	mkdir -p "$top/bench/results"
+	streams=
+	for kver in $kernels; do streams="$streams $kver:$VM/$kver/stream.log"; done
+	# shellcheck disable=SC2086
+	BENCH_ACCEL="$(qemu_accel)" bash "$here/bench_report.sh" \
+		"$top/bench/results/latest.json" $streams
+fi
 echo "$total_pass passed, $total_fail failed"
 [ "$total_fail" = 0 ]

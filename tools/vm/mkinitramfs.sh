@@ -64,6 +64,8 @@ build_base() { # BASE_DIR USER_DIR
 	install -m 0755 "$here/init" "$root/init"
 	mkdir -p "$root/softlock/bin" "$root/softlock/tests"
 	install -m 0755 "$here/demo.sh" "$root/softlock/demo.sh"
+	install -d "$root/softlock/bench"
+	install -m 0755 "$here/../../bench/"*.sh "$root/softlock/bench/"
 	cp -a "$user/." "$root/softlock/tests/"
 	for f in sl_ctl softlock; do
 		[ -e "$user/$f" ] && mv "$root/softlock/tests/$f" "$root/softlock/bin/$f"

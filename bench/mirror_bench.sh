@@ -1,0 +1,143 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The mirror's figures, host A -> host B (a VG, pool and catalog each, as
+# in the selftests) over an exec: transport in one guest:
+#   - a 1 GiB thin volume, half written: the baseline against dd of the
+#     whole volume (read into /dev/null: a full copy's lower bound);
+#   - random 4 KiB..1 MiB writes changing 1%, 5% and 10% of it: each
+#     incremental update against a full dd copy of the same snapshot and
+#     against a plain script doing what thin-send-recv and wyng do
+#     (thin_delta, then dd of every changed range into the destination);
+#     bytes on the wire against the changed chunks thin_delta reports;
+#   - the update time of a 1% change on 256 MiB, 512 MiB and 1 GiB;
+#   - both helpers' peak RSS.
+cd /softlock/tests || exit 1
+. ./lib.sh
+. /softlock/bench/bench_lib.sh
+sl_init lvm softlock thin_delta
+# One line of TAP: the run's exit status says whether it got to the end.
+tap_plan 1
+sl_load || exit 1
+SIZE_MB=${BENCH_SIZE_MB:-1024}
+A="env SOFTLOCK_HOST=benchA SOFTLOCK_DB=$SL_TMP/a.db"
+B="env SOFTLOCK_HOST=benchB SOFTLOCK_DB=$SL_TMP/b.db"
+PEER_B="exec:'$B softlock serve --stdio'"
+
+host_vg() { # VG
+	local pv
+	make_loop 6G || return 1
+	pv=$LOOP_DEV
+	pvcreate -y "$pv" >/dev/null && vgcreate -y "$1" "$pv" >/dev/null || return 1
+	cleanup_push "vg_cleanup $1 $pv"
+	lvcreate -y -L 5G -T "$1/pool" >/dev/null
+}
+
+json_field() { # KEY JSON
+	printf '%s\n' "$2" | grep '"event":"done"' | sed -n "s/.*\"$1\":\\([0-9.]*\\).*/\\1/p"
+}
+
+# VG LV PERCENT SEED: random 4 KiB..1 MiB writes adding up to PERCENT of LV.
+change() {
+	local mb n
+	mb=$(($(blockdev --getsize64 "/dev/$1/$2") / 1048576))
+	n=$(( (mb * $3 * 2 + 99) / 100 ))	# writes of 512 KiB on average
+	random_writes "/dev/$1/$2" "$4" "$n" 4096 $((mb * 256)) 256 "$SL_TMP/w"
+}
+
+# NAME: one update A -> B of relationship NAME; sets U_SECS and U_JSON.
+update() {
+	local t0
+	t0=$(now)
+	U_JSON=$($A softlock mirror update "$1" --json 2>"$SL_TMP/update.err") ||
+		{ echo "bench: update $1 failed: $(cat "$SL_TMP/update.err")" >&2; return 1; }
+	U_SECS=$(since "$t0")
+}
+
+# SRC: seconds for dd of all of SRC (O_DIRECT, 4 MiB units) into
+# /dev/null. A full copy must also send and write it: this is its lower
+# bound, which flatters dd, and keeps the guest's memory for the volumes.
+dd_secs() {
+	local t0
+	lvchange -ay -K "${1#/dev/}" >/dev/null 2>&1
+	dmsetup mknodes
+	t0=$(now)
+	dd if="$1" of=/dev/null bs=4M iflag=direct 2>/dev/null || return 1
+	since "$t0"
+}
+
+# SRCVG SNAP1 SNAP2 DSTDEV: what thin-send-recv and wyng do, as a script:
+# thin_delta between two snapshots, then dd of each changed or added
+# range into DSTDEV (a copy of SNAP1). Prints the seconds it took.
+script_secs() {
+	local vg=$1 id1 id2 tpool t0 chunk kind begin len
+	id1=$(lvs --noheadings -o thin_id "$vg/$2" | tr -d ' ')
+	id2=$(lvs --noheadings -o thin_id "$vg/$3" | tr -d ' ')
+	chunk=$(lvs --noheadings --units b --nosuffix -o chunk_size "$vg/pool" | tr -d ' ')
+	tpool=$vg-pool-tpool
+	t0=$(now)
+	dmsetup message "$tpool" 0 reserve_metadata_snap || return 1
+	thin_delta --metadata-snap --snap1 "$id1" --snap2 "$id2" \
+		"/dev/mapper/$vg-pool_tmeta" > "$SL_TMP/delta.xml"
+	dmsetup message "$tpool" 0 release_metadata_snap
+	sed -n 's/.*<\(different\|right_only\) begin="\([0-9]*\)" length="\([0-9]*\)".*/\1 \2 \3/p' \
+		"$SL_TMP/delta.xml" > "$SL_TMP/delta.txt"
+	while read -r kind begin len; do
+		dd if="/dev/$vg/$3" of="$4" bs="$chunk" skip="$begin" seek="$begin" \
+			count="$len" iflag=direct oflag=direct conv=notrunc 2>/dev/null || return 1
+	done < "$SL_TMP/delta.txt"
+	since "$t0"
+}
+
+# The loop files live in /tmp: let it use the guest's memory.
+mount -o remount,size=90% /tmp
+host_vg bma && host_vg bmb || { echo "bench: VGs failed" >&2; exit 1; }
+
+# --- 1 GiB, half written: baseline, then 1%, 5%, 10% ---
+lvcreate -y -V "${SIZE_MB}M" -T bma/pool -n vol >/dev/null && dmsetup mknodes
+dd if=/dev/urandom of=/dev/bma/vol bs=1M count=$((SIZE_MB / 2)) oflag=direct 2>/dev/null
+$A softlock mirror init --keep 2 --name ab bma/vol "$PEER_B:bmb/vol" >/dev/null || exit 1
+update ab || exit 1
+base_secs=$U_SECS
+dd_full=$(dd_secs /dev/bma/vol.sl.1)
+bench mirror.baseline_seconds "$base_secs" s - "baseline of a ${SIZE_MB} MiB volume, half written"
+bench mirror.baseline_data_bytes "$(json_field data_bytes "$U_JSON")" B - "DATA bytes of the baseline (the mapped half)"
+bench mirror.dd_full_seconds "$dd_full" s - "dd of the whole volume"
+bench mirror.baseline_vs_dd "$(ratio "$base_secs" "$dd_full")" ratio - "baseline time / dd of the whole volume"
+bench mirror.baseline_max_rss_kib "$(json_field max_rss_kib "$U_JSON")" KiB - "source helper's peak RSS"
+bench mirror.baseline_peer_max_rss_kib "$(json_field peer_max_rss_kib "$U_JSON")" KiB - "destination helper's peak RSS"
+
+prev=1
+for pct in 1 5 10; do
+	change bma vol "$pct" "$pct" || exit 1
+	update ab || exit 1
+	cur=$((prev + 1))
+	changed=$(json_field changed_bytes "$U_JSON")
+	wire=$(json_field wire_bytes "$U_JSON")
+	bench "mirror.update_${pct}pct_seconds" "$U_SECS" s - "incremental update, ${pct}% of ${SIZE_MB} MiB changed"
+	bench "mirror.update_${pct}pct_changed_bytes" "$changed" B - "changed chunks, as thin_delta reports them"
+	bench "mirror.wire_ratio_${pct}pct" "$(ratio "$wire" "$changed")" ratio "<=1.02" "bytes on the wire (both ways, all frames) / changed bytes"
+	bench "mirror.update_${pct}pct_max_rss_kib" "$(json_field max_rss_kib "$U_JSON")" KiB - "source helper's peak RSS"
+	bench "mirror.update_${pct}pct_peer_max_rss_kib" "$(json_field peer_max_rss_kib "$U_JSON")" KiB - "destination helper's peak RSS"
+	dd=$(dd_secs "/dev/bma/vol.sl.$cur")
+	goal=-
+	[ "$pct" = 1 ] && goal="<=0.05"
+	bench "mirror.update_vs_dd_${pct}pct" "$(ratio "$U_SECS" "$dd")" ratio "$goal" "update time / dd of the same snapshot ($dd s)"
+	lvcreate -y -s "bmb/vol.sl.$prev" -n scr >/dev/null && lvchange -ay -K bmb/scr && dmsetup mknodes
+	scr=$(script_secs bma "vol.sl.$prev" "vol.sl.$cur" /dev/bmb/scr)
+	lvremove -y bmb/scr >/dev/null
+	bench "mirror.update_vs_script_${pct}pct" "$(ratio "$U_SECS" "$scr")" ratio "<=1.0" "update time / thin_delta + dd per range ($scr s)"
+	prev=$cur
+done
+
+# --- growth with volume size, 1% changed ---
+for mb in 256 512; do
+	lvcreate -y -V "${mb}M" -T bma/pool -n "v$mb" >/dev/null && dmsetup mknodes
+	dd if=/dev/urandom of="/dev/bma/v$mb" bs=1M count=$((mb / 2)) oflag=direct 2>/dev/null
+	$A softlock mirror init --name "s$mb" "bma/v$mb" "$PEER_B:bmb/v$mb" >/dev/null || exit 1
+	update "s$mb" || exit 1
+	change bma "v$mb" 1 7 || exit 1
+	update "s$mb" || exit 1
+	bench "mirror.update_1pct_${mb}mib_seconds" "$U_SECS" s - "incremental update, 1% of $mb MiB changed"
+done
+tap_ok "the mirror benchmark ran to the end"

@@ -15,16 +15,8 @@ sl_init lvm softlock sha256sum thin_delta thin_dump
 . ./mirror_lib.sh
 tap_plan 22
 
-VC=slmc
-ENV_C=$(host_env c)
-# shellcheck disable=SC2086
-on_c() { $ENV_C "$@"; }
-peer_c() { # VOLUME: host C as a mirror endpoint seen from B
-	echo "exec:'$ENV_C softlock serve --stdio':$1"
-}
-
 setup() {
-	mirror_hosts_setup && mirror_host_ns c && mirror_host_vg $VC
+	mirror_hosts_setup && mirror_more_hosts c
 }
 
 # LOG PATTERN...: the line numbers of the first line matching each

@@ -18,18 +18,8 @@ sl_init lvm softlock sha256sum thin_delta thin_dump
 . ./mirror_lib.sh
 tap_plan 26
 
-VC=slmc
-VD=slmd
-ENV_C=$(host_env c)
-ENV_D=$(host_env d)
-# shellcheck disable=SC2086
-on_c() { $ENV_C "$@"; }
-peer_c() { echo "exec:'$ENV_C softlock serve --stdio':$1"; }
-peer_d() { echo "exec:'$ENV_D softlock serve --stdio':$1"; }
-
 setup() {
-	mirror_hosts_setup && mirror_host_ns c && mirror_host_ns d &&
-		mirror_host_vg $VC && mirror_host_vg $VD
+	mirror_hosts_setup && mirror_more_hosts c d
 }
 
 # VG/LV HOLDER: `softlock check` on A says VG/LV is held, first by HOLDER.

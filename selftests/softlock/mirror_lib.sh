@@ -38,6 +38,24 @@ peer_b() {
 	echo "exec:'$ENV_B \$(cat $SL_TMP/b/test-env 2>/dev/null) softlock serve --stdio':$1"
 }
 
+# Hosts C and D, for the cascade tests: mirror_more_hosts c [d] makes
+# their namespaces and VGs (slmc, slmd).
+VC=slmc
+VD=slmd
+ENV_C=$(host_env c)
+ENV_D=$(host_env d)
+# shellcheck disable=SC2086
+on_c() { $ENV_C "$@"; }
+peer_c() { echo "exec:'$ENV_C softlock serve --stdio':$1"; }
+peer_d() { echo "exec:'$ENV_D softlock serve --stdio':$1"; }
+
+mirror_more_hosts() { # LETTER...
+	local h
+	for h in "$@"; do
+		mirror_host_ns "$h" && mirror_host_vg "slm$h" || return 1
+	done
+}
+
 # VG/LV: the full content's SHA-256 (activating it if needed), or a text
 # naming the volume when it cannot be read, so two missing volumes never
 # compare equal.

@@ -11,12 +11,14 @@ shift
 top=$(cd "$(dirname "$0")/../.." && pwd)
 commit=$(git -C "$top" rev-parse --verify -q HEAD 2>/dev/null || echo unknown)
 dirty=$(git -C "$top" status --porcelain 2>/dev/null | grep -q . && echo true || echo false)
-# QEMU's accelerator, from check.sh's qemu options.
-case ${BENCH_ACCEL:-} in
-*kvm*) accel=kvm ;;
-*tcg*) accel=tcg ;;
-*) accel=unknown ;;
-esac
+# STREAM: the accelerator its guest ran with (check.sh's "# accel:" line).
+accel_of() {
+	case $(grep -o '# accel: .*' "$1" | tail -n 1) in
+	*kvm*) echo kvm ;;
+	*tcg*) echo tcg ;;
+	*) echo unknown ;;
+	esac
+}
 
 # STREAM: the BENCH lines as "name|value|unit|goal|met|description".
 figures() {
@@ -33,15 +35,15 @@ figures() {
 }
 
 {
-	printf '{"commit":"%s","dirty":%s,"date":"%s","host_cpus":%s,"accel":"%s","runs":[' \
-		"$commit" "$dirty" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$(nproc)" "$accel"
+	printf '{"commit":"%s","dirty":%s,"date":"%s","host_cpus":%s,"runs":[' \
+		"$commit" "$dirty" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$(nproc)"
 	first_run=1
 	for arg in "$@"; do
 		kver=${arg%%:*}
 		stream=${arg#*:}
 		[ "$first_run" = 1 ] || printf ','
 		first_run=0
-		printf '{"kernel":"%s","figures":[' "$kver"
+		printf '{"kernel":"%s","accel":"%s","figures":[' "$kver" "$(accel_of "$stream")"
 		figures "$stream" | awk -F'|' 'BEGIN { n = 0 } {
 			v = ($2 == "nan" || $2 == "") ? "null" : $2
 			printf "%s{\"name\":\"%s\",\"value\":%s,\"unit\":\"%s\",\"goal\":%s,\"met\":%s,\"description\":\"%s\"}",
@@ -54,7 +56,7 @@ figures() {
 
 for arg in "$@"; do
 	kver=${arg%%:*}
-	echo "# $kver (commit ${commit:0:12}$([ "$dirty" = true ] && echo +changes), $accel)"
+	echo "# $kver (commit ${commit:0:12}$([ "$dirty" = true ] && echo +changes), $(accel_of "${arg#*:}"))"
 	printf '%-38s %14s %-8s %-8s %s\n' FIGURE VALUE UNIT GOAL MET
 	figures "${arg#*:}" | awk -F'|' '{
 		met = $5 == "null" ? "" : ($5 == "true" ? "yes" : "NO")

@@ -83,7 +83,7 @@ qemu_accel() {
 	if [ -w /dev/kvm ] && [ -z "${NO_KVM:-}" ] &&
 	   qemu-system-x86_64 -accel kvm -machine none -display none \
 		-monitor none -serial none -S -daemonize -pidfile "$VM/kvm.$BASHPID.pid" 2>/dev/null; then
-		kill "$(cat "$VM/kvm.$BASHPID.pid")" 2>/dev/null
+		kill "$(cat "$VM/kvm.$BASHPID.pid" 2>/dev/null)" 2>/dev/null
 		echo "-accel kvm -cpu host"
 	else
 		echo "-accel tcg,thread=multi -cpu max"
@@ -95,8 +95,12 @@ qemu_accel() {
 # k_failed. The guest's /dev/vda is $VM/KVER/disk.img, kept between the
 # boots of one kernel so that a *_reboot_test.sh can check what survived.
 run_guest() { # KVER PHASE TESTS
-	local kver=$1 dir=$VM/$1 append test= line rc done=0 started=0 n log
+	local kver=$1 dir=$VM/$1 append test= line rc done=0 started=0 n log accel
 	log=$dir/console-$2.log
+	accel=$(qemu_accel)
+	# The accelerator this boot uses (the last such line of a stream is
+	# the one that ran: a failed KVM start is retried under TCG).
+	echo "[$kver${2#1}] # accel: $accel"
 	append="console=ttyS0 loglevel=7 panic=-1 oops=panic softlockup_panic=0 sl.mode=$mode sl.phase=$2"
 	[ -n "$3" ] && append="$append sl.tests=$(echo $3 | tr ' ' ,)"
 	# shellcheck disable=SC2046
@@ -134,7 +138,7 @@ run_guest() { # KVER PHASE TESTS
 				k_failed="$k_failed $test#$(echo "$line" | awk '{print $3}')"
 			fi ;;
 		esac
-	done < <(timeout "$VM_TIMEOUT" qemu-system-x86_64 $(qemu_accel) \
+	done < <(timeout "$VM_TIMEOUT" qemu-system-x86_64 $accel \
 		-machine q35 -smp 2 -m "$mem" -nodefaults -display none -no-reboot \
 		-kernel "/boot/vmlinuz-$kver" -initrd "$dir/initrd.img" \
 		-drive "file=$dir/disk.img,if=virtio,format=raw" \
@@ -257,7 +261,7 @@ if [ "$mode" = bench ]; then
 	streams=
 	for kver in $kernels; do streams="$streams $kver:$VM/$kver/stream.log"; done
 	# shellcheck disable=SC2086
-	BENCH_ACCEL="$(qemu_accel)" bash "$here/bench_report.sh" \
+	bash "$here/bench_report.sh" \
 		"$top/bench/results/latest.json" $streams
 fi
 echo "$total_pass passed, $total_fail failed"

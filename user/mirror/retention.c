@@ -9,29 +9,38 @@
 
 #include "retention.h"
 
+/* The catalog's locks, read once per retention run, when first needed. */
+struct sl_cat_view {
+	struct sl_cat_lock *v;
+	size_t n;
+	bool loaded;
+};
+
 /*
  * A lock whose lease ran out holds nothing any more, but the pin it took
  * would still make LVM refuse the removal: drop such locks of one PCPI,
  * catalog first (an expired lock needs no rollback), then the kernel.
  */
 static int sl_drop_expired(struct sl_cat *cat, struct sl_kmod *k,
-			   const char *pool, uint32_t id, char *why,
-			   size_t whylen)
+			   struct sl_cat_view *cv, const char *pool,
+			   uint32_t id, char *why, size_t whylen)
 {
-	struct sl_cat_lock *all;
+	const struct sl_cat_lock *all;
 	int64_t now = time(NULL);
 	uint32_t removed;
-	size_t n, i;
+	size_t i;
 	int rc;
 
 	if (!cat)
 		return 0;
-	if (sl_cat_load(cat, &all, &n)) {
+	if (!cv->loaded && sl_cat_load(cat, &cv->v, &cv->n)) {
 		snprintf(why, whylen, "reading the catalog: %s",
 			 sl_cat_error(cat));
 		return -EIO;
 	}
-	for (i = 0, rc = 0; !rc && i < n; i++) {
+	cv->loaded = true;
+	all = cv->v;
+	for (i = 0, rc = 0; !rc && i < cv->n; i++) {
 		if (strcmp(all[i].pool, pool) || all[i].pcpi != id ||
 		    !all[i].expires || all[i].expires > now)
 			continue;
@@ -49,7 +58,6 @@ static int sl_drop_expired(struct sl_cat *cat, struct sl_kmod *k,
 			snprintf(why, whylen, "dropping its expired lock \"%s\" from the kernel: %s",
 				 all[i].text, sl_kmod_error(k));
 	}
-	free(all);
 	return rc;
 }
 
@@ -59,8 +67,8 @@ static int sl_drop_expired(struct sl_cat *cat, struct sl_kmod *k,
  * fails otherwise is reported as kept with LVM's words.
  */
 static int sl_retire(struct sl_cat *cat, struct sl_kmod *k,
-		     const struct sl_volume *v, const struct sl_pcpi *p,
-		     sl_retention_fn fn, void *arg)
+		     struct sl_cat_view *cv, const struct sl_volume *v,
+		     const struct sl_pcpi *p, sl_retention_fn fn, void *arg)
 {
 	struct sl_kverdict vd;
 	char why[700] = "";
@@ -87,7 +95,8 @@ static int sl_retire(struct sl_cat *cat, struct sl_kmod *k,
 		fn(arg, p, false, why);
 		return 0;
 	}
-	if (sl_drop_expired(cat, k, v->pool_id, p->thin_id, why, sizeof(why))) {
+	if (sl_drop_expired(cat, k, cv, v->pool_id, p->thin_id, why,
+			    sizeof(why))) {
 		fn(arg, p, false, why);
 		return 0;
 	}
@@ -106,6 +115,7 @@ int sl_retention_keep(struct sl_cat *cat, struct sl_kmod *k,
 		      const struct sl_pcpi *p, size_t n, unsigned int keep,
 		      sl_retention_fn fn, void *arg)
 {
+	struct sl_cat_view cv = { 0 };
 	size_t i, published = 0, seen = 0;
 	int rc = 0;
 
@@ -118,8 +128,9 @@ int sl_retention_keep(struct sl_cat *cat, struct sl_kmod *k,
 		if (!sl_published(&p[i]))
 			continue;
 		seen++;
-		rc = sl_retire(cat, k, v, &p[i], fn, arg);
+		rc = sl_retire(cat, k, &cv, v, &p[i], fn, arg);
 	}
+	free(cv.v);
 	return rc;
 }
 
@@ -139,6 +150,7 @@ int sl_retention_mirror(struct sl_cat *cat, struct sl_kmod *k,
 			size_t count, const char *const *spare, size_t nspare,
 			sl_retention_fn fn, void *arg)
 {
+	struct sl_cat_view cv = { 0 };
 	size_t i, j;
 	int rc = 0;
 
@@ -148,7 +160,8 @@ int sl_retention_mirror(struct sl_cat *cat, struct sl_kmod *k,
 		for (j = 0; j < nspare && strcmp(spare[j], p[i].gid); j++)
 			;
 		if (j == nspare)
-			rc = sl_retire(cat, k, v, &p[i], fn, arg);
+			rc = sl_retire(cat, k, &cv, v, &p[i], fn, arg);
 	}
+	free(cv.v);
 	return rc;
 }

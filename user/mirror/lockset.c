@@ -146,8 +146,9 @@ static int sl_add_own(struct sl_lockset *ls, const struct sl_pcpi *p,
 }
 
 int sl_lockset_build(struct sl_kmod *k, const struct sl_volume *v,
-		     const struct sl_pcpi *p, size_t n, const char *self_name, const char *base,
-		     const char *receiving, struct sl_lockset *ls,
+		     const struct sl_pcpi *p, size_t n, const char *self_name,
+		     const char *base, const char *receiving,
+		     struct sl_lockset *ls,
 		     char *err, size_t errlen)
 {
 	struct sl_klock *locks = NULL;
@@ -251,6 +252,7 @@ int sl_lockset_install(struct sl_cat *cat, struct sl_kmod *k,
 {
 	struct sl_cat_lock *old = NULL, *nl;
 	struct sl_kspec *specs;
+	int64_t expires;
 	size_t nold = 0, m = 0, i;
 	struct sl_snap s;
 	int rc;
@@ -292,8 +294,9 @@ int sl_lockset_install(struct sl_cat *cat, struct sl_kmod *k,
 		m++;
 	}
 	/* The lease counts from now: activating PCPIs above can take long. */
-	for (i = 0; lease && i < m; i++)
-		nl[i].expires = specs[i].expires = time(NULL) + lease;
+	expires = lease ? time(NULL) + lease : 0;
+	for (i = 0; i < m; i++)
+		nl[i].expires = specs[i].expires = expires;
 	rc = sl_cat_current(cat, v->pool_id, origin, &old, &nold);
 	if (!rc)
 		rc = sl_cat_replace_origin(cat, v->pool_id, origin, nl, m);

@@ -13,7 +13,7 @@ cd "$(dirname "$0")" || exit 1
 
 sl_init lvm softlock sha256sum thin_delta thin_dump
 . ./mirror_lib.sh
-tap_plan 18
+tap_plan 22
 
 setup() {
 	mirror_hosts_setup && mirror_more_hosts c d
@@ -41,6 +41,13 @@ assert "A->C with --lease 10s" \
 	on_a softlock mirror init --lease 10s --name ac $VA/vol "$(peer_c $VC/vol)"
 run on_a softlock mirror status ac --json
 assert_match "mirror status shows the lease" '"lease":10,' "$OUT"
+# mirror set changes it for the next update, and back.
+assert "mirror set ac --lease none" on_a softlock mirror set ac --lease none
+run on_a softlock mirror status ac --json
+assert_match "... the lease is gone" '"lease":0,' "$OUT"
+assert "mirror set ac --lease 10s" on_a softlock mirror set ac --lease 10s
+run on_a softlock mirror status ac --json
+assert_match "... and back" '"lease":10,' "$OUT"
 assert "A->B (s1), A->C (s2)" sh -c "
 	$ENV_A softlock mirror update ab && $ENV_A softlock mirror update ac"
 run on_a softlock holds $VA/vol.sl.2 --json

@@ -16,7 +16,7 @@ cd "$(dirname "$0")" || exit 1
 
 sl_init lvm softlock sha256sum thin_delta thin_dump
 . ./mirror_lib.sh
-tap_plan 26
+tap_plan 27
 
 setup() {
 	mirror_hosts_setup && mirror_more_hosts c d
@@ -56,6 +56,8 @@ assert "A: s1 is held for hostD, through hostB" \
 run on_a softlock holds $VA/vol.sl.1
 assert_match "... and 'softlock holds' on A shows it the same way" \
 	"hostD:$VD/vol \\(through hostB:$VB/vol\\)" "$OUT"
+run on_a softlock holds $VA/vol.sl.1 --json
+assert_match "... and its --json names the hop" "\"through\":\"hostB:$VB/vol\"" "$OUT"
 assert_fail "A: lvremove of s1 is refused" lvremove -y $VA/vol.sl.1
 run on_b softlock check $VB/vol.sl.1
 assert_match "B: s1 is held for hostD, through hostC" \

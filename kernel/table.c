@@ -14,6 +14,10 @@
  * reads an old lock before the flip it counts it, and if it reads it after
  * the flip every staged lock it reaches later is live too: a PCPI locked in
  * both the old and the new set never looks unlocked.
+ *
+ * This file holds the table core: pools, origins, PCPIs and locks, adding
+ * and deleting single locks, the guard's check and unload. The staged
+ * replace is in table_replace.c, the dump walks in table_walk.c.
  */
 #include <linux/slab.h>
 #include <linux/mutex.h>
@@ -23,6 +27,7 @@
 #include <linux/overflow.h>
 
 #include "softlock.h"
+#include "table_internal.h"
 
 /*
  * sl_table_mutex serialises every change to the table: the pool list, each
@@ -31,86 +36,17 @@
  * lock lists and origin->active under RCU; all of those are freed only
  * after a grace period (kfree_rcu).
  */
-static DEFINE_MUTEX(sl_table_mutex);
-static LIST_HEAD(sl_pools);		/* struct sl_pool, RCU list */
+DEFINE_MUTEX(sl_table_mutex);
+LIST_HEAD(sl_pools);			/* struct sl_pool, RCU list */
 static u64 sl_next_pool_serial = 1;	/* serial of the next new pool */
 static unsigned int sl_nr_locks;	/* committed + staged, all pools */
-
-struct sl_pool {
-	struct list_head node;		/* in sl_pools */
-	struct xarray pcpis;		/* thin id -> struct sl_pcpi */
-	struct xarray locks;		/* lock seq -> struct sl_lock */
-	struct list_head origins;	/* struct sl_origin */
-	u64 serial;			/* dump cursor order */
-	u64 next_seq;			/* seq of the next lock */
-	u32 nr_locks;			/* in committed sets */
-	u32 nr_staged;			/* in staged sets */
-	struct rcu_head rcu;
-	char name[];
-};
-
-struct sl_set {
-	struct sl_origin *origin;
-	struct list_head locks;		/* struct sl_lock.set_node */
-	u64 generation;
-	u32 nr_locks;
-	struct rcu_head rcu;
-};
-
-struct sl_origin {
-	struct list_head node;		/* in pool->origins */
-	struct sl_set __rcu *active;	/* committed set, never NULL */
-	struct sl_set *staging;		/* open replace or NULL */
-	struct rcu_head rcu;
-	char name[SOFTLOCK_ORIGIN_MAX + 1];
-};
-
-struct sl_pcpi {
-	struct list_head locks;		/* struct sl_lock.pcpi_node, RCU */
-	struct sl_pin *pin;		/* NULL when not pinned */
-	u32 id;
-	u32 nr_locks;			/* committed + staged */
-	u32 nr_committed;
-	struct rcu_head rcu;
-};
-
-struct sl_lock {
-	struct list_head pcpi_node;	/* in pcpi->locks */
-	struct list_head set_node;	/* in set->locks */
-	struct sl_set *set;		/* fixed for the lock's life */
-	struct sl_pcpi *pcpi;
-	u64 seq;
-	time64_t created;
-	time64_t expires;
-	u16 dataset_off;		/* dataset string in strings[] */
-	u8 type;
-	bool pinned_here;		/* its insertion opened pcpi->pin */
-	struct rcu_head rcu;
-	char strings[];			/* text, NUL, dataset, NUL */
-};
-
-static struct sl_set *sl_active(const struct sl_origin *o)
-{
-	return rcu_dereference_check(o->active,
-				     lockdep_is_held(&sl_table_mutex));
-}
-
-static bool sl_committed(const struct sl_lock *lock)
-{
-	return lock->set == sl_active(lock->set->origin);
-}
 
 static bool sl_live(const struct sl_lock *lock, time64_t now)
 {
 	return sl_committed(lock) && (!lock->expires || lock->expires > now);
 }
 
-static const char *sl_dataset(const struct sl_lock *lock)
-{
-	return lock->strings + lock->dataset_off;
-}
-
-static struct sl_pool *sl_find_pool(const char *name)
+struct sl_pool *sl_find_pool(const char *name)
 {
 	struct sl_pool *pool;
 
@@ -121,7 +57,7 @@ static struct sl_pool *sl_find_pool(const char *name)
 	return NULL;
 }
 
-static struct sl_pool *sl_get_pool(const char *name)
+struct sl_pool *sl_get_pool(const char *name)
 {
 	struct sl_pool *pool = sl_find_pool(name);
 	size_t len = strlen(name) + 1;
@@ -140,7 +76,7 @@ static struct sl_pool *sl_get_pool(const char *name)
 	return pool;
 }
 
-static void sl_pool_maybe_free(struct sl_pool *pool)
+void sl_pool_maybe_free(struct sl_pool *pool)
 {
 	if (!list_empty(&pool->origins))
 		return;
@@ -150,7 +86,7 @@ static void sl_pool_maybe_free(struct sl_pool *pool)
 	kfree_rcu(pool, rcu);
 }
 
-static struct sl_set *sl_new_set(struct sl_origin *origin, u64 gen)
+struct sl_set *sl_new_set(struct sl_origin *origin, u64 gen)
 {
 	struct sl_set *set = kzalloc(sizeof(*set), GFP_KERNEL);
 
@@ -162,7 +98,7 @@ static struct sl_set *sl_new_set(struct sl_origin *origin, u64 gen)
 	return set;
 }
 
-static struct sl_origin *sl_find_origin(struct sl_pool *pool, const char *name)
+struct sl_origin *sl_find_origin(struct sl_pool *pool, const char *name)
 {
 	struct sl_origin *o;
 
@@ -172,7 +108,7 @@ static struct sl_origin *sl_find_origin(struct sl_pool *pool, const char *name)
 	return NULL;
 }
 
-static struct sl_origin *sl_get_origin(struct sl_pool *pool, const char *name)
+struct sl_origin *sl_get_origin(struct sl_pool *pool, const char *name)
 {
 	struct sl_origin *o = sl_find_origin(pool, name);
 	struct sl_set *set;
@@ -197,7 +133,7 @@ static struct sl_origin *sl_get_origin(struct sl_pool *pool, const char *name)
  * An origin that never committed a replace is forgotten with its last lock;
  * one that did keeps its generation so stale sets stay refused.
  */
-static void sl_origin_maybe_free(struct sl_pool *pool, struct sl_origin *o)
+void sl_origin_maybe_free(struct sl_pool *pool, struct sl_origin *o)
 {
 	struct sl_set *set = sl_active(o);
 
@@ -289,8 +225,8 @@ static struct sl_lock *sl_find_lock(struct sl_pcpi *pcpi, struct sl_set *set,
 	return NULL;
 }
 
-static void sl_unlink_lock(struct sl_pool *pool, struct sl_lock *lock,
-			   bool committed)
+void sl_unlink_lock(struct sl_pool *pool, struct sl_lock *lock,
+		    bool committed)
 {
 	struct sl_pcpi *pcpi = lock->pcpi;
 
@@ -316,9 +252,9 @@ static void sl_unlink_lock(struct sl_pool *pool, struct sl_lock *lock,
  * changes, inserted before the old one is unlinked so the PCPI never looks
  * free. In a staged set it is refused.
  */
-static int sl_insert_lock(struct sl_pool *pool, struct sl_set *set,
-			  const struct sl_lock_spec *spec,
-			  struct netlink_ext_ack *extack)
+int sl_insert_lock(struct sl_pool *pool, struct sl_set *set,
+		   const struct sl_lock_spec *spec,
+		   struct netlink_ext_ack *extack)
 {
 	bool committed = set == sl_active(set->origin);
 	size_t tlen = strlen(spec->text) + 1;
@@ -423,7 +359,7 @@ out:
 	return err;
 }
 
-static bool sl_matches(const struct sl_lock *lock, const struct sl_match *m)
+bool sl_matches(const struct sl_lock *lock, const struct sl_match *m)
 {
 	if (m->has_pcpi && lock->pcpi->id != m->pcpi)
 		return false;
@@ -517,8 +453,8 @@ void sl_table_check(const char *pool_name, u32 id, struct sl_verdict *v)
 		v->reason = SOFTLOCK_REASON_NONE;
 }
 
-static void sl_free_set_locks(struct sl_pool *pool, struct sl_set *set,
-			      bool committed)
+void sl_free_set_locks(struct sl_pool *pool, struct sl_set *set,
+		       bool committed)
 {
 	struct sl_lock *lock, *tmp;
 
@@ -526,7 +462,7 @@ static void sl_free_set_locks(struct sl_pool *pool, struct sl_set *set,
 		sl_unlink_lock(pool, lock, committed);
 }
 
-static void sl_drop_staging(struct sl_pool *pool, struct sl_origin *o)
+void sl_drop_staging(struct sl_pool *pool, struct sl_origin *o)
 {
 	struct sl_set *set = o->staging;
 
@@ -535,240 +471,6 @@ static void sl_drop_staging(struct sl_pool *pool, struct sl_origin *o)
 	sl_free_set_locks(pool, set, false);
 	o->staging = NULL;
 	kfree_rcu(set, rcu);
-}
-
-int sl_replace_begin(const char *pool_name, const char *origin, u64 gen,
-		     struct netlink_ext_ack *extack)
-{
-	struct sl_origin *o;
-	struct sl_pool *pool;
-	struct sl_set *set;
-	int err = -ENOMEM;
-
-	mutex_lock(&sl_table_mutex);
-	pool = sl_get_pool(pool_name);
-	if (!pool)
-		goto out;
-	o = sl_get_origin(pool, origin);
-	if (!o)
-		goto out_free;
-	if (gen <= sl_active(o)->generation) {
-		NL_SET_ERR_MSG_FMT_MOD(extack,
-				       "generation %llu is stale: origin %s on pool %s is at %llu",
-				       gen, origin, pool_name,
-				       sl_active(o)->generation);
-		err = -ESTALE;
-		goto out_free;
-	}
-	set = sl_new_set(o, gen);
-	if (!set)
-		goto out_free;
-	sl_drop_staging(pool, o);
-	o->staging = set;
-	err = 0;
-out_free:
-	if (o)
-		sl_origin_maybe_free(pool, o);
-	sl_pool_maybe_free(pool);
-out:
-	mutex_unlock(&sl_table_mutex);
-	return err;
-}
-
-/* The origin's open staging for @gen, or an error naming what is wrong. */
-static struct sl_origin *sl_staging_origin(struct sl_pool **poolp,
-					   const char *pool_name,
-					   const char *origin, u64 gen,
-					   struct netlink_ext_ack *extack)
-{
-	struct sl_pool *pool = sl_find_pool(pool_name);
-	struct sl_origin *o = pool ? sl_find_origin(pool, origin) : NULL;
-
-	*poolp = pool;
-	if (!o || !o->staging) {
-		NL_SET_ERR_MSG_FMT_MOD(extack,
-				       "no replace is open for origin %s on pool %s",
-				       origin, pool_name);
-		return ERR_PTR(-ENOENT);
-	}
-	if (o->staging->generation != gen) {
-		NL_SET_ERR_MSG_FMT_MOD(extack,
-				       "generation %llu is stale: the open replace is %llu",
-				       gen, o->staging->generation);
-		return ERR_PTR(-ESTALE);
-	}
-	return o;
-}
-
-int sl_replace_add(const char *pool_name, const char *origin, u64 gen,
-		   const struct sl_lock_spec *specs, unsigned int n,
-		   struct netlink_ext_ack *extack)
-{
-	struct sl_lock *lock, *tmp;
-	struct sl_origin *o;
-	struct sl_pool *pool;
-	unsigned int i;
-	u64 first_seq;
-	int err = 0;
-
-	mutex_lock(&sl_table_mutex);
-	o = sl_staging_origin(&pool, pool_name, origin, gen, extack);
-	if (IS_ERR(o)) {
-		err = PTR_ERR(o);
-		goto out;
-	}
-	first_seq = pool->next_seq;
-	for (i = 0; i < n && !err; i++)
-		err = sl_insert_lock(pool, o->staging, &specs[i], extack);
-	if (err) {
-		/* Nothing this batch inserted stays staged: undo from the tail. */
-		list_for_each_entry_safe_reverse(lock, tmp, &o->staging->locks,
-						 set_node) {
-			if (lock->seq < first_seq)
-				break;
-			/* Nor a pin it opened, though other locks keep the PCPI. */
-			if (lock->pinned_here && lock->pcpi->pin) {
-				sl_pin_put(lock->pcpi->pin);
-				lock->pcpi->pin = NULL;
-			}
-			sl_unlink_lock(pool, lock, false);
-		}
-	}
-out:
-	mutex_unlock(&sl_table_mutex);
-	return err;
-}
-
-int sl_replace_commit(const char *pool_name, const char *origin, u64 gen,
-		      u32 *count, struct netlink_ext_ack *extack)
-{
-	struct sl_set *old, *new;
-	struct sl_lock *lock;
-	struct sl_origin *o;
-	struct sl_pool *pool;
-	int err = 0;
-
-	mutex_lock(&sl_table_mutex);
-	o = sl_staging_origin(&pool, pool_name, origin, gen, extack);
-	if (IS_ERR(o)) {
-		err = PTR_ERR(o);
-		goto out;
-	}
-	old = sl_active(o);
-	new = o->staging;
-	list_for_each_entry(lock, &new->locks, set_node)
-		lock->pcpi->nr_committed++;
-	pool->nr_locks += new->nr_locks;
-	pool->nr_staged -= new->nr_locks;
-	o->staging = NULL;
-	rcu_assign_pointer(o->active, new);	/* the atomic step */
-	sl_free_set_locks(pool, old, true);
-	kfree_rcu(old, rcu);
-	*count = new->nr_locks;
-out:
-	mutex_unlock(&sl_table_mutex);
-	return err;
-}
-
-int sl_replace_abort(const char *pool_name, const char *origin, u64 gen,
-		     struct netlink_ext_ack *extack)
-{
-	struct sl_origin *o;
-	struct sl_pool *pool;
-	int err = 0;
-
-	mutex_lock(&sl_table_mutex);
-	o = sl_staging_origin(&pool, pool_name, origin, gen, extack);
-	if (IS_ERR(o)) {
-		err = PTR_ERR(o);
-		goto out;
-	}
-	sl_drop_staging(pool, o);
-	sl_origin_maybe_free(pool, o);
-	sl_pool_maybe_free(pool);
-out:
-	mutex_unlock(&sl_table_mutex);
-	return err;
-}
-
-/*
- * Walk committed locks in (pool serial, lock seq) order from @cur. When @fn
- * fails (a full dump skb), @cur points at the lock to resume with.
- */
-int sl_table_walk_locks(struct sl_cursor *cur, const struct sl_match *m,
-			int (*fn)(void *arg, const struct sl_lock_view *lv),
-			void *arg)
-{
-	struct sl_lock_view lv;
-	struct sl_lock *lock;
-	struct sl_pool *pool;
-	unsigned long idx;
-	int err = 0;
-
-	mutex_lock(&sl_table_mutex);
-	list_for_each_entry(pool, &sl_pools, node) {
-		if (pool->serial < cur->pool_serial)
-			continue;
-		if (pool->serial > cur->pool_serial) {
-			cur->pool_serial = pool->serial;
-			cur->lock_seq = 0;
-		}
-		if (m->pool && strcmp(pool->name, m->pool))
-			continue;
-		lv.pool = pool->name;
-		xa_for_each_start(&pool->locks, idx, lock, cur->lock_seq) {
-			if (!sl_committed(lock) || !sl_matches(lock, m))
-				continue;
-			lv.origin = lock->set->origin->name;
-			lv.text = lock->strings;
-			lv.dataset = sl_dataset(lock);
-			lv.pcpi = lock->pcpi->id;
-			lv.type = lock->type;
-			lv.pinned = lock->pcpi->pin;
-			lv.created = lock->created;
-			lv.expires = lock->expires;
-			lv.generation = lock->set->generation;
-			err = fn(arg, &lv);
-			if (err) {
-				cur->lock_seq = idx;
-				goto out;
-			}
-		}
-		cur->pool_serial = pool->serial + 1;
-		cur->lock_seq = 0;
-	}
-out:
-	mutex_unlock(&sl_table_mutex);
-	return err;
-}
-
-int sl_table_walk_pools(struct sl_cursor *cur,
-			int (*fn)(void *arg, const struct sl_pool_view *pv),
-			void *arg)
-{
-	struct sl_pool_view pv;
-	struct sl_pcpi *pcpi;
-	struct sl_pool *pool;
-	unsigned long idx;
-	int err = 0;
-
-	mutex_lock(&sl_table_mutex);
-	list_for_each_entry(pool, &sl_pools, node) {
-		if (pool->serial < cur->pool_serial)
-			continue;
-		pv.pool = pool->name;
-		pv.nr_locks = pool->nr_locks;
-		pv.nr_staged = pool->nr_staged;
-		pv.nr_pcpis = 0;
-		xa_for_each(&pool->pcpis, idx, pcpi)
-			pv.nr_pcpis += !!pcpi->nr_committed;
-		err = fn(arg, &pv);
-		if (err)
-			break;
-		cur->pool_serial = pool->serial + 1;
-	}
-	mutex_unlock(&sl_table_mutex);
-	return err;
 }
 
 /* Drop every lock, staging and pin; for module unload. */

@@ -23,7 +23,7 @@ unsigned int softlock_max_locks_per_pcpi = 1024;
 module_param_named(max_locks_per_pcpi, softlock_max_locks_per_pcpi, uint,
 		   0644);
 MODULE_PARM_DESC(max_locks_per_pcpi,
-		 "Most locks on one snapshot, staged ones included");
+		 "Most locks on one snapshot, staged ones included (at most 65535)");
 
 static const char *const sl_type_names[] = {
 	[SOFTLOCK_LOCK_TYPE_OWNER] = "owner",

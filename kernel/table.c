@@ -170,7 +170,7 @@ static void sl_pcpi_maybe_free(struct sl_pool *pool, struct sl_pcpi *pcpi)
 	xa_erase(&pool->pcpis, pcpi->id);
 	if (pcpi->pin)
 		sl_pin_put(pcpi->pin);
-	kfree_rcu(pcpi, rcu);
+	kfree_rcu_mightsleep(pcpi);
 }
 
 static int sl_pin_pcpi(struct sl_pcpi *pcpi, dev_t dev,
@@ -204,7 +204,8 @@ static int sl_check_room(struct sl_pcpi *pcpi, struct netlink_ext_ack *extack)
 				       sl_nr_locks);
 		return -ENOSPC;
 	}
-	if (pcpi->nr_locks >= READ_ONCE(softlock_max_locks_per_pcpi)) {
+	if (pcpi->nr_locks >= min_t(unsigned int, SL_PCPI_LOCKS_MAX,
+				    READ_ONCE(softlock_max_locks_per_pcpi))) {
 		NL_SET_ERR_MSG_FMT_MOD(extack,
 				       "thin id %u already has %u locks (parameter max_locks_per_pcpi)",
 				       pcpi->id, pcpi->nr_locks);
@@ -242,7 +243,7 @@ void sl_unlink_lock(struct sl_pool *pool, struct sl_lock *lock,
 	} else {
 		pool->nr_staged--;
 	}
-	kfree_rcu(lock, rcu);
+	kfree_rcu_mightsleep(lock);
 	sl_pcpi_maybe_free(pool, pcpi);
 }
 

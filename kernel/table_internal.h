@@ -49,13 +49,21 @@ struct sl_origin {
 	char name[SOFTLOCK_ORIGIN_MAX + 1];
 };
 
+/*
+ * sl_pcpi and sl_lock are the objects there are millions of: no rcu_head
+ * (they are freed with kfree_rcu_mightsleep(), always under
+ * sl_table_mutex) and 16-bit per-PCPI counts (max_locks_per_pcpi is capped
+ * at SL_PCPI_LOCKS_MAX), so a PCPI fits kmalloc-32 and a lock with a
+ * 32-byte text kmalloc-128.
+ */
+#define SL_PCPI_LOCKS_MAX U16_MAX
+
 struct sl_pcpi {
 	struct list_head locks;		/* struct sl_lock.pcpi_node, RCU */
 	struct sl_pin *pin;		/* NULL when not pinned */
 	u32 id;
-	u32 nr_locks;			/* committed + staged */
-	u32 nr_committed;
-	struct rcu_head rcu;
+	u16 nr_locks;			/* committed + staged */
+	u16 nr_committed;
 };
 
 struct sl_lock {
@@ -69,7 +77,6 @@ struct sl_lock {
 	u16 dataset_off;		/* dataset string in strings[] */
 	u8 type;
 	bool pinned_here;		/* its insertion opened pcpi->pin */
-	struct rcu_head rcu;
 	char strings[];			/* text, NUL, dataset, NUL */
 };
 

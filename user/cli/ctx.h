@@ -10,6 +10,7 @@
 #include "../kmod/kmod.h"
 #include "../lvm/lvm.h"
 
+/* Equal to kernel/main.c's MODULE_VERSION: helper_test.sh checks. */
 #define SL_VERSION "0.1.0"
 
 /* Exit statuses: 1 also means "locked" for check, 2 is a usage error. */
@@ -50,6 +51,7 @@ void sl_views_free(struct sl_views *v);
 
 int cmd_hold(struct sl_ctx *x, int argc, char **argv);
 int cmd_release(struct sl_ctx *x, int argc, char **argv);
+int cmd_expire(struct sl_ctx *x, int argc, char **argv);
 int cmd_holds(struct sl_ctx *x, int argc, char **argv);
 int cmd_check(struct sl_ctx *x, int argc, char **argv);
 int cmd_pools(struct sl_ctx *x, int argc, char **argv);

@@ -32,6 +32,7 @@ static const struct option sl_hold_opts[] = {
 
 struct sl_find {
 	const struct sl_cat_lock *want;
+	struct sl_cat_lock old;		/* the row a hold updates, to undo */
 	int64_t id;
 };
 
@@ -43,6 +44,7 @@ static int sl_find_same(const struct sl_cat_lock *l, void *arg)
 	    l->type != f->want->type || strcmp(l->text, f->want->text) ||
 	    strcmp(l->origin, f->want->origin))
 		return 0;
+	f->old = *l;
 	f->id = l->id;
 	return 1;
 }
@@ -163,8 +165,11 @@ int cmd_hold(struct sl_ctx *x, int argc, char **argv)
 			sl_kerr(x, rc, s.name);
 	}
 	if (rc) {
-		/* Undo: the catalog must not keep a hold the kernel refused. */
-		if (!f.id && sl_cat_del(x->cat, l.id))
+		/*
+		 * Undo: the catalog must not keep a hold the kernel refused,
+		 * nor the new dataset or expiry of one it already had.
+		 */
+		if (f.id ? sl_cat_put(x->cat, &f.old) : sl_cat_del(x->cat, l.id))
 			sl_err(x, "%s; run 'softlock verify'", sl_cat_error(x->cat));
 		if (activated)
 			sl_maybe_deactivate(x, s.name);
@@ -180,6 +185,7 @@ struct sl_release {
 	const struct sl_snap *s;	/* NULL with --all and no snapshot */
 	uint32_t type;
 	const char *text, *origin;
+	int64_t expired_by;		/* >0: only holds expired by then */
 	int matched, failed;
 	char snaps[64][300];		/* LVM snapshots touched */
 	int nsnaps;
@@ -204,7 +210,8 @@ static void sl_release_one(struct sl_release *r, const struct sl_cat_lock *l)
 		return;
 	if ((r->type && l->type != r->type) ||
 	    (r->text && strcmp(l->text, r->text)) ||
-	    (r->origin && strcmp(l->origin, r->origin)))
+	    (r->origin && strcmp(l->origin, r->origin)) ||
+	    (r->expired_by && (!l->expires || l->expires > r->expired_by)))
 		return;
 	r->matched++;
 	rc = sl_kmod_del(r->x->k, l->pool, l->pcpi, l->type, l->text,
@@ -222,20 +229,38 @@ static void sl_release_one(struct sl_release *r, const struct sl_cat_lock *l)
 	}
 	if (l->lvm)
 		sl_note_snap(r, l->snap);
-	printf("%s: released (%s \"%s\", origin %s)\n", l->snap,
+	printf("%s: %s (%s \"%s\", origin %s)\n", l->snap,
+	       r->expired_by ? "expired, released" : "released",
 	       sl_type_name(l->type), l->text, l->origin);
+}
+
+/* Release every hold of r that the catalog has; deactivate what we may. */
+static int sl_release_matching(struct sl_release *r)
+{
+	struct sl_cat_lock *locks;
+	size_t n, j;
+	int i;
+
+	if (sl_cat_load(r->x->cat, &locks, &n)) {
+		sl_err(r->x, "%s", sl_cat_error(r->x->cat));
+		return -EIO;
+	}
+	for (j = 0; j < n; j++)
+		sl_release_one(r, &locks[j]);
+	free(locks);
+	for (i = 0; i < r->nsnaps; i++)
+		sl_maybe_deactivate(r->x, r->snaps[i]);
+	return 0;
 }
 
 int cmd_release(struct sl_ctx *x, int argc, char **argv)
 {
 	struct sl_selector sel = { 0 };
 	struct sl_release r = { .x = x };
-	struct sl_cat_lock *locks;
 	const char *type = NULL;
-	size_t n, j;
 	bool all = false, any;
 	struct sl_snap s;
-	int c, i;
+	int c;
 
 	while ((c = getopt_long(argc, argv, "t:x:o:P:i:a", sl_hold_opts,
 				NULL)) != -1) {
@@ -267,19 +292,31 @@ int cmd_release(struct sl_ctx *x, int argc, char **argv)
 			return SL_EXIT_FAIL;
 		r.s = &s;
 	}
-	if (sl_cat_load(x->cat, &locks, &n)) {
-		sl_err(x, "%s", sl_cat_error(x->cat));
+	if (sl_release_matching(&r))
 		return SL_EXIT_FAIL;
-	}
-	for (j = 0; j < n; j++)
-		sl_release_one(&r, &locks[j]);
-	free(locks);
-	for (i = 0; i < r.nsnaps; i++)
-		sl_maybe_deactivate(x, r.snaps[i]);
 	if (!r.matched) {
 		sl_err(x, "no hold matches%s%s", any ? " on " : "",
 		       any ? s.name : "");
 		return SL_EXIT_FAIL;
 	}
+	return r.failed ? SL_EXIT_FAIL : SL_EXIT_OK;
+}
+
+/*
+ * softlock expire: release every hold whose expiry has passed. The kernel
+ * already ignores such a lock when it decides, but its pin would still
+ * make LVM refuse the removal; a timer runs this every minute.
+ */
+int cmd_expire(struct sl_ctx *x, int argc, char **argv)
+{
+	struct sl_release r = { .x = x, .expired_by = time(NULL) };
+
+	if (argc > 1)
+		return sl_usage(x, "unexpected argument '%s'", argv[1]);
+	if (sl_need_root(x) || sl_open_kernel(x) || sl_open_catalog(x) ||
+	    sl_release_matching(&r))
+		return SL_EXIT_FAIL;
+	if (!r.matched)
+		printf("no expired holds\n");
 	return r.failed ? SL_EXIT_FAIL : SL_EXIT_OK;
 }

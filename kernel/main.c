@@ -67,6 +67,8 @@ static void __exit softlock_exit(void)
 module_init(softlock_init);
 module_exit(softlock_exit);
 MODULE_LICENSE("GPL");
+/* The helper's "softlock version" compares it with its own SL_VERSION. */
+MODULE_VERSION("0.1.0");
 MODULE_DESCRIPTION("Soft locks: refuse deletion of dm-thin snapshots still needed downstream");
 MODULE_AUTHOR("The softlock developers");
 MODULE_SOFTDEP("pre: dm-mod");

@@ -249,10 +249,19 @@ int cmd_holds(struct sl_ctx *x, int argc, char **argv)
 		return sl_usage(x, "unexpected argument '%s'", argv[optind]);
 	if (sl_need_root(x) || sl_open_kernel(x) || sl_open_catalog(x))
 		return SL_EXIT_FAIL;
-	if (ls.filter && strchr(ls.filter, '/') &&
-	    sl_lvm_resolve(ls.filter, &s, err, sizeof(err)) &&
-	    !sl_lvm_pool_identity(ls.filter, pool, sizeof(pool)))
+	if (ls.filter && !strncmp(ls.filter, "/dev/mapper/", 12)) {
+		/* A raw pool: its holds, under the pool's DM identity. */
+		if (sl_dm_resolve(ls.filter, 0, &s, err, sizeof(err))) {
+			sl_err(x, "%s", err);
+			return SL_EXIT_FAIL;
+		}
+		snprintf(pool, sizeof(pool), "%s", s.pool);
 		ls.filter_pool = pool;
+	} else if (ls.filter && strchr(ls.filter, '/') &&
+		   sl_lvm_resolve(ls.filter, &s, err, sizeof(err)) &&
+		   !sl_lvm_pool_identity(ls.filter, pool, sizeof(pool))) {
+		ls.filter_pool = pool;
+	}
 	if (sl_load_views(x, &v))
 		return SL_EXIT_FAIL;
 	cl = v.c;
@@ -343,12 +352,13 @@ int cmd_check(struct sl_ctx *x, int argc, char **argv)
 		sel.vglv = argv[optind++];
 	if (optind < argc)
 		return sl_usage(x, "unexpected argument '%s'", argv[optind]);
+	/* Exit 1 means "held": a check that could not decide exits 2. */
 	if (sl_need_root(x) || sl_open_kernel(x) || sl_resolve(x, &sel, &s))
-		return SL_EXIT_FAIL;
+		return SL_EXIT_USAGE;
 	rc = sl_kmod_check(x->k, s.pool, s.thin_id, &v);
 	if (rc) {
 		sl_kerr(x, rc, s.name);
-		return SL_EXIT_FAIL;
+		return SL_EXIT_USAGE;
 	}
 	if (v.reason == 2) {
 		printf("%s: may not be deleted: the softlock module is sealed (every delete is refused until 'softlock restore' or 'softlock unseal')\n",

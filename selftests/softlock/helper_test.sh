@@ -9,7 +9,7 @@ cd "$(dirname "$0")" || exit 1
 . ./lib.sh
 
 sl_init lvm softlock sqlite3
-tap_plan 69
+tap_plan 83
 
 VG=slhelpvg
 TPOOL=$VG-pool-tpool
@@ -70,12 +70,21 @@ assert_match "holds --usage: the 4 MiB only the snapshot maps" \
 	"^$VG/snap .* held +4\.0M\$" "$OUT"
 run softlock pools
 assert_match "pools names the LVM pool" "^$VG/pool +1 +1 +0 +no +$UUID" "$OUT"
+run softlock pools --json
+assert_match "pools --json" \
+	"\"pool\":\"$UUID\",\"name\":\"$VG/pool\",\"locks\":1,\"snapshots\":1,\"staged\":0,\"sealed\":false" "$OUT"
+run softlock version
+hv=$(echo "$OUT" | sed -n 's/^softlock \([0-9][0-9.]*\) .*/\1/p')
+assert_eq "version: the loaded module's version is the helper's" \
+	"${hv:-no helper version}" "$(echo "$OUT" | sed -n 's/^module: //p')"
 
 run softlock check "$VG/snap"
 assert_eq "check of a held snapshot exits 1" 1 "$RC"
 assert_match "check names the holder" 'held by 1 lock.*dest-path "hostC:vg/vol"' "$OUT"
 run softlock check "$VG/snap2"
 assert_eq "check of an unheld snapshot exits 0" 0 "$RC"
+run softlock check "$VG/nosuch"
+assert_eq "check that cannot tell exits 2, not 1 (held)" 2 "$RC"
 
 TID=$(lvs --noheadings -o transaction_id "$VG/pool" | tr -d ' ')
 run sh -c "yes | lvremove $VG/snap"
@@ -174,6 +183,21 @@ assert_no_match "holds --stale omits live holds" "hostC:vg/vol" "$OUT"
 run softlock restore
 assert_match "restore drops the expired lease" "1 expired dropped" "$OUT"
 
+# softlock expire: releases what expired, with its pin and activation.
+run softlock hold "$VG/snap2" --type app --text lease2 --expires 1h
+assert_eq "hold snap2 with another lease" 0 "$RC" || diag "$OUT"
+run sqlite3 "$SOFTLOCK_DB" "UPDATE locks SET expires = 1000 WHERE text = 'lease2'"
+assert_eq "(age it in the catalog)" 0 "$RC"
+run softlock expire
+assert_match "expire releases the expired hold" \
+	"^$VG/snap2: expired, released \\(app \"lease2\"" "$OUT"
+run slctl dump -P "$UUID"
+assert_no_match "... in the kernel too" "lease2" "$OUT"
+run lv_active snap2
+assert_eq "... and deactivates the snapshot the helper activated" 1 "$RC"
+run softlock expire
+assert_match "expire with nothing expired" "^no expired holds\$" "$OUT"
+
 # A corrupt catalog: a clear error and no change in the kernel.
 head -c 8192 /dev/urandom > "$SL_TMP/bad.db"
 before=$(slctl count)
@@ -184,6 +208,8 @@ assert_eq "... and the kernel's locks are unchanged" "$before" "$(slctl count)"
 # Release: unpins, deactivates what the helper activated, lvremove works.
 run softlock release "$VG/snap"
 assert_eq "release without a filter is a usage error" 2 "$RC"
+run softlock release "$VG/snap" --type owner
+assert_eq "release --type that matches no hold: an error" 1 "$RC"
 run softlock release "$VG/snap" --origin mirror-b
 assert_match "release --origin" "released" "$OUT"
 run lv_active snap
@@ -215,6 +241,13 @@ assert_eq "hold on a raw pool" 0 "$RC" || diag "$OUT"
 assert_busy "the raw delete is refused" pool_msg slrawpool "delete 1"
 run softlock check --pool /dev/mapper/slrawpool --id 1
 assert_match "check on a raw pool names the holder" 'app "backup"' "$OUT"
+run softlock holds /dev/mapper/slrawpool
+assert_match "holds of a raw pool" "^/dev/mapper/slrawpool#1 +app +backup " "$OUT"
+assert_no_match "... and only of it" "^$VG/" "$OUT"
+softlock hold --pool /dev/mapper/slrawpool --id 1 --type owner --text tmp > /dev/null
+run softlock release --pool /dev/mapper/slrawpool --id 1 --type owner
+assert_match "release --type releases that type's hold" 'released \(owner "tmp"' "$OUT"
+assert_eq "... and only it" "1" "$(slctl dump | grep -c backup)"
 
 # A kernel refusal rolls the catalog back.
 sl_unload

@@ -3,7 +3,7 @@
 #
 # Real LVM on a loop PV. A pinned lock (the snapshot active and held open
 # by softlock) makes lvremove, lvremove -f and lvremove -ff refuse before
-# LVM commits anything. A lock without a pin is only backed by the guard:
+# LVM commits anything; the pool still deactivates and reactivates. A lock without a pin is only backed by the guard:
 # lvremove's delete message is refused by the kernel; what LVM leaves
 # behind is recorded (DESIGN.md section 3), and the snapshot's data must
 # still be in the pool.
@@ -11,7 +11,7 @@ cd "$(dirname "$0")" || exit 1
 . ./lib.sh
 
 sl_init lvm thin_ls yes
-tap_plan 40
+tap_plan 44
 
 VG=sltestvg
 TPOOL=$VG-pool-tpool	# the thin-pool target: receives the pool messages
@@ -126,6 +126,23 @@ cycle_thin() {
 assert "other LVs of the pool: lvchange -an/-ay $VG/thin, data intact" cycle_thin
 assert "the pinned snapshot still holds its data" \
 	dev_matches "/dev/mapper/$VG-snap" "$SL_TMP/A"
+
+# The pool itself deactivates and reactivates with the lock held. The pin
+# goes first (an open snapshot keeps its pool active) and comes back after:
+# the lock is keyed by the pool's DM uuid, which reactivation keeps.
+cycle_pool() {
+	slctl del "$uuid" "$snap_id" > /dev/null &&
+	slctl add "$uuid" "$snap_id" "$SL_TYPE" "$SL_TEXT" &&
+	vgchange -an "$VG" && vgchange -ay "$VG" &&
+	lvchange -ay -K "$VG/snap" && dmsetup mknodes &&
+	slctl add "$uuid" "$snap_id" "$SL_TYPE" "$SL_TEXT" -p "$(dm_devno "$VG-snap")"
+}
+assert "the pool deactivates and reactivates (vgchange -an/-ay) with the lock held" cycle_pool
+assert_busy "after reactivation the lock still refuses the delete message" \
+	pool_msg "$TPOOL" "delete $snap_id"
+assert "... the snapshot still holds its data" \
+	dev_matches "/dev/mapper/$VG-snap" "$SL_TMP/A"
+assert_eq "... and is pinned again" 1 "$(dm_open_count "$VG-snap")"
 
 run slctl del "$uuid" "$snap_id"
 assert_eq "sl_ctl del <uuid> $snap_id removes 1 lock" "removed 1" "$OUT"

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Host unit tests of the helper's pure logic: argument parsing, selector
- * checks, the JSON reader (on real lvs output) and the SQLite catalog.
+ * checks, the JSON reader (on real lvs output), selector resolution
+ * against fake lvs and dmsetup, and the SQLite catalog.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -9,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include <linux/softlock.h>
 
@@ -157,6 +159,95 @@ TEST(json_malformed)
 	deep[sizeof(deep) - 1] = '\0';
 	ASSERT_EQ(-EINVAL, sl_json_each_object(deep, take, &r));
 	ASSERT_EQ(0, r.n);
+}
+
+/*
+ * Selector resolution against fake lvs and dmsetup on PATH: the fields
+ * lvs reports become the pool identity the kernel keys holds by, and
+ * each kind of wrong volume gets its own error.
+ */
+static const char fake_lvs[] =
+	"#!/bin/sh\n"
+	"for a; do last=$a; done\n"
+	"row() { printf '{\"report\":[{\"lv\":[{%s}]}]}\\n' \"$1\"; }\n"
+	"case $last in\n"
+	"vg/snap) row '\"vg_name\":\"vg\",\"lv_name\":\"snap\",\"segtype\":\"thin\",\"pool_lv\":\"pool\",\"origin\":\"vol\",\"thin_id\":\"5\",\"lv_active\":\"active\",\"lv_kernel_major\":\"253\",\"lv_kernel_minor\":\"7\",\"vg_uuid\":\"abc-def\",\"lv_uuid\":\"x\"' ;;\n"
+	"vg/vol) row '\"vg_name\":\"vg\",\"lv_name\":\"vol\",\"segtype\":\"thin\",\"pool_lv\":\"pool\",\"origin\":\"\",\"thin_id\":\"1\",\"lv_active\":\"\",\"lv_kernel_major\":\"-1\",\"lv_kernel_minor\":\"-1\",\"vg_uuid\":\"abc-def\",\"lv_uuid\":\"y\"' ;;\n"
+	"vg/pool) row '\"lv_name\":\"pool\",\"segtype\":\"thin-pool\",\"vg_uuid\":\"abc-def\",\"lv_uuid\":\"PPP-QQQ\"' ;;\n"
+	"vg/linear) row '\"vg_name\":\"vg\",\"lv_name\":\"linear\",\"segtype\":\"linear\"' ;;\n"
+	"*) echo '  Failed to find logical volume \"'$last'\"' >&2; exit 5 ;;\n"
+	"esac\n";
+
+static const char fake_dmsetup[] =
+	"#!/bin/sh\n"
+	"for a; do last=$a; done\n"
+	"case $1:$last in\n"
+	"table:tp) echo '0 2048 thin-pool 7:0 7:1 128 0 0' ;;\n"
+	"table:lin) echo '0 2048 linear 7:0 0' ;;\n"
+	"info:tp) echo 'TP-UUID' ;;\n"
+	"*) echo 'Device does not exist.' >&2; exit 1 ;;\n"
+	"esac\n";
+
+static void put_tool(const char *dir, const char *name, const char *text)
+{
+	char path[128];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "w");
+	if (!f || fputs(text, f) < 0 || fclose(f) || chmod(path, 0755))
+		abort();
+}
+
+TEST(resolve_with_fake_tools)
+{
+	char dir[] = "/tmp/sl-lvs-XXXXXX", env[128], err[600], cmd[64];
+	const char *old = getenv("PATH");
+	char *saved = strdup(old ? old : "/usr/bin:/bin");
+	struct sl_snap s;
+
+	ASSERT_NE(NULL, mkdtemp(dir));
+	put_tool(dir, "lvs", fake_lvs);
+	put_tool(dir, "dmsetup", fake_dmsetup);
+	snprintf(env, sizeof(env), "%s:/usr/bin:/bin", dir);
+	setenv("PATH", env, 1);
+
+	ASSERT_EQ(0, sl_lvm_resolve("vg/snap", &s, err, sizeof(err))) TH_LOG("%s", err);
+	EXPECT_STREQ("LVM-abcdefPPPQQQ-tpool", s.pool);
+	EXPECT_STREQ("vg/pool", s.pool_name);
+	EXPECT_EQ(5u, s.thin_id);
+	EXPECT_TRUE(s.lvm);
+	EXPECT_TRUE(s.snapshot);
+	EXPECT_TRUE(s.active);
+	EXPECT_EQ(253u, s.major);
+	EXPECT_EQ(7u, s.minor);
+	ASSERT_EQ(0, sl_lvm_resolve("vg/vol", &s, err, sizeof(err))) TH_LOG("%s", err);
+	EXPECT_FALSE(s.snapshot);
+	EXPECT_FALSE(s.active);
+	EXPECT_EQ(0u, s.major);
+
+	EXPECT_EQ(-EINVAL, sl_lvm_resolve("vg/linear", &s, err, sizeof(err)));
+	EXPECT_NE(NULL, strstr(err, "not a thin volume")) TH_LOG("%s", err);
+	EXPECT_EQ(-ENOENT, sl_lvm_resolve("vg/nosuch", &s, err, sizeof(err)));
+	EXPECT_NE(NULL, strstr(err, "vg/nosuch: no such logical volume (lvs: Failed to find"))
+		TH_LOG("%s", err);
+	EXPECT_EQ(-EINVAL, sl_lvm_resolve("vg", &s, err, sizeof(err)));
+	EXPECT_NE(NULL, strstr(err, "not a VG/LV name")) TH_LOG("%s", err);
+
+	ASSERT_EQ(0, sl_dm_resolve("/dev/mapper/tp", 9, &s, err, sizeof(err))) TH_LOG("%s", err);
+	EXPECT_STREQ("TP-UUID", s.pool);
+	EXPECT_STREQ("/dev/mapper/tp#9", s.name);
+	EXPECT_FALSE(s.lvm);
+	EXPECT_EQ(-EINVAL, sl_dm_resolve("/dev/mapper/lin", 1, &s, err, sizeof(err)));
+	EXPECT_NE(NULL, strstr(err, "not an active dm-thin pool")) TH_LOG("%s", err);
+	EXPECT_EQ(-ENOENT, sl_dm_resolve("/dev/mapper/gone", 1, &s, err, sizeof(err)));
+	EXPECT_NE(NULL, strstr(err, "Device does not exist")) TH_LOG("%s", err);
+	EXPECT_EQ(-EINVAL, sl_dm_resolve("/dev/vg/x", 1, &s, err, sizeof(err)));
+
+	setenv("PATH", saved, 1);
+	free(saved);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	ASSERT_EQ(0, system(cmd));
 }
 
 TEST(run_captures)

@@ -5,6 +5,8 @@
  * must leave the table unchanged. Every test works on its own pools
  * ("nltest-<test>") and removes what it added. This file has the lock
  * operations; netlink_test_set.h the set operations and events.
+ * netlink_limits_test.c has the max_locks parameter, netlink_policy_test.c
+ * bad input for every other operation.
  */
 #include <errno.h>
 #include <stdbool.h>

@@ -1,0 +1,111 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * netlink_limits_test: the max_locks module parameter. Filling the table
+ * to the limit with lock-add and with staged replaces, each refusal comes
+ * with ENOSPC and an extack naming the parameter, leaves the table as it
+ * was, and room comes back after a delete. netlink_policy_test.c has bad
+ * input for every operation.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "nltest.h"
+#include "kselftest_harness.h"
+
+#include "nl_lim.h"
+
+TEST_F(lim, max_locks)
+{
+	struct lock_args upd = { .pool = self->pool, .pcpi = 1, .type = OWNER,
+				 .text = "a", .dataset = "ds2" };
+	unsigned int old, limit, v;
+	uint64_t g = self->gen;
+	char full[128];
+	uint32_t n;
+	long base;
+	int err;
+
+	if (param_read(MAX_LOCKS, &old))
+		SKIP(return, "%s is missing", MAX_LOCKS);
+	base = total_locks(self);
+	ASSERT_LE(0, base);
+	limit = base + 4;
+	err = param_write(MAX_LOCKS, limit);
+	if (err == -EACCES || err == -EPERM)
+		SKIP(return, "cannot write %s: %s", MAX_LOCKS, strerror(-err));
+	ASSERT_EQ(0, err);
+	self->old_max = old;
+	self->restore_max = true;
+	ASSERT_EQ(0, param_read(MAX_LOCKS, &v));
+	ASSERT_EQ(limit, v);
+	WHAT("max_locks %u", limit);
+	snprintf(full, sizeof(full),
+		 "softlock: lock table full: %u locks (parameter max_locks)", limit);
+
+	/* Three added locks and one staged fill the table. */
+	ASSERT_EQ(0, add(self, 1, "a")) TH_LOG("%s", EXTACK);
+	ASSERT_EQ(0, add(self, 2, "b")) TH_LOG("%s", EXTACK);
+	ASSERT_EQ(0, add(self, 3, "c")) TH_LOG("%s", EXTACK);
+	ASSERT_EQ(0, rp(self, SOFTLOCK_CMD_REPLACE_BEGIN, g, NULL)) TH_LOG("%s", EXTACK);
+	ASSERT_EQ(0, stage(self, g, PCPIS(10))) TH_LOG("%s", EXTACK);
+	ASSERT_EQ(limit, total_locks(self));
+
+	/* One more fails, added or staged, on a new PCPI or a known one. */
+	ASSERT_ERR_MSG(ENOSPC, full, add(self, 4, "d"));
+	ASSERT_ERR_MSG(ENOSPC, full, add(self, 1, "a2"));
+	ASSERT_ERR_MSG(ENOSPC, full, stage(self, g, PCPIS(11)));
+	/* Updating a lock adds none, even when its dataset changes. */
+	ASSERT_EQ(0, add(self, 1, "a")) TH_LOG("%s", EXTACK);
+	ASSERT_EQ(0, add_lock(self->nl, self->buf, &upd)) TH_LOG("%s", EXTACK);
+	ASSERT_EQ(301, pool_counts(self));
+	ASSERT_EQ(limit, total_locks(self));
+
+	/* A delete makes room for one: a batch of two is refused whole. */
+	ASSERT_EQ(0, sl_nl_del(self->nl, self->pool, 3, &n)) TH_LOG("%s", EXTACK);
+	ASSERT_EQ(1, n);
+	ASSERT_ERR_MSG(ENOSPC, full, stage(self, g, PCPIS(11, 12)));
+	ASSERT_EQ(201, pool_counts(self));
+	ASSERT_EQ(0, stage(self, g, PCPIS(11))) TH_LOG("%s", EXTACK);
+	ASSERT_ERR_MSG(ENOSPC, full, add(self, 3, "c"));
+	/* A commit needs no room: its locks were counted when staged. */
+	ASSERT_EQ(0, rp(self, SOFTLOCK_CMD_REPLACE_COMMIT, g, &n)) TH_LOG("%s", EXTACK);
+	ASSERT_EQ(2, n);
+	ASSERT_EQ(400, pool_counts(self));
+
+	/*
+	 * A lock-set replace stages its set beside the one it replaces, so
+	 * it needs room for both, even for a lock the old set has too.
+	 */
+	ASSERT_EQ(0, rp(self, SOFTLOCK_CMD_REPLACE_BEGIN, g + 1, NULL));
+	ASSERT_ERR_MSG(ENOSPC, full, stage(self, g + 1, PCPIS(10)));
+	ASSERT_EQ(0, sl_nl_del(self->nl, self->pool, 2, &n)) TH_LOG("%s", EXTACK);
+	ASSERT_EQ(0, stage(self, g + 1, PCPIS(10))) TH_LOG("%s", EXTACK);
+	ASSERT_ERR_MSG(ENOSPC, full, stage(self, g + 1, PCPIS(12)));
+	ASSERT_EQ(0, rp(self, SOFTLOCK_CMD_REPLACE_COMMIT, g + 1, &n));
+	ASSERT_EQ(1, n);
+	/* The old set (10, 11) went with the commit. */
+	ASSERT_EQ(200, pool_counts(self));
+	ASSERT_EQ(limit - 2, total_locks(self));
+
+	/* Adding works again, up to the limit. */
+	ASSERT_EQ(0, add(self, 2, "b")) TH_LOG("%s", EXTACK);
+	ASSERT_EQ(0, add(self, 3, "c")) TH_LOG("%s", EXTACK);
+	ASSERT_ERR_MSG(ENOSPC, full, add(self, 4, "d"));
+	/* A new limit applies at once. */
+	ASSERT_EQ(0, param_write(MAX_LOCKS, limit + 1));
+	ASSERT_EQ(0, add(self, 4, "d")) TH_LOG("%s", EXTACK);
+	snprintf(full, sizeof(full),
+		 "softlock: lock table full: %u locks (parameter max_locks)",
+		 limit + 1);
+	ASSERT_ERR_MSG(ENOSPC, full, add(self, 5, "e"));
+	ASSERT_EQ(500, pool_counts(self));
+}
+
+TEST_HARNESS_MAIN

@@ -7,11 +7,13 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <libgen.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/stat.h>
 #include <sqlite3.h>
 
@@ -122,7 +124,7 @@ corrupt:
 int sl_cat_open(const char *path, struct sl_cat **cp, char *err, size_t errlen)
 {
 	struct sl_cat *c = calloc(1, sizeof(*c));
-	int rc;
+	int rc, fd;
 
 	*cp = NULL;
 	if (!c)
@@ -135,6 +137,20 @@ int sl_cat_open(const char *path, struct sl_cat **cp, char *err, size_t errlen)
 		free(c);
 		return rc;
 	}
+	/*
+	 * Holds are root's business: create the file 0600 before SQLite
+	 * does (it would honour the umask), and SQLite gives its -wal and
+	 * -shm files the same mode.
+	 */
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0) {
+		rc = -errno;
+		snprintf(err, errlen, "catalog %s: cannot open: %s", path,
+			 strerror(-rc));
+		free(c);
+		return rc;
+	}
+	close(fd);
 	if (sqlite3_open_v2(path, &c->db, SQLITE_OPEN_READWRITE |
 			    SQLITE_OPEN_CREATE, NULL) != SQLITE_OK) {
 		snprintf(err, errlen, "catalog %s: cannot open: %s", path,

@@ -49,6 +49,12 @@ struct sl_views {
 int sl_load_views(struct sl_ctx *x, struct sl_views *v);
 void sl_views_free(struct sl_views *v);
 
+/*
+ * Print every delete LVM queued against a held thin id, with the way out:
+ * how many (0: none), or -errno when LVM could not be listed.
+ */
+int sl_verify_queued_deletes(struct sl_ctx *x, const struct sl_views *v);
+
 int cmd_hold(struct sl_ctx *x, int argc, char **argv);
 int cmd_release(struct sl_ctx *x, int argc, char **argv);
 int cmd_expire(struct sl_ctx *x, int argc, char **argv);

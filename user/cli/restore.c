@@ -195,7 +195,7 @@ int cmd_verify(struct sl_ctx *x, int argc, char **argv)
 	const struct sl_klock *k;
 	bool *seen = NULL, found;
 	struct sl_views v;
-	int diffs = 0;
+	int diffs = 0, queued;
 	size_t i, j;
 
 	if (argc > 1)
@@ -248,7 +248,11 @@ int cmd_verify(struct sl_ctx *x, int argc, char **argv)
 		       diffs);
 	else
 		printf("catalog and kernel agree: %zu lock(s)\n", v.nc);
+	queued = sl_verify_queued_deletes(x, &v);
+	if (queued > 0)
+		printf("%d delete(s) queued by LVM against held thin ids: follow the steps above\n",
+		       queued);
 	free(seen);
 	sl_views_free(&v);
-	return diffs ? SL_EXIT_FAIL : SL_EXIT_OK;
+	return diffs || queued ? SL_EXIT_FAIL : SL_EXIT_OK;
 }

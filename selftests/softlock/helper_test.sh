@@ -9,7 +9,7 @@ cd "$(dirname "$0")" || exit 1
 . ./lib.sh
 
 sl_init lvm softlock sqlite3
-tap_plan 83
+tap_plan 87
 
 VG=slhelpvg
 TPOOL=$VG-pool-tpool
@@ -142,6 +142,26 @@ assert_eq "unsealed: the unheld snapshot may be deleted" 0 "$RC"
 run su -s /bin/sh nobody -c "SOFTLOCK_DB=/tmp/x.db softlock holds"
 assert_match "unprivileged holds: permission denied, run as root" \
 	"permission denied: run as root" "$OUT"
+# Every other command that reads or changes holds, the same way, and
+# nothing changed: the kernel's locks, the catalog, the seal.
+unpriv_all() {
+	local before c bad=
+	before="$(slctl dump | sort) $(sha256sum < "$SOFTLOCK_DB") $(slctl pools)"
+	for c in "hold $VG/snap2 --type owner --text x" "release $VG/snap --all" \
+		"release --all" "check $VG/snap" "pools" "seal" "unseal" \
+		"restore" "verify" "expire" "monitor" \
+		"mirror init $VG/thin hostB:vg/x" "mirror status" \
+		"mirror update hostB:vg/x" "serve --stdio"; do
+		out=$(su -s /bin/sh nobody -c "SOFTLOCK_DB=$SOFTLOCK_DB softlock $c" 2>&1 < /dev/null)
+		echo "$out" | grep -q "permission denied: run as root" || bad="$bad [$c: $out]"
+	done
+	[ -z "$bad" ] || { echo "not refused:$bad"; return 1; }
+	[ "$before" = "$(slctl dump | sort) $(sha256sum < "$SOFTLOCK_DB") $(slctl pools)" ]
+}
+assert "unprivileged: every command says permission denied, nothing changes" unpriv_all
+assert_eq "the catalog is root's alone (mode 600)" 600 "$(stat -c %a "$SOFTLOCK_DB")"
+run su -s /bin/sh nobody -c "cat $SOFTLOCK_DB > /dev/null"
+assert_eq "... so nobody cannot read it" 1 "$([ "$RC" != 0 ] && echo 1)"
 
 # A module reload loses the kernel's table; restore brings it back.
 run sl_unload
@@ -203,6 +223,11 @@ head -c 8192 /dev/urandom > "$SL_TMP/bad.db"
 before=$(slctl count)
 run softlock --db "$SL_TMP/bad.db" hold "$VG/snap2" --type owner --text x
 assert_match "corrupt catalog: named as corrupt" "corrupt" "$OUT"
+# A truncated copy of the real catalog: the same.
+cp "$SOFTLOCK_DB" "$SL_TMP/cut.db"
+truncate -s $(($(stat -c %s "$SL_TMP/cut.db") / 2)) "$SL_TMP/cut.db"
+run softlock --db "$SL_TMP/cut.db" hold "$VG/snap2" --type owner --text x
+assert_match "truncated catalog: named as corrupt" "corrupt" "$OUT"
 assert_eq "... and the kernel's locks are unchanged" "$before" "$(slctl count)"
 
 # Release: unpins, deactivates what the helper activated, lvremove works.

@@ -41,9 +41,12 @@ LIST_HEAD(sl_pools);			/* struct sl_pool, RCU list */
 static u64 sl_next_pool_serial = 1;	/* serial of the next new pool */
 static unsigned int sl_nr_locks;	/* committed + staged, all pools */
 
+/* Under RCU: an update of the lock's expiry may race with the guard. */
 static bool sl_live(const struct sl_lock *lock, time64_t now)
 {
-	return sl_committed(lock) && (!lock->expires || lock->expires > now);
+	time64_t expires = READ_ONCE(lock->expires);
+
+	return sl_committed(lock) && (!expires || expires > now);
 }
 
 struct sl_pool *sl_find_pool(const char *name)
@@ -275,15 +278,17 @@ int sl_insert_lock(struct sl_pool *pool, struct sl_set *set,
 	 */
 	if (old && !committed) {
 		NL_SET_ERR_MSG_FMT_MOD(extack,
-				       "thin id %u: %s \"%s\" is already staged",
-				       spec->pcpi, sl_type_name(spec->type),
-				       spec->text);
+				       "thin id %u: that %s lock is already staged",
+				       spec->pcpi, sl_type_name(spec->type));
 		err = -EEXIST;
 		goto out_maybe_free;
 	}
 	if (old && !strcmp(sl_dataset(old), spec->dataset)) {
-		old->expires = spec->expires;
-		return sl_pin_pcpi(pcpi, spec->pin_dev, extack);
+		/* A refused update leaves the lock as it was. */
+		err = sl_pin_pcpi(pcpi, spec->pin_dev, extack);
+		if (!err)
+			WRITE_ONCE(old->expires, spec->expires);
+		return err;
 	}
 	had_pin = pcpi->pin;
 	err = old ? 0 : sl_check_room(pcpi, extack);
@@ -405,8 +410,7 @@ int sl_table_del(const struct sl_match *m, u32 *count,
 	mutex_unlock(&sl_table_mutex);
 	if (!*count) {
 		NL_SET_ERR_MSG_FMT_MOD(extack,
-				       "no lock on pool %s thin id %u matches",
-				       m->pool, m->pcpi);
+				       "no lock on thin id %u matches", m->pcpi);
 		return -ENOENT;
 	}
 	return 0;

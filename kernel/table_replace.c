@@ -29,9 +29,8 @@ int sl_replace_begin(const char *pool_name, const char *origin, u64 gen,
 		goto out_free;
 	if (gen <= sl_active(o)->generation) {
 		NL_SET_ERR_MSG_FMT_MOD(extack,
-				       "generation %llu is stale: origin %s on pool %s is at %llu",
-				       gen, origin, pool_name,
-				       sl_active(o)->generation);
+				       "generation %llu is stale: the set is at %llu",
+				       gen, sl_active(o)->generation);
 		err = -ESTALE;
 		goto out_free;
 	}
@@ -62,8 +61,7 @@ static struct sl_origin *sl_staging_origin(struct sl_pool **poolp,
 	*poolp = pool;
 	if (!o || !o->staging) {
 		NL_SET_ERR_MSG_FMT_MOD(extack,
-				       "no replace is open for origin %s on pool %s",
-				       origin, pool_name);
+				       "no replace is open for this origin and pool");
 		return ERR_PTR(-ENOENT);
 	}
 	if (o->staging->generation != gen) {

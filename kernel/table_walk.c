@@ -45,7 +45,7 @@ int sl_table_walk_locks(struct sl_cursor *cur, const struct sl_match *m,
 			lv.type = lock->type;
 			lv.pinned = lock->pcpi->pin;
 			lv.created = lock->created;
-			lv.expires = lock->expires;
+			lv.expires = READ_ONCE(lock->expires);
 			lv.generation = lock->set->generation;
 			err = fn(arg, &lv);
 			if (err) {

@@ -160,16 +160,13 @@ TEST_F(nl, replace_errors)
 	ASSERT_EQ(0, add(self, self->pool, 100, OWNER, "anchor", NULL));
 #define OP(cmd, gen) replace_op(self->nl, self->buf, SOFTLOCK_CMD_REPLACE_##cmd, \
 				self->pool, "m", gen, NULL)
-	snprintf(want, sizeof(want), "softlock: no replace is open for origin m on pool %s",
-		 self->pool);
+	snprintf(want, sizeof(want), "softlock: no replace is open for this origin and pool");
 	ASSERT_ERR_MSG(ENOENT, want, OP(COMMIT, 1));
 	ASSERT_ERR_MSG(ENOENT, want, OP(ABORT, 1));
 	nlh = replace_add_req(self->nl, self->buf, self->pool, "m", 1);
 	put_entry(nlh, DEST, 1, "x", NULL);
 	ASSERT_ERR_MSG(ENOENT, want, talk(self, nlh));
-	snprintf(want, sizeof(want),
-		 "softlock: generation 0 is stale: origin m on pool %s is at 0",
-		 self->pool);
+	snprintf(want, sizeof(want), "softlock: generation 0 is stale: the set is at 0");
 	ASSERT_ERR_MSG(ESTALE, want, OP(BEGIN, 0));
 	nlh = sl_nl_req(self->nl, self->buf, SOFTLOCK_CMD_REPLACE_BEGIN, 0);
 	mnl_attr_put_strz(nlh, SOFTLOCK_A_POOL, self->pool);
@@ -231,7 +228,7 @@ TEST_F(nl, replace_errors)
 	nlh = replace_add_req(self->nl, self->buf, self->pool, "m", 3);
 	put_entry(nlh, DEST, 2, "b", NULL);
 	put_entry(nlh, DEST, 1, "a", "other-dataset");
-	ASSERT_ERR_MSG(EEXIST, "softlock: thin id 1: dest-path \"a\" is already staged",
+	ASSERT_ERR_MSG(EEXIST, "softlock: thin id 1: that dest-path lock is already staged",
 		       talk(self, nlh));
 	nlh = replace_add_req(self->nl, self->buf, self->pool, "m", 3);
 	put_entry(nlh, DEST, 3, "c", NULL);
@@ -246,9 +243,7 @@ TEST_F(nl, replace_errors)
 	ASSERT_EQ(0, replace_op(self->nl, self->buf, SOFTLOCK_CMD_REPLACE_COMMIT,
 				self->pool, "m", 3, &count)) TH_LOG("%s", EXTACK);
 	EXPECT_EQ(0, count);
-	snprintf(want, sizeof(want),
-		 "softlock: generation 3 is stale: origin m on pool %s is at 3",
-		 self->pool);
+	snprintf(want, sizeof(want), "softlock: generation 3 is stale: the set is at 3");
 	ASSERT_ERR_MSG(ESTALE, want, OP(BEGIN, 3));
 	ASSERT_ERR(ESTALE, OP(BEGIN, 2));
 	/* A newer begin replaces an open staging of an older generation. */

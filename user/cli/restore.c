@@ -24,16 +24,21 @@ static bool sl_same_set(const char *pool, const char *origin,
 	return !strcmp(pool, pool2) && !strcmp(origin, origin2);
 }
 
-/* A generation newer than any the kernel holds for (pool, origin). */
+/*
+ * The generation for re-installing (pool, origin): just above the
+ * kernel's (1 after a boot). What restore installs is the catalog's copy
+ * of the newest set, not newer news: the next set its writer sends, which
+ * counts in its own clock (a peer's microseconds), must still win. A
+ * generation from this host's clock could sit above every set a peer
+ * with a slower clock (or another unit) sends, and the kernel would
+ * refuse them all as stale.
+ */
 static uint64_t sl_next_gen(const struct sl_views *v, const char *pool,
 			    const char *origin)
 {
-	struct timespec ts;
-	uint64_t gen;
+	uint64_t gen = 1;
 	size_t i;
 
-	clock_gettime(CLOCK_REALTIME, &ts);
-	gen = (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
 	for (i = 0; i < v->nk; i++)
 		if (sl_same_set(v->k[i].pool, v->k[i].origin, pool, origin) &&
 		    v->k[i].generation >= gen)
@@ -152,10 +157,20 @@ int cmd_restore(struct sl_ctx *x, int argc, char **argv)
 			failed++;
 		sets++;
 	}
-	/* Kernel sets the catalog does not know are emptied. */
+	/*
+	 * Kernel sets the catalog does not know are emptied, on the pools it
+	 * knows. A pool it has no hold on is left alone: a lost catalog must
+	 * not drop every hold in the kernel with it, and another catalog's
+	 * holds (a second helper instance, another host sharing a test
+	 * kernel) are not this one's to drop. verify still lists them.
+	 */
 	for (i = 0; i < v.nk; i++) {
-		bool known = false;
+		bool known = false, pool_known = false;
 
+		for (j = 0; j < v.nc && !pool_known; j++)
+			pool_known = !strcmp(cl[j].pool, kl[i].pool);
+		if (!pool_known)
+			continue;
 		for (j = 0; j < v.nc && !known; j++)
 			known = cl[j].origin[0] &&
 				sl_same_set(cl[j].pool, cl[j].origin,

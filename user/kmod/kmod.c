@@ -18,6 +18,7 @@
 #include <netlink/genl/genl.h>
 #include <netlink/genl/ctrl.h>
 
+#include "../lib/poweroff.h"
 #include "kmod.h"
 
 #ifndef SOL_NETLINK
@@ -411,6 +412,8 @@ int sl_kmod_replace(struct sl_kmod *k, const char *pool, const char *origin,
 			     generation);
 	while (!err && i < n)
 		err = sl_replace_batch(k, pool, origin, generation, specs, n, &i);
+	if (!err)
+		sl_test_poweroff("replace");
 	if (!err)
 		err = sl_replace_cmd(k, SOFTLOCK_CMD_REPLACE_COMMIT, pool,
 				     origin, generation);

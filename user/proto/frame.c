@@ -6,6 +6,8 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <poll.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +16,7 @@
 
 #include "crc32c.h"
 #include "frame.h"
+#include "../lib/poweroff.h"
 
 int sl_proto_err(char *err, size_t errlen, int rc, const char *fmt, ...)
 {
@@ -225,13 +228,84 @@ static int sl_frame_crc(const struct sl_frame *f, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * $SOFTLOCK_PROTO_CAPTURE=FILE appends every frame this process reads or
+ * writes to FILE.HOST (HOST: $SOFTLOCK_HOST, else the pid, so the two ends
+ * of a session never share a file), in order: the whole session as one
+ * byte stream, which is what the protocol fuzzer's stream mode takes (its
+ * seed corpus comes from real sessions captured this way in the VM).
+ * Capturing stops at 256 KiB so that seeds stay small.
+ */
+#define SL_CAPTURE_MAX	(256 * 1024)
+
+static void sl_capture(const void *a, size_t alen, const void *b, size_t blen)
+{
+	const char *base = getenv("SOFTLOCK_PROTO_CAPTURE");
+	const char *host = getenv("SOFTLOCK_HOST");
+	char path[4096];
+	FILE *f;
+
+	if (!base || !*base)
+		return;
+	if (host && *host)
+		snprintf(path, sizeof(path), "%s.%s", base, host);
+	else
+		snprintf(path, sizeof(path), "%s.%d", base, (int)getpid());
+	f = fopen(path, "ae");
+	if (!f)
+		return;
+	if (ftell(f) + alen + blen <= SL_CAPTURE_MAX) {
+		fwrite(a, 1, alen, f);
+		if (blen)
+			fwrite(b, 1, blen, f);
+	}
+	fclose(f);
+}
+
+/*
+ * How long a peer may stay silent (or not take what we send) before the
+ * session gives up: $SOFTLOCK_PEER_TIMEOUT seconds, default 300, 0 for
+ * ever. A host that stops answering must fail an update, not hang it.
+ */
+static int sl_peer_timeout_ms(void)
+{
+	const char *s = getenv("SOFTLOCK_PEER_TIMEOUT");
+	char *end;
+	long v;
+
+	if (!s || !*s)
+		return 300 * 1000;
+	v = strtol(s, &end, 10);
+	if (*end || v < 0 || v > 86400)
+		return 300 * 1000;
+	return v ? (int)v * 1000 : -1;
+}
+
+/* Wait until fd is ready for @events: 0, -ETIMEDOUT or -errno. */
+static int sl_wait_fd(int fd, short events)
+{
+	struct pollfd pfd = { .fd = fd, .events = events };
+	int r;
+
+	do
+		r = poll(&pfd, 1, sl_peer_timeout_ms());
+	while (r < 0 && errno == EINTR);
+	if (r < 0)
+		return -errno;
+	return r ? 0 : -ETIMEDOUT;
+}
+
 /* Read n bytes unless the stream ends first: bytes read, or -errno. */
 static long sl_read_full(int fd, uint8_t *p, size_t n)
 {
 	size_t got = 0;
 	ssize_t r;
+	int rc;
 
 	while (got < n) {
+		rc = sl_wait_fd(fd, POLLIN);
+		if (rc)
+			return rc;
 		r = read(fd, p + got, n - got);
 		if (r > 0)
 			got += r;
@@ -251,6 +325,10 @@ int sl_frame_read(int fd, struct sl_frame *f, char *err, size_t errlen)
 	f->len = 0;
 	f->payload = f->hdr;
 	r = sl_read_full(fd, f->hdr, SL_FRAME_HDR_LEN);
+	if (r == -ETIMEDOUT)
+		return sl_proto_err(err, errlen, r,
+				    "the peer sent nothing for %d s: it is stuck or gone (SOFTLOCK_PEER_TIMEOUT sets how long to wait)",
+				    sl_peer_timeout_ms() / 1000);
 	if (r < 0)
 		return sl_proto_err(err, errlen, r, "reading from the peer: %s",
 				    strerror(-r));
@@ -275,6 +353,10 @@ int sl_frame_read(int fd, struct sl_frame *f, char *err, size_t errlen)
 	}
 	if (f->len) {
 		r = sl_read_full(fd, f->buf, f->len);
+		if (r == -ETIMEDOUT)
+			return sl_proto_err(err, errlen, r,
+					    "the peer stopped for %d s inside a frame: it is stuck or gone (SOFTLOCK_PEER_TIMEOUT sets how long to wait)",
+					    sl_peer_timeout_ms() / 1000);
 		if (r < 0)
 			return sl_proto_err(err, errlen, r,
 					    "reading from the peer: %s",
@@ -286,7 +368,11 @@ int sl_frame_read(int fd, struct sl_frame *f, char *err, size_t errlen)
 		f->payload = f->buf;
 	}
 	rc = sl_frame_crc(f, err, errlen);
-	return rc ? rc : SL_FRAME_OK;
+	if (rc)
+		return rc;
+	sl_capture(f->hdr, SL_FRAME_HDR_LEN, f->payload, f->len);
+	sl_test_poweroff("frame");
+	return SL_FRAME_OK;
 }
 
 long sl_frame_parse(const void *buf, size_t len, struct sl_frame *f,
@@ -312,6 +398,7 @@ int sl_frame_write(int fd, const struct sl_pbuf *b, char *err, size_t errlen)
 {
 	size_t off = 0;
 	ssize_t w;
+	int rc;
 
 	if (b->err)
 		return sl_pbuf_error(b, err, errlen);
@@ -319,7 +406,22 @@ int sl_frame_write(int fd, const struct sl_pbuf *b, char *err, size_t errlen)
 		return sl_proto_err(err, errlen, -EINVAL,
 				    "writing an unfinished frame");
 	while (off < b->len) {
-		w = write(fd, b->data + off, b->len - off);
+		/*
+		 * A pipe that polls writable takes PIPE_BUF bytes without
+		 * blocking: writing no more than that at a time, a peer that
+		 * stops reading times out here instead of hanging us.
+		 */
+		rc = sl_wait_fd(fd, POLLOUT);
+		if (rc == -ETIMEDOUT)
+			return sl_proto_err(err, errlen, rc,
+					    "the peer took nothing for %d s: it is stuck or gone (SOFTLOCK_PEER_TIMEOUT sets how long to wait)",
+					    sl_peer_timeout_ms() / 1000);
+		if (rc)
+			return sl_proto_err(err, errlen, rc,
+					    "writing to the peer: %s",
+					    strerror(-rc));
+		w = write(fd, b->data + off, b->len - off < PIPE_BUF ?
+			  b->len - off : PIPE_BUF);
 		if (w > 0) {
 			off += w;
 		} else if (!w) {
@@ -335,5 +437,6 @@ int sl_frame_write(int fd, const struct sl_pbuf *b, char *err, size_t errlen)
 					    strerror(errno));
 		}
 	}
+	sl_capture(b->data, b->len, NULL, 0);
 	return 0;
 }

@@ -1,0 +1,113 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# SIGKILL of either end of a mirror update at 20 points: the helper kills
+# itself just before or just after its Nth external command (LVM, dmsetup,
+# thin tools; SOFTLOCK_TEST_KILL_AT=HOST:N, see user/lib/run.c), so every
+# phase is hit (listing, snapshot, delta, part, publish, retention) at an
+# exact place rather than after a guessed delay. After every kill:
+#   - B's newest published PCPI is complete (equal to A's of that name);
+#   - no lock was lost: A holds for B a PCPI B has (a common base for the
+#     next update), and on both hosts the catalog and the kernel agree;
+# A host that stops answering makes the update time out, holds unchanged;
+# and after all that a plain update converges.
+cd "$(dirname "$0")" || exit 1
+. ./lib.sh
+
+sl_init lvm softlock sha256sum thin_delta thin_dump
+. ./mirror_lib.sh
+MB=8
+KILLS=20
+tap_plan $((3 + 3 * KILLS + 3 + 3))
+
+setup() {
+	mirror_hosts_setup &&
+	on_a softlock mirror init --keep 2 --name ab "$VA/vol" "$(peer_b $VB/vol)" >/dev/null &&
+	on_a softlock mirror update ab >/dev/null
+}
+assert "insmod softlock" sl_load
+assert "hosts A and B, relationship ab, baseline sent" setup || bail_out "no setup"
+# The kills are counted in commands: a kill past the last one is no kill.
+run on_a softlock mirror update ab
+assert_eq "an update with nothing killed works" 0 "$RC" || diag "$OUT"
+
+# B's newest published PCPI equals A's of the same name (the older ones
+# were checked after earlier kills).
+published_complete() {
+	local p
+	p=$(pcpis_of $VB vol | awk '{ print $NF }')
+	[ -n "$p" ] && [ "$(hash_of "$VA/$p")" = "$(hash_of "$VB/$p")" ] ||
+		{ echo "B's newest PCPI '$p' differs from A's"; return 1; }
+}
+
+# A holds for B a PCPI that B has published, so the next update has a
+# common base (B's newest may be one A has not heard of yet, when B died
+# between publishing it and saying so: the next session tells A); and on
+# each host every hold of its VG is in both its catalog and the kernel
+# ("held"; the hosts share this guest's kernel, so a whole-table verify
+# would see the other host's locks too).
+locks_kept() {
+	local p out common=
+	out=$(on_a softlock holds "$VA")
+	for p in $(pcpis_of $VB vol); do
+		echo "$out" | grep -q "^$VA/$p .*hostB:$VB/vol .* held" && common=$p
+	done
+	[ -n "$common" ] ||
+		{ echo "A holds none of B's PCPIs [$(pcpis_of $VB vol)] for B: $out"; return 1; }
+	out="$(on_a softlock holds "$VA") $(on_b softlock holds "$VB")"
+	if echo "$out" | grep -E "not-in-kernel|kernel-only"; then
+		echo "catalog and kernel differ: $out"
+		return 1
+	fi
+}
+
+r=0 side=B kills=0 seed=1
+while [ "$kills" -lt "$KILLS" ]; do
+	# Alternate the ends; in round r, A is killed at point 2r - r % 2 and
+	# B at 2r - 1 + r % 2 (1, 2; 4, 3; 5, 6; ...): both ends, before and
+	# after commands, all through the update.
+	if [ "$side" = A ]; then
+		side=B n=$((2 * r - 1 + r % 2))
+	else
+		r=$((r + 1)) side=A n=$((2 * r - r % 2))
+	fi
+	seed=$((seed + 1))
+	random_writes "/dev/$VA/vol" "$seed" 4 4096 $((MB * 256)) 32 "$SL_TMP/w" ||
+		bail_out "writes failed"
+	if [ "$side" = A ]; then
+		run on_a env SOFTLOCK_TEST_KILL_AT="hostA:$n" softlock mirror update ab
+	else
+		echo "SOFTLOCK_TEST_KILL_AT=hostB:$n" > "$SL_TMP/b/test-env"
+		run on_a softlock mirror update ab
+		rm -f "$SL_TMP/b/test-env"
+	fi
+	if [ "$RC" = 0 ]; then
+		diag "host$side point $n: past its last command, nothing killed"
+		[ "$n" -gt 60 ] && bail_out "no kill point left on either host"
+		continue
+	fi
+	kills=$((kills + 1))
+	diag "kill $kills: host$side point $n: $(echo "$OUT" | grep -m1 'killed at point' || echo "$OUT" | tail -1)"
+	assert_eq "kill $kills (host$side, point $n): the update fails, it does not hang" 1 \
+		"$([ "$RC" != 0 ] && echo 1)"
+	assert "kill $kills: B's newest published PCPI is complete" published_complete
+	assert "kill $kills: no lock lost, catalogs agree with the kernel" locks_kept
+done
+
+# A downstream host that stops answering (SIGSTOP at its 3rd point):
+# A gives up after SOFTLOCK_PEER_TIMEOUT, its holds unchanged.
+held() { on_a softlock holds "$VA" | awk 'NR > 1 { print $1, $2, $3, $NF }'; }
+before=$(held)
+echo "SOFTLOCK_TEST_KILL_AT=hostB:3:stop" > "$SL_TMP/b/test-env"
+run on_a env SOFTLOCK_PEER_TIMEOUT=5 softlock mirror update ab
+rm -f "$SL_TMP/b/test-env"
+assert_eq "B stops answering: the update fails instead of hanging" 1 \
+	"$([ "$RC" != 0 ] && echo 1)"
+assert_match "... saying the peer is stuck or gone" "stuck or gone" "$OUT"
+assert_eq "... and A's holds are unchanged" "$before" "$(held)"
+
+run on_a softlock mirror update ab
+assert_eq "after $KILLS kills a plain update converges" 0 "$RC" || diag "$OUT"
+newest=$(pcpis_of $VB vol | awk '{ print $NF }')
+assert_eq "... B's newest PCPI equals A's" "$(hash_of "$VA/$newest")" "$(hash_of "$VB/$newest")"
+assert_fail "... and no .part is left on B" sh -c "lvs --noheadings -o lv_name $VB | grep -q '\.part'"

@@ -96,6 +96,7 @@ qemu_accel() {
 # boots of one kernel so that a *_reboot_test.sh can check what survived.
 run_guest() { # KVER PHASE TESTS
 	local kver=$1 dir=$VM/$1 append test= line rc done=0 started=0 n log accel
+	powered_off=0
 	log=$dir/console-$2.log
 	accel=$(qemu_accel)
 	# The accelerator this boot uses (the last such line of a stream is
@@ -128,6 +129,8 @@ run_guest() { # KVER PHASE TESTS
 			fi
 			test= ;;
 		"# softlock-done") done=1 ;;
+		# A *_poweroff_test.sh cuts the guest's power on purpose.
+		"# softlock-poweroff") done=1 powered_off=1 ;;
 		"# softlock-guest: "*) started=1 ;;
 		"ok "*"# SKIP"*|"ok "*"# skip"*)
 			[ -n "$test" ] && { k_skip=$((k_skip + 1)); n=$((n + 1)); } ;;
@@ -175,12 +178,23 @@ run_guest() { # KVER PHASE TESTS
 	fi
 }
 
-reboot_tests() {
-	local t
+reboot_tests() { # PATTERN (default *_reboot_test.sh)
+	local t p=${1:-_reboot_test.sh}
 	[ "$mode" = tests ] || return 0
-	for t in ${TESTS:-$(cd "$VM/user" && ls *_reboot_test.sh 2>/dev/null)}; do
-		case $t in *_reboot_test.sh) echo "$t" ;; esac
+	for t in ${TESTS:-$(cd "$VM/user" && ls *"$p" 2>/dev/null)}; do
+		case $t in *"$p") echo "$t" ;; esac
 	done
+}
+
+# TESTS without the power-off tests, which get boots of their own; "-"
+# when TESTS named only those.
+main_tests() {
+	local t out=
+	[ -n "$TESTS" ] || return 0
+	for t in $TESTS; do
+		case $t in *_poweroff_test.sh) ;; *) out="$out $t" ;; esac
+	done
+	echo "${out:-" -"}"
 }
 
 [ -f "$LINUX_SRC/tools/testing/selftests/kselftest_harness.h" ] ||
@@ -192,7 +206,7 @@ build_user || die "building the userspace programs and the initramfs failed"
 # stdout and "PASS FAIL SUMMARY-LINE" to $VM/KVER/result, and its crash and
 # splat context to $VM/KVER/details.
 run_kernel() { # KVER
-	local kver=$1 start secs t
+	local kver=$1 start secs t p
 	mkdir -p "$VM/$kver"
 	: > "$VM/$kver/details"
 	if ! build_module "$kver"; then
@@ -208,10 +222,21 @@ run_kernel() { # KVER
 	rm -f "$VM/$kver/disk.img"
 	truncate -s 1G "$VM/$kver/disk.img"
 	k_pass=0 k_fail=0 k_skip=0 k_failed=
-	run_guest "$kver" 1 "$TESTS"
+	t=$(main_tests)
+	[ "$t" = " -" ] || run_guest "$kver" 1 "$t"
 	# Tests that check what survives a reboot run again on a second boot.
 	for t in $(reboot_tests); do
 		run_guest "$kver" 2 "$t"
+	done
+	# A power-off test cuts the power of its boot mid-way; the next boot,
+	# on the same disk, checks what survived, and may cut it again.
+	for t in $(reboot_tests _poweroff_test.sh); do
+		p=1
+		run_guest "$kver" $p "$t"
+		while [ "$powered_off" = 1 ] && [ $p -lt 5 ]; do
+			p=$((p + 1))
+			run_guest "$kver" $p "$t"
+		done
 	done
 	secs=$(($(date +%s) - start))
 	echo "$k_pass $k_fail $kver: $k_pass passed, $k_fail failed, $k_skip skipped (${secs}s)${k_failed:+ - failed:$k_failed}" \

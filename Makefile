@@ -6,7 +6,8 @@
 #   make check      all tests: host checks, then the VM suite on 6.1 and 6.12
 #   make demo       three mirrored hosts A -> B -> C, in a VM: A refuses to
 #                   delete what C needs until C moves on
-#   make bench      figures in a VM (Documentation/performance.rst)
+#   make bench      figures in a VM (Documentation/performance.rst), then
+#                   10 million runs of the protocol fuzzer
 #   make lint       checkpatch, sparse and W=1 builds on every test kernel
 #   make uapi       regenerate include/uapi/linux/softlock.h from the spec
 
@@ -70,6 +71,7 @@ demo: linux-src
 
 bench: linux-src
 	bash tools/vm/check.sh --bench
+	$(MAKE) -C user O=$(BUILD)/fuzz fuzz FUZZ_RUNS=10000000
 
 clean:
 	rm -rf $(BUILD)

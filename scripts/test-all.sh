@@ -47,6 +47,8 @@ host_check "helper build and unit tests (-Werror)" \
 	make -s -C user LINUX_SRC="$LINUX_SRC" O="$BUILD/user" all check
 host_check "helper unit tests with ASan/UBSan" \
 	make -s -C user LINUX_SRC="$LINUX_SRC" ASAN=1 O="$BUILD/user-asan" all check
+host_check "protocol fuzzer: its regressions, then 30 s from real sessions" \
+	make -s -C user LINUX_SRC="$LINUX_SRC" O="$BUILD/fuzz" fuzz FUZZ_SECONDS=30
 host_check "man page renders without warnings" \
 	groff -man -Tutf8 -ww -z man/softlock.8
 host_check "bash completion parses" bash -n dist/bash-completion/softlock

@@ -115,6 +115,17 @@ static void sl_strip_dashes(char *dst, const char *src, size_t size)
 	dst[n] = '\0';
 }
 
+int sl_lvm_pool_id(const char *vg_uuid, const char *pool_uuid, char *buf,
+		   size_t size)
+{
+	char vgu[64], poolu[64];
+
+	sl_strip_dashes(vgu, vg_uuid ? vg_uuid : "", sizeof(vgu));
+	sl_strip_dashes(poolu, pool_uuid ? pool_uuid : "", sizeof(poolu));
+	snprintf(buf, size, "LVM-%s%s-tpool", vgu, poolu);
+	return vgu[0] && poolu[0] ? 0 : -EINVAL;
+}
+
 static const char *sl_get(const struct sl_row *r, const char *key)
 {
 	const char *v = sl_json_get(&r->copy, key);
@@ -125,7 +136,7 @@ static const char *sl_get(const struct sl_row *r, const char *key)
 int sl_lvm_resolve(const char *vglv, struct sl_snap *s, char *err,
 		   size_t errlen)
 {
-	char vgu[64], poolu[64], poolname[260];
+	char vgu[64], poolname[260];
 	struct sl_row r;
 	const char *vg;
 	int rc;
@@ -156,12 +167,11 @@ int sl_lvm_resolve(const char *vglv, struct sl_snap *s, char *err,
 		s->major = strtoul(sl_get(&r, "lv_kernel_major"), NULL, 10);
 		s->minor = strtoul(sl_get(&r, "lv_kernel_minor"), NULL, 10);
 	}
-	sl_strip_dashes(vgu, sl_get(&r, "vg_uuid"), sizeof(vgu));
+	snprintf(vgu, sizeof(vgu), "%s", sl_get(&r, "vg_uuid"));
 	rc = sl_lvs(poolname, "lv_uuid", &r, err, errlen);
 	if (rc)
 		return rc;
-	sl_strip_dashes(poolu, sl_get(&r, "lv_uuid"), sizeof(poolu));
-	snprintf(s->pool, sizeof(s->pool), "LVM-%s%s-tpool", vgu, poolu);
+	sl_lvm_pool_id(vgu, sl_get(&r, "lv_uuid"), s->pool, sizeof(s->pool));
 	return 0;
 }
 
@@ -238,7 +248,7 @@ int sl_dm_resolve(const char *pooldev, uint32_t id, struct sl_snap *s,
 
 int sl_lvm_pool_identity(const char *vgpool, char *pool, size_t size)
 {
-	char err[600], vgu[64], poolu[64];
+	char err[600];
 	struct sl_row r;
 	int rc;
 
@@ -249,10 +259,8 @@ int sl_lvm_pool_identity(const char *vgpool, char *pool, size_t size)
 		return rc;
 	if (strcmp(sl_get(&r, "segtype"), "thin-pool"))
 		return -EINVAL;
-	sl_strip_dashes(vgu, sl_get(&r, "vg_uuid"), sizeof(vgu));
-	sl_strip_dashes(poolu, sl_get(&r, "lv_uuid"), sizeof(poolu));
-	snprintf(pool, size, "LVM-%s%s-tpool", vgu, poolu);
-	return 0;
+	return sl_lvm_pool_id(sl_get(&r, "vg_uuid"), sl_get(&r, "lv_uuid"),
+			      pool, size);
 }
 
 struct sl_pool_find {
@@ -265,16 +273,14 @@ struct sl_pool_find {
 static int sl_pool_row(const struct sl_json_obj *o, void *arg)
 {
 	struct sl_pool_find *f = arg;
-	char vgu[64], poolu[64], id[140];
+	char id[140];
 	const char *vg = sl_json_get(o, "vg_name"), *lv = sl_json_get(o, "lv_name");
 	const char *seg = sl_json_get(o, "segtype");
 
-	if (!vg || !lv || !seg || strcmp(seg, "thin-pool"))
-		return 0;
-	sl_strip_dashes(vgu, sl_json_get(o, "vg_uuid") ?: "", sizeof(vgu));
-	sl_strip_dashes(poolu, sl_json_get(o, "lv_uuid") ?: "", sizeof(poolu));
-	snprintf(id, sizeof(id), "LVM-%s%s-tpool", vgu, poolu);
-	if (strcmp(id, f->identity))
+	if (!vg || !lv || !seg || strcmp(seg, "thin-pool") ||
+	    sl_lvm_pool_id(sl_json_get(o, "vg_uuid"), sl_json_get(o, "lv_uuid"),
+			   id, sizeof(id)) ||
+	    strcmp(id, f->identity))
 		return 0;
 	snprintf(f->name, f->size, "%s/%s", vg, lv);
 	f->found = 1;

@@ -32,6 +32,12 @@ int sl_lvm_activate(struct sl_snap *s, bool on, char *err, size_t errlen);
 
 /* The kernel pool identity of the thin pool VG/POOL; -errno if not one. */
 int sl_lvm_pool_identity(const char *vgpool, char *pool, size_t size);
+/*
+ * The same from lvs's vg_uuid and the pool's lv_uuid, for a caller that
+ * listed them already: -EINVAL when either is missing.
+ */
+int sl_lvm_pool_id(const char *vg_uuid, const char *pool_uuid, char *buf,
+		   size_t size);
 /* The VG/POOL name of a kernel pool identity, when LVM knows it. */
 int sl_lvm_pool_name(const char *identity, char *name, size_t size);
 

@@ -17,7 +17,7 @@
 
 #define SL_LVS_FIELDS "vg_name,lv_name,lv_attr,lv_size,pool_lv,thin_id," \
 		      "lv_tags,lv_active,lv_kernel_major,lv_kernel_minor," \
-		      "segtype,chunk_size,vg_extent_size"
+		      "segtype,chunk_size,vg_extent_size,vg_uuid,lv_uuid"
 
 /* A byte count or number as lvs prints it with --units b --nosuffix. */
 static uint64_t sl_num(const char *s)
@@ -160,8 +160,8 @@ static int sl_pcpi_read(const char *vg, const char *lv, struct sl_pcpi *p,
 struct sl_vscan {
 	struct sl_volume *v;
 	char seg[64], origin_pool[128], first_pool[128];
-	const char *want_pool;	/* second pass: the pool whose chunk */
-	int pools;
+	const char *want_pool;	/* second pass: the pool whose chunk and id */
+	int pools, pool_id_rc;
 };
 
 static int sl_vol_row(const struct sl_json_obj *o, void *arg)
@@ -170,8 +170,13 @@ static int sl_vol_row(const struct sl_json_obj *o, void *arg)
 	const char *name = sl_str(o, "lv_name"), *seg = sl_str(o, "segtype");
 
 	if (s->want_pool) {
-		if (!strcmp(seg, "thin-pool") && !strcmp(name, s->want_pool))
-			s->v->chunk = sl_num(sl_json_get(o, "chunk_size"));
+		if (strcmp(seg, "thin-pool") || strcmp(name, s->want_pool))
+			return 0;
+		s->v->chunk = sl_num(sl_json_get(o, "chunk_size"));
+		s->pool_id_rc = sl_lvm_pool_id(sl_json_get(o, "vg_uuid"),
+					       sl_json_get(o, "lv_uuid"),
+					       s->v->pool_id,
+					       sizeof(s->v->pool_id));
 		return 0;
 	}
 	s->v->extent = sl_num(sl_json_get(o, "vg_extent_size"));
@@ -231,6 +236,7 @@ int sl_volume_open(const char *vglv, struct sl_volume *v, char *err,
 		goto out;
 	}
 	s.want_pool = v->pool_lv;
+	s.pool_id_rc = -ENOENT;
 	rc = sl_json_each_object(out, sl_vol_row, &s);
 	if (rc || !v->chunk || !v->extent || !v->pool_lv[0])
 		goto bad_report;
@@ -244,7 +250,8 @@ int sl_volume_open(const char *vglv, struct sl_volume *v, char *err,
 		goto out;
 	}
 	memcpy(v->tmeta_dev, "/dev/mapper/", 12);
-	rc = sl_lvm_pool_identity(vgpool, v->pool_id, sizeof(v->pool_id));
+	/* From the same listing: its vg_uuid and the pool's lv_uuid. */
+	rc = s.pool_id_rc;
 	if (rc)
 		snprintf(err, errlen,
 			 "%s: cannot read the thin pool's identity: %s; check `lvs %s`",

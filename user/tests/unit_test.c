@@ -250,6 +250,17 @@ TEST(resolve_with_fake_tools)
 	ASSERT_EQ(0, system(cmd));
 }
 
+/* What the mirror computes from its one VG listing, without asking again. */
+TEST(pool_id_from_uuids)
+{
+	char id[140];
+
+	ASSERT_EQ(0, sl_lvm_pool_id("abc-def", "PPP-QQQ", id, sizeof(id)));
+	EXPECT_STREQ("LVM-abcdefPPPQQQ-tpool", id);
+	EXPECT_EQ(-EINVAL, sl_lvm_pool_id("abc-def", "", id, sizeof(id)));
+	EXPECT_EQ(-EINVAL, sl_lvm_pool_id(NULL, "PPP", id, sizeof(id)));
+}
+
 TEST(run_captures)
 {
 	const char *ok[] = { "sh", "-c", "echo out; echo err >&2; exit 3", NULL };

@@ -118,6 +118,15 @@ int sl_pcpi_remove(const struct sl_pcpi *p, char *err, size_t errlen);
 void sl_pcpi_dev(const struct sl_pcpi *p, char *buf, size_t size);
 
 /*
+ * What the kernel has of p->vg/p->lv, through device-mapper ioctls (no
+ * LVM command): when its DM device has a table, the one thin target of
+ * pool p->pool_lv, whose thin id, length, read-only flag and dev_t fill
+ * p (active); without a device, p is inactive and the rest is left as
+ * it was. -errno with a message otherwise.
+ */
+int sl_pcpi_dm_read(struct sl_pcpi *p, char *err, size_t errlen);
+
+/*
  * The pure parts, exposed for the host tests: they run no LVM command.
  * They live in pcpi_id.c with sl_pcpi_newest, sl_pcpi_by_gid, sl_gid_new,
  * sl_fp_* and sl_pcpi_dev; pcpi.c has the functions that run LVM.
@@ -173,5 +182,11 @@ int sl_pcpi_from_row(const struct sl_json_obj *o, const char *lv,
  */
 int sl_pcpi_dm_name(const char *vg, const char *lv, const char *layer,
 		    char *buf, size_t size);
+/*
+ * A thin target's table parameters, "<pool major>:<pool minor> <thin id>"
+ * and perhaps an external origin after them: -EINVAL when malformed.
+ */
+int sl_pcpi_thin_params(const char *params, unsigned int *pool_major,
+			unsigned int *pool_minor, uint32_t *thin_id);
 
 #endif /* SL_PCPI_H */

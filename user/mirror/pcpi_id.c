@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The pure half of pcpi.h: PCPI names, identity tags, gids and
- * fingerprints, lvs report rows and device-mapper names. Nothing here runs
- * LVM, so the host tests cover all of it. Parsing is strict so that an LV
- * another tool named or tagged alike is never mistaken for a PCPI with a
- * different identity: a malformed sl.* identity counts as none at all.
+ * fingerprints, lvs report rows, device-mapper names and thin tables.
+ * Nothing here runs LVM, so the host tests cover all of it. Parsing is
+ * strict so that an LV another tool named or tagged alike is never
+ * mistaken for a PCPI with a different identity: a malformed sl.*
+ * identity counts as none at all.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -235,6 +236,45 @@ int sl_pcpi_dm_name(const char *vg, const char *lv, const char *layer,
 	if (size)
 		buf[rc ? 0 : n] = '\0';
 	return rc;
+}
+
+/* A decimal without sign or leading space, up to max, ended by end. */
+static const char *sl_dec(const char *s, char end, uint64_t max,
+			  uint64_t *out)
+{
+	uint64_t n = 0;
+	const char *d = s;
+
+	for (; *d >= '0' && *d <= '9'; d++) {
+		n = n * 10 + (*d - '0');
+		if (n > max)
+			return NULL;
+	}
+	if (d == s || *d != end)
+		return NULL;
+	*out = n;
+	return d;
+}
+
+int sl_pcpi_thin_params(const char *params, unsigned int *pool_major,
+			unsigned int *pool_minor, uint32_t *thin_id)
+{
+	uint64_t maj, min, id;
+	const char *p;
+
+	p = sl_dec(params, ':', 0xfff, &maj);
+	if (p)
+		p = sl_dec(p + 1, ' ', 0xfffff, &min);
+	if (!p)
+		return -EINVAL;
+	/* dm-thin's ids are 24 bits; an external origin may follow. */
+	if (!sl_dec(p + 1, '\0', 0xffffff, &id) &&
+	    !sl_dec(p + 1, ' ', 0xffffff, &id))
+		return -EINVAL;
+	*pool_major = maj;
+	*pool_minor = min;
+	*thin_id = id;
+	return 0;
 }
 
 /* ---- Random identities ---- */

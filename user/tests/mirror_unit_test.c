@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Host unit tests of the mirror's plumbing that needs no LVM: endpoint
- * specs, the peer process, identities, and the name, tag and report
- * parsing of PCPIs. The mirror's catalog tables are in mstore_test.c.
+ * specs, the peer process, identities, and the name, tag, report and
+ * thin table parsing of PCPIs. The mirror's catalog tables are in mstore_test.c.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -511,6 +511,31 @@ TEST(dm_names)
 	ASSERT_EQ(-ENAMETOOLONG, sl_pcpi_dm_name("vg", "pool", "-tpool", buf,
 						 13));
 	ASSERT_EQ(0, sl_pcpi_dm_name("vg", "pool", "-tpool", buf, 14));
+}
+
+TEST(thin_params)
+{
+	unsigned int maj, min;
+	uint32_t id;
+
+	ASSERT_EQ(0, sl_pcpi_thin_params("253:4 17", &maj, &min, &id));
+	ASSERT_EQ(253u, maj);
+	ASSERT_EQ(4u, min);
+	ASSERT_EQ(17u, id);
+	/* An external origin may follow the id. */
+	ASSERT_EQ(0, sl_pcpi_thin_params("7:1048575 16777215 253:9", &maj,
+					 &min, &id));
+	ASSERT_EQ(1048575u, min);
+	ASSERT_EQ(16777215u, id);
+	ASSERT_EQ(-EINVAL, sl_pcpi_thin_params("253:4 16777216", &maj, &min,
+					       &id));
+	ASSERT_EQ(-EINVAL, sl_pcpi_thin_params("253:4", &maj, &min, &id));
+	ASSERT_EQ(-EINVAL, sl_pcpi_thin_params("253:4 ", &maj, &min, &id));
+	ASSERT_EQ(-EINVAL, sl_pcpi_thin_params("253:4  5", &maj, &min, &id));
+	ASSERT_EQ(-EINVAL, sl_pcpi_thin_params("253:4 -5", &maj, &min, &id));
+	ASSERT_EQ(-EINVAL, sl_pcpi_thin_params("253 4 5", &maj, &min, &id));
+	ASSERT_EQ(-EINVAL, sl_pcpi_thin_params("253:4 5x", &maj, &min, &id));
+	ASSERT_EQ(-EINVAL, sl_pcpi_thin_params("", &maj, &min, &id));
 }
 
 TEST_HARNESS_MAIN

@@ -222,6 +222,8 @@ int sl_mirror_verify(struct sl_ctx *x, const char *key, const char *snapshot,
 	rc = sl_volume_open(j.local.volume, &v, j.err, sizeof(j.err));
 	if (!rc)
 		rc = sl_pcpi_list(&v, &list, &n, j.err, sizeof(j.err));
+	/* The list is a copy: only v.vg, a name, is used below. */
+	sl_volume_close(&v);
 	if (rc)
 		return sl_verify_fail(&j, snapshot, json, j.err);
 	if (snapshot) {

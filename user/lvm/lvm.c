@@ -175,6 +175,18 @@ int sl_lvm_resolve(const char *vglv, struct sl_snap *s, char *err,
 	return 0;
 }
 
+static unsigned long sl_changes;
+
+unsigned long sl_lvm_changes(void)
+{
+	return sl_changes;
+}
+
+void sl_lvm_changed(void)
+{
+	sl_changes++;
+}
+
 int sl_lvm_activate(struct sl_snap *s, bool on, char *err, size_t errlen)
 {
 	const char *argv[] = { "lvchange", on ? "-ay" : "-an", "-K", s->name,
@@ -183,6 +195,7 @@ int sl_lvm_activate(struct sl_snap *s, bool on, char *err, size_t errlen)
 	char name[sizeof(s->name)];
 	int rc;
 
+	sl_lvm_changed();
 	rc = sl_run(argv, NULL, &errs);
 	if (rc) {
 		snprintf(err, errlen, "%s: lvchange %s failed: %s", s->name,

@@ -30,6 +30,14 @@ int sl_dm_resolve(const char *pooldev, uint32_t id, struct sl_snap *s,
 /* Activate (lvchange -ay -K) or deactivate an LVM snapshot. */
 int sl_lvm_activate(struct sl_snap *s, bool on, char *err, size_t errlen);
 
+/*
+ * How many LVM changes (lvcreate, lvchange, lvrename, lvremove, ...) this
+ * process has started: a listing read at an older count may be stale.
+ * Whoever runs such a command calls sl_lvm_changed() first.
+ */
+unsigned long sl_lvm_changes(void);
+void sl_lvm_changed(void);
+
 /* The kernel pool identity of the thin pool VG/POOL; -errno if not one. */
 int sl_lvm_pool_identity(const char *vgpool, char *pool, size_t size);
 /*

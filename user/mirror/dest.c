@@ -431,8 +431,10 @@ int sl_mirror_dest(struct sl_session *s, struct sl_mirror_env *e,
 		rc = sl_mstore_init(e->cat);
 	if (!rc)
 		rc = sl_dst_refresh(&x);
-	if (rc)
+	if (rc) {
+		sl_volume_close(&x.v);
 		return sl_sess_fail(s, -rc, "%s: %s", e->host, x.err);
+	}
 	x.have_ck = !sl_ckpt_get(e->cat, rel, &x.ck) &&
 		    sl_dst_part(&x, x.ck.part_lv);
 	base = sl_pcpi_newest(x.p, x.n);
@@ -455,5 +457,6 @@ int sl_mirror_dest(struct sl_session *s, struct sl_mirror_env *e,
 		rc = sl_sess_recv(s, SL_MSG_BYE);
 	free(x.p);
 	free(x.src_gids);
+	sl_volume_close(&x.v);
 	return rc;
 }

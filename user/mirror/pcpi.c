@@ -1,8 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * PCPIs on LVM; the pure parsing is in pcpi_id.c. Every change is one LVM
- * command run without a shell, every read is lvs's JSON report, and each
- * change is followed by a fresh read so *out is what LVM really did.
+ * PCPIs on LVM: running LVM, volumes and their listing. The changes are
+ * in pcpi_lv.c, the device-mapper reads in pcpi_dm.c, the pure parsing in
+ * pcpi_id.c. Every LVM command runs without a shell, and every read is
+ * lvs's JSON report.
+ *
+ * LVM commands dominate a small mirror update (each costs a process and
+ * LVM's metadata scan), so a volume keeps its listing: sl_volume_open
+ * reads it and sl_pcpi_list hands it out again, until this process
+ * changes anything in LVM (sl_lvm_changes): the next sl_pcpi_list then
+ * lists the VG again.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -10,7 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pcpi.h"
+#include "pcpi_int.h"
 #include "../lib/json.h"
 #include "../lib/run.h"
 #include "../lvm/lvm.h"
@@ -67,12 +74,14 @@ static void sl_join(const char *const argv[], char *buf, size_t size)
 		n += snprintf(buf + n, size - n, "%s%s", i ? " " : "", argv[i]);
 }
 
-/* Run an LVM command; on failure say which, LVM's reason and hint. */
-static int sl_lvm_do(const char *const argv[], const char *hint, char *err,
-		     size_t errlen)
+int sl_pcpi_lvm_do(const char *const argv[], const char *hint, char *err,
+		   size_t errlen)
 {
 	char *errs = NULL, cmd[768];
-	int rc = sl_run(argv, NULL, &errs);
+	int rc;
+
+	sl_lvm_changed();
+	rc = sl_run(argv, NULL, &errs);
 
 	if (rc < 0)
 		snprintf(err, errlen, "cannot run %s: %s (install lvm2)",
@@ -132,9 +141,8 @@ static int sl_one_row(const struct sl_json_obj *o, void *arg)
 	return 0;
 }
 
-/* Read the PCPI or part VG/LV afresh. */
-static int sl_pcpi_read(const char *vg, const char *lv, struct sl_pcpi *p,
-			char *err, size_t errlen)
+int sl_pcpi_read(const char *vg, const char *lv, struct sl_pcpi *p,
+		 char *err, size_t errlen)
 {
 	struct sl_one one = { .p = p };
 	char target[300], *out;
@@ -155,7 +163,125 @@ static int sl_pcpi_read(const char *vg, const char *lv, struct sl_pcpi *p,
 	return 0;
 }
 
-/* ---- Volumes and listing ---- */
+/* ---- The listing ---- */
+
+struct sl_scan {
+	const char *lv;
+	struct sl_pcpi *p;
+	size_t n, cap;
+	uint32_t other_max;	/* of the LVs named like one, not thin */
+};
+
+static int sl_scan_row(const struct sl_json_obj *o, void *arg)
+{
+	struct sl_scan *s = arg;
+	struct sl_pcpi p, *grown;
+	int rc = sl_pcpi_from_row(o, s->lv, &p);
+
+	if (rc == -ENOENT)
+		return 0;
+	if (rc) {
+		if (p.seq > s->other_max)
+			s->other_max = p.seq;
+		return 0;
+	}
+	if (s->n == s->cap) {
+		grown = reallocarray(s->p, s->cap * 2 + 16, sizeof(*grown));
+		if (!grown)
+			return -ENOMEM;
+		s->p = grown;
+		s->cap = s->cap * 2 + 16;
+	}
+	s->p[s->n++] = p;
+	return 0;
+}
+
+static int sl_pcpi_cmp(const void *a, const void *b)
+{
+	const struct sl_pcpi *x = a, *y = b;
+
+	if (x->seq != y->seq)
+		return x->seq < y->seq ? -1 : 1;
+	return (int)x->part - (int)y->part;
+}
+
+/* v's listing from out, lvs's report of its VG just read. */
+static int sl_list_parse(struct sl_volume *v, const char *out, char *err,
+			 size_t errlen)
+{
+	struct sl_scan s = { .lv = v->lv };
+	int rc;
+
+	v->have_list = false;
+	rc = sl_json_each_object(out, sl_scan_row, &s);
+	if (rc) {
+		free(s.p);
+		snprintf(err, errlen, "VG %s: %s", v->vg, rc == -ENOMEM ?
+			 "out of memory" : "unexpected lvs report");
+		return rc == -ENOMEM ? rc : -EPROTO;
+	}
+	if (s.n)
+		qsort(s.p, s.n, sizeof(*s.p), sl_pcpi_cmp);
+	free(v->listed);
+	v->listed = s.p;
+	v->nlisted = s.n;
+	v->other_max = s.other_max;
+	v->listed_at = sl_lvm_changes();
+	v->have_list = true;
+	return 0;
+}
+
+bool sl_pcpi_listed_ok(const struct sl_volume *v)
+{
+	return v->have_list && v->listed_at == sl_lvm_changes();
+}
+
+int sl_pcpi_listing(struct sl_volume *v, char *err, size_t errlen)
+{
+	char *out;
+	int rc;
+
+	if (sl_pcpi_listed_ok(v))
+		return 0;
+	rc = sl_lvs(v->vg, &out, err, errlen);
+	if (rc)
+		return rc;
+	rc = sl_list_parse(v, out, err, errlen);
+	free(out);
+	return rc;
+}
+
+uint32_t sl_pcpi_listed_max(const struct sl_volume *v)
+{
+	uint32_t max = v->other_max;
+	size_t i;
+
+	for (i = 0; i < v->nlisted; i++)
+		if (v->listed[i].seq > max)
+			max = v->listed[i].seq;
+	return max;
+}
+
+int sl_pcpi_list(struct sl_volume *v, struct sl_pcpi **out, size_t *n,
+		 char *err, size_t errlen)
+{
+	int rc = sl_pcpi_listing(v, err, errlen);
+
+	*out = NULL;
+	*n = 0;
+	if (rc || !v->nlisted)
+		return rc;
+	*out = malloc(v->nlisted * sizeof(**out));
+	if (!*out) {
+		snprintf(err, errlen, "VG %s: out of memory", v->vg);
+		return -ENOMEM;
+	}
+	memcpy(*out, v->listed, v->nlisted * sizeof(**out));
+	*n = v->nlisted;
+	return 0;
+}
+
+/* ---- Volumes ---- */
 
 struct sl_vscan {
 	struct sl_volume *v;
@@ -256,6 +382,9 @@ int sl_volume_open(const char *vglv, struct sl_volume *v, char *err,
 		snprintf(err, errlen,
 			 "%s: cannot read the thin pool's identity: %s; check `lvs %s`",
 			 vgpool, strerror(-rc), vgpool);
+	/* ... and the volume's PCPIs, for the first sl_pcpi_list. */
+	if (!rc)
+		rc = sl_list_parse(v, out, err, errlen);
 	goto out;
 bad_report:
 	snprintf(err, errlen, "VG %s: unexpected lvs report; check `lvs %s`",
@@ -263,340 +392,15 @@ bad_report:
 	rc = -EPROTO;
 out:
 	free(out);
+	if (rc)
+		sl_volume_close(v);
 	return rc;
 }
 
-struct sl_scan {
-	const char *lv;
-	struct sl_pcpi *p;
-	size_t n, cap;
-	uint32_t max;		/* the highest N any LV's name uses */
-};
-
-static int sl_scan_row(const struct sl_json_obj *o, void *arg)
+void sl_volume_close(struct sl_volume *v)
 {
-	struct sl_scan *s = arg;
-	struct sl_pcpi p, *grown;
-	int rc = sl_pcpi_from_row(o, s->lv, &p);
-
-	if (rc == -ENOENT)
-		return 0;
-	if (p.seq > s->max)
-		s->max = p.seq;
-	if (rc)
-		return 0;
-	if (s->n == s->cap) {
-		grown = reallocarray(s->p, s->cap * 2 + 16, sizeof(*grown));
-		if (!grown)
-			return -ENOMEM;
-		s->p = grown;
-		s->cap = s->cap * 2 + 16;
-	}
-	s->p[s->n++] = p;
-	return 0;
-}
-
-static int sl_pcpi_cmp(const void *a, const void *b)
-{
-	const struct sl_pcpi *x = a, *y = b;
-
-	if (x->seq != y->seq)
-		return x->seq < y->seq ? -1 : 1;
-	return (int)x->part - (int)y->part;
-}
-
-static int sl_scan(const struct sl_volume *v, struct sl_scan *s, char *err,
-		   size_t errlen)
-{
-	char *out;
-	int rc;
-
-	memset(s, 0, sizeof(*s));
-	s->lv = v->lv;
-	rc = sl_lvs(v->vg, &out, err, errlen);
-	if (rc)
-		return rc;
-	rc = sl_json_each_object(out, sl_scan_row, s);
-	free(out);
-	if (rc) {
-		free(s->p);
-		s->p = NULL;
-		snprintf(err, errlen, "VG %s: %s", v->vg, rc == -ENOMEM ?
-			 "out of memory" : "unexpected lvs report");
-		return rc == -ENOMEM ? rc : -EPROTO;
-	}
-	if (s->n)
-		qsort(s->p, s->n, sizeof(*s->p), sl_pcpi_cmp);
-	return 0;
-}
-
-int sl_pcpi_list(const struct sl_volume *v, struct sl_pcpi **out, size_t *n,
-		 char *err, size_t errlen)
-{
-	struct sl_scan s;
-	int rc = sl_scan(v, &s, err, errlen);
-
-	if (rc)
-		return rc;
-	*out = s.p;
-	*n = s.n;
-	return 0;
-}
-
-/* ---- Changes ---- */
-
-static int sl_lvchange_ay(const char *vglv, char *err, size_t errlen)
-{
-	const char *argv[] = { "lvchange", "-ay", "-K", vglv, NULL };
-	char hint[400];
-
-	snprintf(hint, sizeof(hint),
-		 "check the pool with `lvs -a %.*s` and activate %s by hand",
-		 (int)strcspn(vglv, "/"), vglv, vglv);
-	return sl_lvm_do(argv, hint, err, errlen);
-}
-
-/*
- * A just-created LV whose next step failed holds nothing yet: remove it
- * so that a retry does not trip over it, and say so in err.
- */
-static void sl_undo_create(const char *vglv, char *err, size_t errlen)
-{
-	const char *argv[] = { "lvremove", "-y", vglv, NULL };
-	size_t n = strlen(err);
-
-	if (sl_run(argv, NULL, NULL))
-		snprintf(err + n, errlen - n,
-			 " (%s was left behind: lvremove -y %s)", vglv, vglv);
-	else
-		snprintf(err + n, errlen - n, " (%s was removed again)", vglv);
-}
-
-int sl_pcpi_take(const struct sl_volume *v, const char *gid,
-		 const uint8_t fp[SL_FP_LEN], struct sl_pcpi *out, char *err,
-		 size_t errlen)
-{
-	char name[SL_LV_NAME_MAX + 1], origin[260], snap[260], hint[512];
-	char gtag[8 + SL_GID_LEN], ftag[8 + 2 * SL_FP_LEN];
-	/*
-	 * Read-only from the start: a PCPI is an image, never a volume. It
-	 * keeps thin snapshots' activation skip (no autoactivation at boot)
-	 * but is active now (-ay -K), as it is about to be read.
-	 */
-	const char *argv[] = { "lvcreate", "-s", "-pr", "-ay", "-K", "-n",
-			       name, "--addtag", gtag, "--addtag", ftag,
-			       origin, NULL };
-	struct sl_scan s;
-	int rc;
-
-	snprintf(origin, sizeof(origin), "%s/%s", v->vg, v->lv);
-	if (!v->exists || !sl_gid_ok(gid)) {
-		snprintf(err, errlen, v->exists ? "%s: bad global id %s" :
-			 "%s does not exist: only an existing thin LV can be snapshotted",
-			 origin, gid);
-		return -EINVAL;
-	}
-	rc = sl_scan(v, &s, err, errlen);
-	if (rc)
-		return rc;
-	free(s.p);
-	if (s.max == UINT32_MAX ||
-	    sl_pcpi_name(v->vg, v->lv, s.max + 1, false, name, sizeof(name))) {
-		snprintf(err, errlen,
-			 "%s: PCPI %s.sl.%u would pass LVM's name limits (%d characters, %d as VG-LV with '-' doubled): use a shorter volume or VG name",
-			 origin, origin, s.max + 1, SL_LV_NAME_MAX,
-			 SL_DM_NAME_MAX);
-		return -ENAMETOOLONG;
-	}
-	snprintf(gtag, sizeof(gtag), "sl.gid.%s", gid);
-	memcpy(ftag, "sl.fp.", 6);
-	sl_fp_hex(fp, ftag + 6);
-	snprintf(snap, sizeof(snap), "%s/%s", v->vg, name);
-	snprintf(hint, sizeof(hint),
-		 "check the free space of pool %s/%s (`lvs %s`)", v->vg,
-		 v->pool_lv, v->vg);
-	rc = sl_lvm_do(argv, hint, err, errlen);
-	if (rc)
-		return rc;
-	rc = sl_pcpi_read(v->vg, name, out, err, errlen);
-	if (!rc && !out->active)
-		rc = sl_pcpi_activate(out, err, errlen);
-	if (!rc && (strcmp(out->gid, gid) || !out->has_fp ||
-		    memcmp(out->fp, fp, SL_FP_LEN))) {
-		snprintf(err, errlen, "%s: LVM did not keep its tags", snap);
-		rc = -EPROTO;
-	}
-	if (rc)
-		sl_undo_create(snap, err, errlen);
-	return rc;
-}
-
-int sl_pcpi_create_part(const struct sl_volume *v, const char *name,
-			const char *gid, const struct sl_pcpi *base,
-			uint64_t size, struct sl_pcpi *out, char *err,
-			size_t errlen)
-{
-	char part[SL_LV_NAME_MAX + 1], from[260], dst[260], pool[260];
-	char gtag[8 + SL_GID_LEN], sz[32], hint[512];
-	/* Active at once (-ay -K): it is about to be written. */
-	const char *snap[] = { "lvcreate", "-s", "-ay", "-K", "-n", part,
-			       "--addtag", gtag, from, NULL };
-	const char *thin[] = { "lvcreate", "-T", pool, "-V", sz, "-ay", "-K",
-			       "-n", part, "--addtag", gtag, NULL };
-	const char *rw[] = { "lvchange", "-prw", dst, NULL };
-	const char *resize[] = { "lvresize", "-f", "-L", sz, dst, NULL };
-	uint32_t seq;
-	bool is_part;
-	int rc;
-
-	if (!sl_gid_ok(gid) || sl_pcpi_parse_name(NULL, name, &seq, &is_part) ||
-	    is_part || !size || size > INT64_MAX ||
-	    (base && (strcmp(base->vg, v->vg) || base->part))) {
-		snprintf(err, errlen,
-			 "%s/%s: cannot receive %s (gid %s, %llu bytes%s%s): not a PCPI name, a gid, a size, or a base of this VG",
-			 v->vg, v->lv, name, gid, (unsigned long long)size,
-			 base ? ", base " : "", base ? base->lv : "");
-		return -EINVAL;
-	}
-	/* The destination's own volume name, whatever the source's is. */
-	if (sl_pcpi_name(v->vg, v->lv, seq, true, part, sizeof(part))) {
-		snprintf(err, errlen,
-			 "%s/%s: %s/%s.sl.%u.part would pass LVM's name limits (%d characters, %d as VG-LV with '-' doubled): use a shorter volume or VG name",
-			 v->vg, v->lv, v->vg, v->lv, seq, SL_LV_NAME_MAX,
-			 SL_DM_NAME_MAX);
-		return -ENAMETOOLONG;
-	}
-	snprintf(gtag, sizeof(gtag), "sl.gid.%s", gid);
-	snprintf(dst, sizeof(dst), "%s/%s", v->vg, part);
-	snprintf(pool, sizeof(pool), "%s/%s", v->vg, v->pool_lv);
-	/* What LVM makes of size: asking for less would fail to resize. */
-	if (v->extent && size % v->extent)
-		size += v->extent - size % v->extent;
-	snprintf(sz, sizeof(sz), "%llub", (unsigned long long)size);
-	snprintf(hint, sizeof(hint),
-		 "check the free space of pool %s and that no stale %s is left (lvremove -y %s)",
-		 pool, dst, dst);
-	if (base) {
-		snprintf(from, sizeof(from), "%s/%s", base->vg, base->lv);
-		rc = sl_lvm_do(snap, hint, err, errlen);
-	} else {
-		rc = sl_lvm_do(thin, hint, err, errlen);
-	}
-	if (rc)
-		return rc;
-	rc = sl_pcpi_read(v->vg, part, out, err, errlen);
-	if (!rc && !out->active) {
-		rc = sl_lvchange_ay(dst, err, errlen);
-		if (!rc)
-			rc = sl_pcpi_read(v->vg, part, out, err, errlen);
-	}
-	/* A snapshot of a published, read-only PCPI inherits read-only. */
-	if (!rc && out->readonly) {
-		snprintf(hint, sizeof(hint), "check `lvs %s`", dst);
-		rc = sl_lvm_do(rw, hint, err, errlen);
-		if (!rc)
-			rc = sl_pcpi_read(v->vg, part, out, err, errlen);
-	}
-	if (!rc && out->size != size) {
-		snprintf(hint, sizeof(hint), "check the free space of pool %s",
-			 pool);
-		rc = sl_lvm_do(resize, hint, err, errlen);
-		if (!rc)
-			rc = sl_pcpi_read(v->vg, part, out, err, errlen);
-	}
-	if (rc)
-		sl_undo_create(dst, err, errlen);
-	return rc;
-}
-
-int sl_pcpi_publish(const struct sl_pcpi *part, const uint8_t fp[SL_FP_LEN],
-		    struct sl_pcpi *out, char *err, size_t errlen)
-{
-	char name[sizeof(part->lv)], src[260], hint[400];
-	char oldtag[8 + 2 * SL_FP_LEN], ftag[8 + 2 * SL_FP_LEN];
-	/* Tags and permission in one lvchange: LVM takes them together. */
-	const char *tag[8] = { "lvchange" };
-	int nt = 1;
-	const char *mv[] = { "lvrename", part->vg, part->lv, name, NULL };
-	struct sl_pcpi cur;
-	int rc;
-
-	snprintf(src, sizeof(src), "%s/%s", part->vg, part->lv);
-	snprintf(name, sizeof(name), "%s", part->lv);
-	if (!part->part || strlen(name) < 5) {
-		snprintf(err, errlen, "%s is not a .part LV", src);
-		return -EINVAL;
-	}
-	name[strlen(name) - 5] = '\0';
-	/* Afresh, so that a publish interrupted half-way can be repeated. */
-	rc = sl_pcpi_read(part->vg, part->lv, &cur, err, errlen);
-	if (rc)
-		return rc;
-	if (!cur.gid[0]) {
-		snprintf(err, errlen,
-			 "%s has no valid sl.gid tag: it cannot be published; remove it (lvremove -y %s)",
-			 src, src);
-		return -EINVAL;
-	}
-	snprintf(hint, sizeof(hint), "check `lvs -o+lv_tags %s`", src);
-	memcpy(ftag, "sl.fp.", 6);
-	sl_fp_hex(fp, ftag + 6);
-	if (cur.has_fp && memcmp(cur.fp, fp, SL_FP_LEN)) {
-		/* --deltag first: one lvchange swaps the two. */
-		memcpy(oldtag, "sl.fp.", 6);
-		sl_fp_hex(cur.fp, oldtag + 6);
-		tag[nt++] = "--deltag";
-		tag[nt++] = oldtag;
-	}
-	if (!cur.has_fp || memcmp(cur.fp, fp, SL_FP_LEN)) {
-		tag[nt++] = "--addtag";
-		tag[nt++] = ftag;
-	}
-	/* lvchange -pr refuses an LV that is read-only already. */
-	if (!cur.readonly)
-		tag[nt++] = "-pr";
-	if (nt > 1) {
-		tag[nt] = src;
-		rc = sl_lvm_do(tag, hint, err, errlen);
-		if (rc)
-			return rc;
-	}
-	snprintf(hint, sizeof(hint),
-		 "check that no LV %s/%s exists already (`lvs %s`)", part->vg,
-		 name, part->vg);
-	rc = sl_lvm_do(mv, hint, err, errlen);
-	if (rc)
-		return rc;
-	return sl_pcpi_read(part->vg, name, out, err, errlen);
-}
-
-int sl_pcpi_activate(struct sl_pcpi *p, char *err, size_t errlen)
-{
-	char vglv[260];
-	int rc;
-
-	if (p->active)
-		return 0;
-	snprintf(vglv, sizeof(vglv), "%s/%s", p->vg, p->lv);
-	rc = sl_lvchange_ay(vglv, err, errlen);
-	return rc ? rc : sl_pcpi_read(p->vg, p->lv, p, err, errlen);
-}
-
-int sl_pcpi_remove(const struct sl_pcpi *p, char *err, size_t errlen)
-{
-	char vglv[260], hint[400];
-	const char *argv[] = { "lvremove", "-y", vglv, NULL };
-	uint32_t seq;
-	bool part;
-
-	snprintf(vglv, sizeof(vglv), "%s/%s", p->vg, p->lv);
-	/* Never anything but a PCPI or a part: not the origin by mistake. */
-	if (!p->vg[0] || sl_pcpi_parse_name(NULL, p->lv, &seq, &part)) {
-		snprintf(err, errlen, "%s is not a PCPI: not removed", vglv);
-		return -EINVAL;
-	}
-	snprintf(hint, sizeof(hint),
-		 "check whether it is open or soft-locked (`softlock holds`, `lvs %s`)",
-		 vglv);
-	return sl_lvm_do(argv, hint, err, errlen);
+	free(v->listed);
+	v->listed = NULL;
+	v->nlisted = 0;
+	v->have_list = false;
 }

@@ -40,7 +40,10 @@ struct sl_pcpi {
 	char pool_lv[128];	/* the thin pool's LV name in vg */
 };
 
-/* A mirrored volume and its pool, as LVM reports them. */
+/*
+ * A mirrored volume and its pool, as LVM reports them, and its PCPIs as
+ * last listed. Close it with sl_volume_close().
+ */
 struct sl_volume {
 	char vg[128];
 	char lv[128];
@@ -52,6 +55,17 @@ struct sl_volume {
 	char tpool_dm[300];	/* the thin-pool target's DM name, VG-POOL-tpool */
 	char tmeta_dev[320];	/* /dev/mapper/VG-POOL_tmeta */
 	char pool_id[130];	/* the kernel's pool identity (see lvm.h) */
+	/*
+	 * Private to pcpi*.c: the PCPIs and parts of the last listing,
+	 * sorted as sl_pcpi_list sorts them, and the highest N of an LV
+	 * named like one that is not a thin LV. It is good while
+	 * sl_lvm_changes() is still listed_at (no LVM change since).
+	 */
+	struct sl_pcpi *listed;
+	size_t nlisted;
+	uint32_t other_max;
+	unsigned long listed_at;
+	bool have_list;
 };
 
 /*
@@ -62,12 +76,16 @@ struct sl_volume {
  */
 int sl_volume_open(const char *vglv, struct sl_volume *v, char *err,
 		   size_t errlen);
+/* Free what sl_volume_open kept; v may be closed twice. */
+void sl_volume_close(struct sl_volume *v);
 
 /*
  * Every LV of v named LV.sl.N or LV.sl.N.part, sorted by N then
- * part-last; *out is malloc'd (free it), *n may be 0.
+ * part-last; *out is malloc'd (free it), *n may be 0. The listing
+ * sl_volume_open read, or the last one, serves while this process has
+ * changed nothing in LVM since; else `lvs VG` again.
  */
-int sl_pcpi_list(const struct sl_volume *v, struct sl_pcpi **out, size_t *n,
+int sl_pcpi_list(struct sl_volume *v, struct sl_pcpi **out, size_t *n,
 		 char *err, size_t errlen);
 /* The newest published PCPI (no .part, gid and fp tagged), or NULL. */
 const struct sl_pcpi *sl_pcpi_newest(const struct sl_pcpi *p, size_t n);
@@ -86,7 +104,7 @@ void sl_fp_hex(const uint8_t fp[SL_FP_LEN], char hex[2 * SL_FP_LEN + 1]);
  * LVM command so the PCPI never exists untagged; then activate it
  * (lvchange -ay -K). Fills *out.
  */
-int sl_pcpi_take(const struct sl_volume *v, const char *gid,
+int sl_pcpi_take(struct sl_volume *v, const char *gid,
 		 const uint8_t fp[SL_FP_LEN], struct sl_pcpi *out, char *err,
 		 size_t errlen);
 

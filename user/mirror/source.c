@@ -434,5 +434,6 @@ out:
 		fprintf(stderr, "softlock: %s: %s\n", e->host, x.err);
 	sl_lockset_free(&ls);
 	free(x.p);
+	sl_volume_close(&x.v);
 	return rc;
 }

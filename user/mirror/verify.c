@@ -275,12 +275,14 @@ int sl_verify_serve(struct sl_session *s, const char *volume)
 		rc = sl_pcpi_list(&v, &list, &n, err, sizeof(err));
 	if (rc) {
 		free(list);
+		sl_volume_close(&v);
 		return sl_vfail(s, rc, err);
 	}
 	q = sl_pcpi_by_gid(list, n, gid);
 	if (q)
 		p = *q;
 	free(list);
+	sl_volume_close(&v);
 	/*
 	 * An answer, not a failure of this side: the initiator asks again
 	 * for an older PCPI, and the user should not see an error for it.

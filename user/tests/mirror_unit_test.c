@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Host unit tests of the mirror's plumbing that needs no LVM: endpoint
- * specs, the peer process, identities, and the name, tag, report and
- * thin table parsing of PCPIs. The mirror's catalog tables are in mstore_test.c.
+ * specs, the peer process, identities, the name, tag, report and thin
+ * table parsing of PCPIs, and the listing a volume keeps. The mirror's
+ * catalog tables are in mstore_test.c.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -16,7 +17,8 @@
 #include "kselftest_harness.h"
 
 #include "../lib/json.h"
-#include "../mirror/pcpi.h"
+#include "../lvm/lvm.h"
+#include "../mirror/pcpi_int.h"
 #include "../mirror/transport.h"
 
 /* ---- Endpoints ---- */
@@ -536,6 +538,59 @@ TEST(thin_params)
 	ASSERT_EQ(-EINVAL, sl_pcpi_thin_params("253 4 5", &maj, &min, &id));
 	ASSERT_EQ(-EINVAL, sl_pcpi_thin_params("253:4 5x", &maj, &min, &id));
 	ASSERT_EQ(-EINVAL, sl_pcpi_thin_params("", &maj, &min, &id));
+}
+
+static struct sl_pcpi mk(const char *lv, uint32_t seq, bool part)
+{
+	struct sl_pcpi p = { .vg = "vg", .seq = seq, .part = part };
+
+	snprintf(p.lv, sizeof(p.lv), "%s", lv);
+	return p;
+}
+
+/*
+ * The listing a volume keeps: handed out again without lvs (there is
+ * none on PATH here) until this process changes anything in LVM.
+ */
+TEST(volume_listing)
+{
+	struct sl_volume v = { .vg = "vg", .lv = "vol" };
+	const char *old = getenv("PATH");
+	char *saved = strdup(old ? old : "/usr/bin:/bin");
+	struct sl_pcpi *got;
+	char err[512];
+	size_t n;
+
+	v.listed = calloc(2, sizeof(*v.listed));
+	ASSERT_NE(NULL, v.listed);
+	v.listed[0] = mk("vol.sl.1", 1, false);
+	v.listed[1] = mk("vol.sl.3", 3, false);
+	v.nlisted = 2;
+	v.other_max = 5;	/* a linear LV named vol.sl.5 */
+	v.listed_at = sl_lvm_changes();
+	v.have_list = true;
+	setenv("PATH", "/nonexistent", 1);
+
+	ASSERT_TRUE(sl_pcpi_listed_ok(&v));
+	ASSERT_EQ(5u, sl_pcpi_listed_max(&v));
+	v.other_max = 0;
+	ASSERT_EQ(3u, sl_pcpi_listed_max(&v));
+	ASSERT_EQ(0, sl_pcpi_list(&v, &got, &n, err, sizeof(err)));
+	ASSERT_EQ(2u, n);
+	ASSERT_STREQ("vol.sl.3", got[1].lv);
+	free(got);
+
+	sl_lvm_changed();
+	ASSERT_FALSE(sl_pcpi_listed_ok(&v));
+	/* Listed again: with no lvs to run, that fails. */
+	ASSERT_GT(0, sl_pcpi_list(&v, &got, &n, err, sizeof(err)));
+	ASSERT_NE(NULL, strstr(err, "lvs vg")) TH_LOG("%s", err);
+
+	sl_volume_close(&v);
+	ASSERT_EQ(NULL, v.listed);
+	sl_volume_close(&v);
+	setenv("PATH", saved, 1);
+	free(saved);
 }
 
 TEST_HARNESS_MAIN

@@ -156,7 +156,7 @@ static int sl_dst_prepare(struct sl_dst *x, const char *name, const char *gid,
 	for (i = 0; i < x->n; i++) {
 		if (!x->p[i].part)
 			continue;
-		rc = sl_pcpi_remove(&x->p[i], x->err, sizeof(x->err));
+		rc = sl_pcpi_remove(&x->v, &x->p[i], x->err, sizeof(x->err));
 		if (rc)
 			return rc;
 	}
@@ -277,7 +277,7 @@ static int sl_dst_receive(struct sl_dst *x, const char *name, const char *gid,
 	/* A copy: refreshing the list must not move it under us. */
 	part = *sl_dst_part(x, x->ck.part_lv);
 	/* A .part left by a crash may be inactive after a reboot. */
-	rc = sl_pcpi_activate(&part, x->err, sizeof(x->err));
+	rc = sl_pcpi_activate(&x->v, &part, x->err, sizeof(x->err));
 	sl_pcpi_dev(&part, dev, sizeof(dev));
 	if (!rc)
 		rc = sl_writer_open(&w, dev, x->err, sizeof(x->err));
@@ -301,7 +301,8 @@ static int sl_dst_receive(struct sl_dst *x, const char *name, const char *gid,
 	if (!rc)
 		rc = sl_writer_close(&w);
 	if (!rc)
-		rc = sl_pcpi_publish(&part, fp, &pub, x->err, sizeof(x->err));
+		rc = sl_pcpi_publish(&x->v, &part, fp, &pub, x->err,
+				     sizeof(x->err));
 	if (rc) {
 		rc = sl_sess_fail(x->s, -rc, "%s: %s", x->e->host, x->err);
 		goto out;

@@ -2,14 +2,15 @@
 /*
  * PCPIs on LVM: running LVM, volumes and their listing. The changes are
  * in pcpi_lv.c, the device-mapper reads in pcpi_dm.c, the pure parsing in
- * pcpi_id.c. Every LVM command runs without a shell, and every read is
- * lvs's JSON report.
+ * pcpi_id.c. Every LVM command runs without a shell, and every listing is
+ * lvs's JSON report of the whole VG.
  *
  * LVM commands dominate a small mirror update (each costs a process and
  * LVM's metadata scan), so a volume keeps its listing: sl_volume_open
- * reads it and sl_pcpi_list hands it out again, until this process
- * changes anything in LVM (sl_lvm_changes): the next sl_pcpi_list then
- * lists the VG again.
+ * reads it, sl_pcpi_list hands it out again, and each change the helper
+ * makes through the volume puts its own outcome into it. Any other
+ * change this process makes to LVM (sl_lvm_changes) makes it stale, and
+ * the next sl_pcpi_list lists the VG again.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -122,47 +123,6 @@ static int sl_lvs(const char *target, char **out, char *err, size_t errlen)
 	return rc;
 }
 
-struct sl_one {
-	struct sl_pcpi *p;
-	int found, rc;
-};
-
-static int sl_one_row(const struct sl_json_obj *o, void *arg)
-{
-	struct sl_one *one = arg;
-	struct sl_pcpi p;
-	int rc = sl_pcpi_from_row(o, NULL, &p);
-
-	if (rc != -ENOENT) {
-		one->found++;
-		one->rc = rc;
-		*one->p = p;
-	}
-	return 0;
-}
-
-int sl_pcpi_read(const char *vg, const char *lv, struct sl_pcpi *p,
-		 char *err, size_t errlen)
-{
-	struct sl_one one = { .p = p };
-	char target[300], *out;
-	int rc;
-
-	snprintf(target, sizeof(target), "%s/%s", vg, lv);
-	rc = sl_lvs(target, &out, err, errlen);
-	if (rc)
-		return rc;
-	rc = sl_json_each_object(out, sl_one_row, &one);
-	free(out);
-	if (rc || one.found != 1 || one.rc) {
-		snprintf(err, errlen,
-			 "%s: unexpected lvs report (not one thin LV named as a PCPI): check `lvs %s`",
-			 target, target);
-		return -EPROTO;
-	}
-	return 0;
-}
-
 /* ---- The listing ---- */
 
 struct sl_scan {
@@ -260,6 +220,56 @@ uint32_t sl_pcpi_listed_max(const struct sl_volume *v)
 		if (v->listed[i].seq > max)
 			max = v->listed[i].seq;
 	return max;
+}
+
+static ssize_t sl_listed_at(const struct sl_volume *v, const char *lv)
+{
+	size_t i;
+
+	for (i = 0; i < v->nlisted; i++)
+		if (!strcmp(v->listed[i].lv, lv))
+			return i;
+	return -1;
+}
+
+void sl_pcpi_note(struct sl_volume *v, bool was_ok, const char *old,
+		  const struct sl_pcpi *p)
+{
+	ssize_t i = old ? sl_listed_at(v, old) : -1, dup;
+	struct sl_pcpi *grown;
+	uint32_t seq;
+	bool part;
+
+	/*
+	 * What this cannot place exactly (an entry that is not where it
+	 * should be, a name not of v) makes the listing stale instead.
+	 */
+	v->have_list = false;
+	if (!was_ok || (old && i < 0) || (!old && !p))
+		return;
+	if (p) {
+		dup = sl_listed_at(v, p->lv);
+		if (strcmp(p->vg, v->vg) ||
+		    sl_pcpi_parse_name(v->lv, p->lv, &seq, &part) ||
+		    seq != p->seq || part != p->part || (dup >= 0 && dup != i))
+			return;
+		if (i < 0) {
+			grown = reallocarray(v->listed, v->nlisted + 1,
+					     sizeof(*grown));
+			if (!grown)
+				return;
+			v->listed = grown;
+			i = v->nlisted++;
+		}
+		v->listed[i] = *p;
+		qsort(v->listed, v->nlisted, sizeof(*v->listed), sl_pcpi_cmp);
+	} else {
+		memmove(&v->listed[i], &v->listed[i + 1],
+			(v->nlisted - i - 1) * sizeof(*v->listed));
+		v->nlisted--;
+	}
+	v->listed_at = sl_lvm_changes();
+	v->have_list = true;
 }
 
 int sl_pcpi_list(struct sl_volume *v, struct sl_pcpi **out, size_t *n,

@@ -58,8 +58,9 @@ struct sl_volume {
 	/*
 	 * Private to pcpi*.c: the PCPIs and parts of the last listing,
 	 * sorted as sl_pcpi_list sorts them, and the highest N of an LV
-	 * named like one that is not a thin LV. It is good while
-	 * sl_lvm_changes() is still listed_at (no LVM change since).
+	 * named like one that is not a thin LV. The changes below that are
+	 * given v keep it current; it is good while sl_lvm_changes() is
+	 * still listed_at (no other LVM change since).
 	 */
 	struct sl_pcpi *listed;
 	size_t nlisted;
@@ -83,7 +84,7 @@ void sl_volume_close(struct sl_volume *v);
  * Every LV of v named LV.sl.N or LV.sl.N.part, sorted by N then
  * part-last; *out is malloc'd (free it), *n may be 0. The listing
  * sl_volume_open read, or the last one, serves while this process has
- * changed nothing in LVM since; else `lvs VG` again.
+ * changed nothing in LVM since but through v; else `lvs VG` again.
  */
 int sl_pcpi_list(struct sl_volume *v, struct sl_pcpi **out, size_t *n,
 		 char *err, size_t errlen);
@@ -99,6 +100,10 @@ int sl_fp_new(uint8_t fp[SL_FP_LEN]);
 void sl_fp_hex(const uint8_t fp[SL_FP_LEN], char hex[2 * SL_FP_LEN + 1]);
 
 /*
+ * The changes. Each reads what LVM made of it from device-mapper (thin
+ * id, size, permission, dev_t: see sl_pcpi_dm_read) and the rest (name,
+ * tags) from the command it ran, and puts the result into v's listing.
+ *
  * Take PCPI N = 1 + the highest N in use of the existing origin VG/LV:
  * `lvcreate -s -n LV.sl.N --addtag sl.gid.G --addtag sl.fp.F VG/LV`, one
  * LVM command so the PCPI never exists untagged; then activate it
@@ -116,22 +121,31 @@ int sl_pcpi_take(struct sl_volume *v, const char *gid,
  * v->extent, so out->size can exceed size by less than an extent. Fills
  * *out (active).
  */
-int sl_pcpi_create_part(const struct sl_volume *v, const char *name,
+int sl_pcpi_create_part(struct sl_volume *v, const char *name,
 			const char *gid, const struct sl_pcpi *base,
 			uint64_t size, struct sl_pcpi *out, char *err,
 			size_t errlen);
 
 /*
- * Publish a .part: add the fp tag, make it read-only, rename it to its
- * PCPI name. Fills *out with the published PCPI.
+ * Publish a .part of v: add the fp tag, make it read-only, rename it to
+ * its PCPI name. part is as v's listing or sl_pcpi_create_part has it:
+ * its tags and permission say what is left to do, so that a publish
+ * interrupted half-way can be repeated. Fills *out with the published
+ * PCPI.
  */
-int sl_pcpi_publish(const struct sl_pcpi *part, const uint8_t fp[SL_FP_LEN],
-		    struct sl_pcpi *out, char *err, size_t errlen);
+int sl_pcpi_publish(struct sl_volume *v, const struct sl_pcpi *part,
+		    const uint8_t fp[SL_FP_LEN], struct sl_pcpi *out,
+		    char *err, size_t errlen);
 
-/* Activate (lvchange -ay -K) when not active; refreshes major/minor. */
-int sl_pcpi_activate(struct sl_pcpi *p, char *err, size_t errlen);
-/* lvremove -y VG/LV (a .part being thrown away, or retention). */
-int sl_pcpi_remove(const struct sl_pcpi *p, char *err, size_t errlen);
+/*
+ * Activate (lvchange -ay -K) when not active; refreshes major/minor. v
+ * (may be NULL) is the volume whose listing p is from.
+ */
+int sl_pcpi_activate(struct sl_volume *v, struct sl_pcpi *p, char *err,
+		     size_t errlen);
+/* lvremove -y VG/LV (a .part being thrown away, or retention) of v. */
+int sl_pcpi_remove(struct sl_volume *v, const struct sl_pcpi *p, char *err,
+		   size_t errlen);
 /* /dev/VG/LV into buf. */
 void sl_pcpi_dev(const struct sl_pcpi *p, char *buf, size_t size);
 

@@ -21,8 +21,12 @@ bool sl_pcpi_listed_ok(const struct sl_volume *v);
 int sl_pcpi_listing(struct sl_volume *v, char *err, size_t errlen);
 /* The highest N any LV of the current listing is named with. */
 uint32_t sl_pcpi_listed_max(const struct sl_volume *v);
-/* Read the PCPI or part VG/LV afresh (lvs VG/LV). */
-int sl_pcpi_read(const char *vg, const char *lv, struct sl_pcpi *p,
-		 char *err, size_t errlen);
+/*
+ * After a change made through v: p replaces the entry named old (NULL:
+ * p is new), or with p NULL, old is gone. was_ok is whether the listing
+ * was current before the change: if not, it stays stale.
+ */
+void sl_pcpi_note(struct sl_volume *v, bool was_ok, const char *old,
+		  const struct sl_pcpi *p);
 
 #endif /* SL_PCPI_INT_H */

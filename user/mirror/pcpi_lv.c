@@ -1,8 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Changing PCPIs: take, create a .part, publish, activate, remove. Each
- * change is one LVM command, followed by a fresh read so that *out is
- * what LVM really did.
+ * change is one LVM command. What it made is then known without asking
+ * LVM again: the name and tags are the command's own, and the rest (thin
+ * id, size, permission, activation, dev_t) is read from device-mapper,
+ * which holds what LVM really did. The outcome goes into the volume's
+ * listing, so that listing the VG again after one's own change is not
+ * needed.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -23,6 +27,40 @@ static int sl_lvchange_ay(const char *vglv, char *err, size_t errlen)
 		 "check the pool with `lvs -a %.*s` and activate %s by hand",
 		 (int)strcspn(vglv, "/"), vglv, vglv);
 	return sl_pcpi_lvm_do(argv, hint, err, errlen);
+}
+
+/* Read p from device-mapper after LVM activated it: it must be there. */
+static int sl_read_active(struct sl_pcpi *p, char *err, size_t errlen)
+{
+	char dm[300];
+	int rc = sl_pcpi_dm_read(p, err, errlen);
+
+	if (!rc && !p->active) {
+		sl_pcpi_dm_name(p->vg, p->lv, "", dm, sizeof(dm));
+		snprintf(err, errlen,
+			 "%s/%s: LVM activated it, but device-mapper has no device %s; check `lvs -a %s` and `dmsetup info %s`",
+			 p->vg, p->lv, dm, p->vg, dm);
+		rc = -ENXIO;
+	}
+	return rc;
+}
+
+/* What a command that made LV lv of vg says about it: the rest is read. */
+static void sl_known(struct sl_pcpi *p, const char *vg, const char *lv,
+		     uint32_t seq, bool part, const char *gid,
+		     const uint8_t *fp, const char *pool_lv)
+{
+	memset(p, 0, sizeof(*p));
+	snprintf(p->vg, sizeof(p->vg), "%s", vg);
+	snprintf(p->lv, sizeof(p->lv), "%s", lv);
+	p->seq = seq;
+	p->part = part;
+	snprintf(p->gid, sizeof(p->gid), "%s", gid);
+	if (fp) {
+		p->has_fp = true;
+		memcpy(p->fp, fp, SL_FP_LEN);
+	}
+	snprintf(p->pool_lv, sizeof(p->pool_lv), "%s", pool_lv);
 }
 
 /*
@@ -89,20 +127,19 @@ int sl_pcpi_take(struct sl_volume *v, const char *gid,
 	rc = sl_pcpi_lvm_do(argv, hint, err, errlen);
 	if (rc)
 		return rc;
-	rc = sl_pcpi_read(v->vg, name, out, err, errlen);
+	/* Its tags are the command's: one lvcreate, all or nothing. */
+	sl_known(out, v->vg, name, max + 1, false, gid, fp, v->pool_lv);
+	rc = sl_pcpi_dm_read(out, err, errlen);
 	if (!rc && !out->active)
-		rc = sl_pcpi_activate(out, err, errlen);
-	if (!rc && (strcmp(out->gid, gid) || !out->has_fp ||
-		    memcmp(out->fp, fp, SL_FP_LEN))) {
-		snprintf(err, errlen, "%s: LVM did not keep its tags", snap);
-		rc = -EPROTO;
-	}
+		rc = sl_pcpi_activate(NULL, out, err, errlen);
 	if (rc)
 		sl_undo_create(snap, err, errlen);
+	else
+		sl_pcpi_note(v, true, NULL, out);
 	return rc;
 }
 
-int sl_pcpi_create_part(const struct sl_volume *v, const char *name,
+int sl_pcpi_create_part(struct sl_volume *v, const char *name,
 			const char *gid, const struct sl_pcpi *base,
 			uint64_t size, struct sl_pcpi *out, char *err,
 			size_t errlen)
@@ -116,6 +153,7 @@ int sl_pcpi_create_part(const struct sl_volume *v, const char *name,
 			       "-n", part, "--addtag", gtag, NULL };
 	const char *rw[] = { "lvchange", "-prw", dst, NULL };
 	const char *resize[] = { "lvresize", "-f", "-L", sz, dst, NULL };
+	bool listed = sl_pcpi_listed_ok(v);
 	uint32_t seq;
 	bool is_part;
 	int rc;
@@ -155,33 +193,39 @@ int sl_pcpi_create_part(const struct sl_volume *v, const char *name,
 	}
 	if (rc)
 		return rc;
-	rc = sl_pcpi_read(v->vg, part, out, err, errlen);
+	/* A thin snapshot lives in its base's pool. */
+	sl_known(out, v->vg, part, seq, true, gid, NULL,
+		 base ? base->pool_lv : v->pool_lv);
+	rc = sl_pcpi_dm_read(out, err, errlen);
 	if (!rc && !out->active) {
 		rc = sl_lvchange_ay(dst, err, errlen);
 		if (!rc)
-			rc = sl_pcpi_read(v->vg, part, out, err, errlen);
+			rc = sl_read_active(out, err, errlen);
 	}
 	/* A snapshot of a published, read-only PCPI inherits read-only. */
 	if (!rc && out->readonly) {
 		snprintf(hint, sizeof(hint), "check `lvs %s`", dst);
 		rc = sl_pcpi_lvm_do(rw, hint, err, errlen);
 		if (!rc)
-			rc = sl_pcpi_read(v->vg, part, out, err, errlen);
+			rc = sl_read_active(out, err, errlen);
 	}
 	if (!rc && out->size != size) {
 		snprintf(hint, sizeof(hint), "check the free space of pool %s",
 			 pool);
 		rc = sl_pcpi_lvm_do(resize, hint, err, errlen);
 		if (!rc)
-			rc = sl_pcpi_read(v->vg, part, out, err, errlen);
+			rc = sl_read_active(out, err, errlen);
 	}
 	if (rc)
 		sl_undo_create(dst, err, errlen);
+	else
+		sl_pcpi_note(v, listed, NULL, out);
 	return rc;
 }
 
-int sl_pcpi_publish(const struct sl_pcpi *part, const uint8_t fp[SL_FP_LEN],
-		    struct sl_pcpi *out, char *err, size_t errlen)
+int sl_pcpi_publish(struct sl_volume *v, const struct sl_pcpi *part,
+		    const uint8_t fp[SL_FP_LEN], struct sl_pcpi *out,
+		    char *err, size_t errlen)
 {
 	char name[sizeof(part->lv)], src[260], hint[400];
 	char oldtag[8 + 2 * SL_FP_LEN], ftag[8 + 2 * SL_FP_LEN];
@@ -189,7 +233,7 @@ int sl_pcpi_publish(const struct sl_pcpi *part, const uint8_t fp[SL_FP_LEN],
 	const char *tag[8] = { "lvchange" };
 	int nt = 1;
 	const char *mv[] = { "lvrename", part->vg, part->lv, name, NULL };
-	struct sl_pcpi cur;
+	bool listed = sl_pcpi_listed_ok(v);
 	int rc;
 
 	snprintf(src, sizeof(src), "%s/%s", part->vg, part->lv);
@@ -199,11 +243,7 @@ int sl_pcpi_publish(const struct sl_pcpi *part, const uint8_t fp[SL_FP_LEN],
 		return -EINVAL;
 	}
 	name[strlen(name) - 5] = '\0';
-	/* Afresh, so that a publish interrupted half-way can be repeated. */
-	rc = sl_pcpi_read(part->vg, part->lv, &cur, err, errlen);
-	if (rc)
-		return rc;
-	if (!cur.gid[0]) {
+	if (!part->gid[0]) {
 		snprintf(err, errlen,
 			 "%s has no valid sl.gid tag: it cannot be published; remove it (lvremove -y %s)",
 			 src, src);
@@ -212,19 +252,19 @@ int sl_pcpi_publish(const struct sl_pcpi *part, const uint8_t fp[SL_FP_LEN],
 	snprintf(hint, sizeof(hint), "check `lvs -o+lv_tags %s`", src);
 	memcpy(ftag, "sl.fp.", 6);
 	sl_fp_hex(fp, ftag + 6);
-	if (cur.has_fp && memcmp(cur.fp, fp, SL_FP_LEN)) {
+	if (part->has_fp && memcmp(part->fp, fp, SL_FP_LEN)) {
 		/* --deltag first: one lvchange swaps the two. */
 		memcpy(oldtag, "sl.fp.", 6);
-		sl_fp_hex(cur.fp, oldtag + 6);
+		sl_fp_hex(part->fp, oldtag + 6);
 		tag[nt++] = "--deltag";
 		tag[nt++] = oldtag;
 	}
-	if (!cur.has_fp || memcmp(cur.fp, fp, SL_FP_LEN)) {
+	if (!part->has_fp || memcmp(part->fp, fp, SL_FP_LEN)) {
 		tag[nt++] = "--addtag";
 		tag[nt++] = ftag;
 	}
 	/* lvchange -pr refuses an LV that is read-only already. */
-	if (!cur.readonly)
+	if (!part->readonly)
 		tag[nt++] = "-pr";
 	if (nt > 1) {
 		tag[nt] = src;
@@ -238,11 +278,23 @@ int sl_pcpi_publish(const struct sl_pcpi *part, const uint8_t fp[SL_FP_LEN],
 	rc = sl_pcpi_lvm_do(mv, hint, err, errlen);
 	if (rc)
 		return rc;
-	return sl_pcpi_read(part->vg, name, out, err, errlen);
+	/* Renaming keeps the thin device: its id, size and dev_t. */
+	*out = *part;
+	snprintf(out->lv, sizeof(out->lv), "%s", name);
+	out->part = false;
+	out->has_fp = true;
+	memcpy(out->fp, fp, SL_FP_LEN);
+	out->readonly = true;
+	rc = sl_pcpi_dm_read(out, err, errlen);
+	if (!rc)
+		sl_pcpi_note(v, listed, part->lv, out);
+	return rc;
 }
 
-int sl_pcpi_activate(struct sl_pcpi *p, char *err, size_t errlen)
+int sl_pcpi_activate(struct sl_volume *v, struct sl_pcpi *p, char *err,
+		     size_t errlen)
 {
+	bool listed = v && sl_pcpi_listed_ok(v);
 	char vglv[260];
 	int rc;
 
@@ -250,15 +302,22 @@ int sl_pcpi_activate(struct sl_pcpi *p, char *err, size_t errlen)
 		return 0;
 	snprintf(vglv, sizeof(vglv), "%s/%s", p->vg, p->lv);
 	rc = sl_lvchange_ay(vglv, err, errlen);
-	return rc ? rc : sl_pcpi_read(p->vg, p->lv, p, err, errlen);
+	if (!rc)
+		rc = sl_read_active(p, err, errlen);
+	if (!rc && v)
+		sl_pcpi_note(v, listed, p->lv, p);
+	return rc;
 }
 
-int sl_pcpi_remove(const struct sl_pcpi *p, char *err, size_t errlen)
+int sl_pcpi_remove(struct sl_volume *v, const struct sl_pcpi *p, char *err,
+		   size_t errlen)
 {
+	bool listed = sl_pcpi_listed_ok(v);
 	char vglv[260], hint[400];
 	const char *argv[] = { "lvremove", "-y", vglv, NULL };
 	uint32_t seq;
 	bool part;
+	int rc;
 
 	snprintf(vglv, sizeof(vglv), "%s/%s", p->vg, p->lv);
 	/* Never anything but a PCPI or a part: not the origin by mistake. */
@@ -269,5 +328,8 @@ int sl_pcpi_remove(const struct sl_pcpi *p, char *err, size_t errlen)
 	snprintf(hint, sizeof(hint),
 		 "check whether it is open or soft-locked (`softlock holds`, `lvs %s`)",
 		 vglv);
-	return sl_pcpi_lvm_do(argv, hint, err, errlen);
+	rc = sl_pcpi_lvm_do(argv, hint, err, errlen);
+	if (!rc)
+		sl_pcpi_note(v, listed, p->lv, NULL);
+	return rc;
 }

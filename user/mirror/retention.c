@@ -67,7 +67,7 @@ static int sl_drop_expired(struct sl_cat *cat, struct sl_kmod *k,
  * fails otherwise is reported as kept with LVM's words.
  */
 static int sl_retire(struct sl_cat *cat, struct sl_kmod *k,
-		     struct sl_cat_view *cv, const struct sl_volume *v,
+		     struct sl_cat_view *cv, struct sl_volume *v,
 		     const struct sl_pcpi *p, sl_retention_fn fn, void *arg)
 {
 	struct sl_kverdict vd;
@@ -100,7 +100,7 @@ static int sl_retire(struct sl_cat *cat, struct sl_kmod *k,
 		fn(arg, p, false, why);
 		return 0;
 	}
-	rc = sl_pcpi_remove(p, why, sizeof(why));
+	rc = sl_pcpi_remove(v, p, why, sizeof(why));
 	fn(arg, p, !rc, rc ? why : NULL);
 	return 0;
 }
@@ -111,7 +111,7 @@ static bool sl_published(const struct sl_pcpi *p)
 }
 
 int sl_retention_keep(struct sl_cat *cat, struct sl_kmod *k,
-		      const struct sl_volume *v,
+		      struct sl_volume *v,
 		      const struct sl_pcpi *p, size_t n, unsigned int keep,
 		      sl_retention_fn fn, void *arg)
 {
@@ -145,7 +145,7 @@ static bool sl_listed(const char *gid, const char *gids, size_t count)
 }
 
 int sl_retention_mirror(struct sl_cat *cat, struct sl_kmod *k,
-			const struct sl_volume *v,
+			struct sl_volume *v,
 			const struct sl_pcpi *p, size_t n, const char *gids,
 			size_t count, const char *const *spare, size_t nspare,
 			sl_retention_fn fn, void *arg)

@@ -32,7 +32,7 @@ typedef void (*sl_retention_fn)(void *arg, const struct sl_pcpi *p,
  * removed, and each is reported as kept).
  */
 int sl_retention_keep(struct sl_cat *cat, struct sl_kmod *k,
-		      const struct sl_volume *v,
+		      struct sl_volume *v,
 		      const struct sl_pcpi *p, size_t n, unsigned int keep,
 		      sl_retention_fn fn, void *arg);
 
@@ -42,7 +42,7 @@ int sl_retention_keep(struct sl_cat *cat, struct sl_kmod *k,
  * spare[0..nspare) (gid strings).
  */
 int sl_retention_mirror(struct sl_cat *cat, struct sl_kmod *k,
-			const struct sl_volume *v,
+			struct sl_volume *v,
 			const struct sl_pcpi *p, size_t n, const char *gids,
 			size_t count, const char *const *spare, size_t nspare,
 			sl_retention_fn fn, void *arg);

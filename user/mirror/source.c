@@ -186,7 +186,7 @@ static int sl_src_pick(struct sl_src *x, const struct sl_lockset *ls,
 		}
 	}
 	if (!offer->active)
-		return sl_pcpi_activate(offer, x->err, sizeof(x->err));
+		return sl_pcpi_activate(&x->v, offer, x->err, sizeof(x->err));
 	return 0;
 }
 
@@ -430,7 +430,7 @@ out:
 	 * nobody; once accepted, it stays for the transfer to resume.
 	 */
 	if (rc && x.took && !x.accepted &&
-	    sl_pcpi_remove(&offer, x.err, sizeof(x.err)))
+	    sl_pcpi_remove(&x.v, &offer, x.err, sizeof(x.err)))
 		fprintf(stderr, "softlock: %s: %s\n", e->host, x.err);
 	sl_lockset_free(&ls);
 	free(x.p);

@@ -292,7 +292,7 @@ int sl_verify_serve(struct sl_session *s, const char *volume)
 			     s->host, gid, volume);
 		return 0;
 	}
-	rc = sl_pcpi_activate(&p, err, sizeof(err));
+	rc = sl_pcpi_activate(NULL, &p, err, sizeof(err));
 	if (rc)
 		return sl_vfail(s, rc, err);
 	sl_pcpi_dev(&p, dev, sizeof(dev));
@@ -306,7 +306,7 @@ int sl_verify_run(struct sl_session *s, struct sl_pcpi *p, uint32_t chunk,
 	int rc;
 
 	memset(res, 0, sizeof(*res));
-	rc = sl_pcpi_activate(p, err, sizeof(err));
+	rc = sl_pcpi_activate(NULL, p, err, sizeof(err));
 	if (rc)
 		return sl_vfail(s, rc, err);
 	sl_pcpi_dev(p, dev, sizeof(dev));

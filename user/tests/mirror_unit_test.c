@@ -550,14 +550,15 @@ static struct sl_pcpi mk(const char *lv, uint32_t seq, bool part)
 
 /*
  * The listing a volume keeps: handed out again without lvs (there is
- * none on PATH here) until this process changes anything in LVM.
+ * none on PATH here), kept current by notes of one's own changes, and
+ * stale after any other change or a note it cannot place.
  */
 TEST(volume_listing)
 {
 	struct sl_volume v = { .vg = "vg", .lv = "vol" };
 	const char *old = getenv("PATH");
 	char *saved = strdup(old ? old : "/usr/bin:/bin");
-	struct sl_pcpi *got;
+	struct sl_pcpi p, *got;
 	char err[512];
 	size_t n;
 
@@ -573,13 +574,51 @@ TEST(volume_listing)
 
 	ASSERT_TRUE(sl_pcpi_listed_ok(&v));
 	ASSERT_EQ(5u, sl_pcpi_listed_max(&v));
-	v.other_max = 0;
-	ASSERT_EQ(3u, sl_pcpi_listed_max(&v));
 	ASSERT_EQ(0, sl_pcpi_list(&v, &got, &n, err, sizeof(err)));
 	ASSERT_EQ(2u, n);
 	ASSERT_STREQ("vol.sl.3", got[1].lv);
 	free(got);
 
+	/* A part of 2 made through v: listed in its place. */
+	sl_lvm_changed();
+	p = mk("vol.sl.2.part", 2, true);
+	sl_pcpi_note(&v, true, NULL, &p);
+	ASSERT_TRUE(sl_pcpi_listed_ok(&v));
+	ASSERT_EQ(0, sl_pcpi_list(&v, &got, &n, err, sizeof(err)));
+	ASSERT_EQ(3u, n);
+	ASSERT_STREQ("vol.sl.2.part", got[1].lv);
+	free(got);
+	/* ... published: renamed in place. */
+	sl_lvm_changed();
+	p = mk("vol.sl.2", 2, false);
+	sl_pcpi_note(&v, true, "vol.sl.2.part", &p);
+	ASSERT_EQ(3u, v.nlisted);
+	ASSERT_STREQ("vol.sl.2", v.listed[1].lv);
+	ASSERT_FALSE(v.listed[1].part);
+	/* ... and the newest removed: N falls back to the linear one's. */
+	sl_lvm_changed();
+	sl_pcpi_note(&v, true, "vol.sl.3", NULL);
+	ASSERT_EQ(2u, v.nlisted);
+	ASSERT_TRUE(sl_pcpi_listed_ok(&v));
+	v.other_max = 0;
+	ASSERT_EQ(2u, sl_pcpi_listed_max(&v));
+
+	/* Notes it cannot place make it stale; so does any other change. */
+	p = mk("other.sl.9", 9, false);
+	sl_pcpi_note(&v, true, NULL, &p);
+	ASSERT_FALSE(sl_pcpi_listed_ok(&v));
+	v.have_list = true;
+	sl_pcpi_note(&v, true, "vol.sl.7", NULL);
+	ASSERT_FALSE(sl_pcpi_listed_ok(&v));
+	v.have_list = true;
+	p = mk("vol.sl.1", 1, false);
+	sl_pcpi_note(&v, true, "vol.sl.2", &p);	/* a duplicate */
+	ASSERT_FALSE(sl_pcpi_listed_ok(&v));
+	v.have_list = true;
+	sl_pcpi_note(&v, false, "vol.sl.2", NULL);
+	ASSERT_FALSE(sl_pcpi_listed_ok(&v));
+	v.have_list = true;
+	ASSERT_TRUE(sl_pcpi_listed_ok(&v));
 	sl_lvm_changed();
 	ASSERT_FALSE(sl_pcpi_listed_ok(&v));
 	/* Listed again: with no lvs to run, that fails. */

@@ -21,6 +21,7 @@
 #include "ctx.h"
 #include "../lib/json.h"
 #include "../lib/run.h"
+#include "../lvm/lvm.h"
 
 struct sl_lvm_pool {
 	char identity[130];	/* LVM-<vg uuid><pool uuid>-tpool */
@@ -36,16 +37,6 @@ struct sl_lvm_view {
 	int err;
 };
 
-static void sl_nodash(char *dst, const char *src, size_t size)
-{
-	size_t n = 0;
-
-	for (; *src && n + 1 < size; src++)
-		if (*src != '-')
-			dst[n++] = *src;
-	dst[n] = '\0';
-}
-
 static const char *sl_val(const struct sl_json_obj *o, const char *key)
 {
 	const char *v = sl_json_get(o, key);
@@ -58,7 +49,6 @@ static int sl_lvm_row(const struct sl_json_obj *o, void *arg)
 	struct sl_lvm_view *w = arg;
 	const char *seg = sl_val(o, "segtype"), *id = sl_val(o, "thin_id");
 	struct sl_lvm_pool *p;
-	char vgu[64], lvu[64];
 	void *grown;
 
 	if (!strcmp(seg, "thin-pool")) {
@@ -68,10 +58,8 @@ static int sl_lvm_row(const struct sl_json_obj *o, void *arg)
 		w->pools = grown;
 		p = &w->pools[w->npools++];
 
-		sl_nodash(vgu, sl_val(o, "vg_uuid"), sizeof(vgu));
-		sl_nodash(lvu, sl_val(o, "lv_uuid"), sizeof(lvu));
-		snprintf(p->identity, sizeof(p->identity), "LVM-%s%s-tpool",
-			 vgu, lvu);
+		sl_lvm_pool_id(sl_val(o, "vg_uuid"), sl_val(o, "lv_uuid"),
+			       p->identity, sizeof(p->identity));
 		snprintf(p->vg, sizeof(p->vg), "%s", sl_val(o, "vg_name"));
 		snprintf(p->lv, sizeof(p->lv), "%s", sl_val(o, "lv_name"));
 		p->tid = strtoull(sl_val(o, "transaction_id"), NULL, 10);
@@ -87,28 +75,6 @@ static int sl_lvm_row(const struct sl_json_obj *o, void *arg)
 		w->thins[w->nthins++].id = strtoul(id, NULL, 10);
 	}
 	return 0;
-}
-
-/* LVM's device-mapper name of VG/LV plus SUFFIX: dashes doubled. */
-static void sl_dm_name(char *out, size_t size, const char *vg, const char *lv,
-		       const char *suffix)
-{
-	const char *parts[] = { vg, lv };
-	size_t n = 0;
-	int i;
-
-	for (i = 0; i < 2; i++) {
-		const char *p;
-
-		if (i && n + 1 < size)
-			out[n++] = '-';
-		for (p = parts[i]; *p && n + 3 < size; p++) {
-			if (*p == '-')
-				out[n++] = '-';
-			out[n++] = *p;
-		}
-	}
-	snprintf(out + n, size - n, "%s", suffix);
 }
 
 /* The pool's transaction id as the kernel has it (dmsetup status). */
@@ -165,7 +131,7 @@ int sl_verify_queued_deletes(struct sl_ctx *x, const struct sl_views *v)
 			       NULL };
 	struct sl_lvm_view w = { 0 };
 	unsigned long long ktid;
-	char tpool[300], *out = NULL;
+	char tpool[600], vgpool[260], *out = NULL;
 	const char *snap;
 	size_t i, j, c;
 	int found = 0;
@@ -196,7 +162,8 @@ int sl_verify_queued_deletes(struct sl_ctx *x, const struct sl_views *v)
 				p = &w.pools[j];
 		if (!p || sl_lvm_has(&w, p, k->pcpi))
 			continue;
-		sl_dm_name(tpool, sizeof(tpool), p->vg, p->lv, "-tpool");
+		snprintf(vgpool, sizeof(vgpool), "%s/%s", p->vg, p->lv);
+		sl_lvm_dm_name(tpool, sizeof(tpool), vgpool, "-tpool");
 		if (sl_kernel_tid(tpool, &ktid) || p->tid <= ktid)
 			continue;	/* gone, but nothing queued */
 		for (snap = NULL, c = 0; c < v->nc && !snap; c++)

@@ -317,9 +317,8 @@ int sl_lvm_pool_name(const char *identity, char *name, size_t size)
 	return f.found ? 0 : -ENOENT;
 }
 
-/* LVM's device-mapper name for VG/LV/LAYER: dashes in names are doubled. */
-static void sl_dm_name(char *out, size_t size, const char *vgpool,
-		       const char *layer)
+void sl_lvm_dm_name(char *out, size_t size, const char *vgpool,
+		    const char *layer)
 {
 	size_t n = 0;
 	const char *p;
@@ -350,8 +349,8 @@ int sl_lvm_pool_usage(const char *vgpool,
 
 	if (!sl_lvm_name_ok(vgpool))
 		return -EINVAL;
-	sl_dm_name(tpool, sizeof(tpool), vgpool, "-tpool");
-	sl_dm_name(tmeta, sizeof(tmeta), vgpool, "_tmeta");
+	sl_lvm_dm_name(tpool, sizeof(tpool), vgpool, "-tpool");
+	sl_lvm_dm_name(tmeta, sizeof(tmeta), vgpool, "_tmeta");
 	memmove(tmeta + 12, tmeta, strlen(tmeta) + 1);
 	memcpy(tmeta, "/dev/mapper/", 12);
 	/* Shares the pool's one metadata snapshot with mirror runs. */

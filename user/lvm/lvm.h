@@ -39,6 +39,9 @@ unsigned long sl_lvm_changes(void);
 void sl_lvm_changed(void);
 
 /* The kernel pool identity of the thin pool VG/POOL; -errno if not one. */
+/* LVM's device-mapper name for VG/LV plus LAYER: dashes in names doubled. */
+void sl_lvm_dm_name(char *out, size_t size, const char *vgpool,
+		    const char *layer);
 int sl_lvm_pool_identity(const char *vgpool, char *pool, size_t size);
 /*
  * The same from lvs's vg_uuid and the pool's lv_uuid, for a caller that

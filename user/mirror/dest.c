@@ -276,8 +276,14 @@ static int sl_dst_receive(struct sl_dst *x, const char *name, const char *gid,
 		return sl_sess_fail(x->s, -rc, "%s: %s", x->e->host, x->err);
 	/* A copy: refreshing the list must not move it under us. */
 	part = *sl_dst_part(x, x->ck.part_lv);
-	/* A .part left by a crash may be inactive after a reboot. */
+	/*
+	 * A .part left by a crash may be inactive after a reboot, or
+	 * read-only when the crash cut its publish between the lvchange and
+	 * the rename.
+	 */
 	rc = sl_pcpi_activate(&x->v, &part, x->err, sizeof(x->err));
+	if (!rc)
+		rc = sl_pcpi_writable(&x->v, &part, x->err, sizeof(x->err));
 	sl_pcpi_dev(&part, dev, sizeof(dev));
 	if (!rc)
 		rc = sl_writer_open(&w, dev, x->err, sizeof(x->err));

@@ -138,6 +138,14 @@ int sl_pcpi_publish(struct sl_volume *v, const struct sl_pcpi *part,
 		    char *err, size_t errlen);
 
 /*
+ * Make a .part writable again: a publish that was cut after its lvchange
+ * (tagged, read-only) but before the rename leaves one, and the transfer
+ * it belongs to resumes into it. The publish sets it read-only again.
+ */
+int sl_pcpi_writable(struct sl_volume *v, struct sl_pcpi *p, char *err,
+		     size_t errlen);
+
+/*
  * Activate (lvchange -ay -K) when not active; refreshes major/minor. v
  * (may be NULL) is the volume whose listing p is from.
  */

@@ -309,6 +309,27 @@ int sl_pcpi_activate(struct sl_volume *v, struct sl_pcpi *p, char *err,
 	return rc;
 }
 
+int sl_pcpi_writable(struct sl_volume *v, struct sl_pcpi *p, char *err,
+		     size_t errlen)
+{
+	bool listed = v && sl_pcpi_listed_ok(v);
+	char vglv[260], hint[400];
+	const char *rw[] = { "lvchange", "-prw", vglv, NULL };
+	int rc;
+
+	if (!p->readonly)
+		return 0;
+	snprintf(vglv, sizeof(vglv), "%s/%s", p->vg, p->lv);
+	snprintf(hint, sizeof(hint), "check `lvs -o+lv_attr %s`", vglv);
+	rc = sl_pcpi_lvm_do(rw, hint, err, errlen);
+	if (rc)
+		return rc;
+	p->readonly = false;
+	if (v)
+		sl_pcpi_note(v, listed, p->lv, p);
+	return 0;
+}
+
 int sl_pcpi_remove(struct sl_volume *v, const struct sl_pcpi *p, char *err,
 		   size_t errlen)
 {

@@ -6,6 +6,7 @@
  * that it opened itself. The device's open count is read back from
  * device-mapper, so every assertion is on the kernel's real state.
  */
+#include <time.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 
@@ -111,6 +112,33 @@ TEST_F(pin, held_until_last_lock)
 	ASSERT_EQ(0, del_locks(&self->c, self->pool, 5, NULL, &count));
 	EXPECT_EQ(2u, count);
 	EXPECT_EQ(0, open_count(self->pool));
+}
+
+static void take_expires(const struct lockv *lv, void *arg)
+{
+	*(uint64_t *)arg = lv->expires;
+}
+
+/* An update of a lock that is refused (another pin) leaves it as it was. */
+TEST_F(pin, refused_update_changes_nothing)
+{
+	struct nlmsghdr *nlh;
+	uint64_t expires = 1;
+	uint32_t count;
+
+	ASSERT_EQ(0, add(&self->c, self->pool, 6, "a", self->dev));
+	nlh = rp_msg(&self->c, SOFTLOCK_CMD_LOCK_ADD, self->pool, NULL, 0);
+	mnl_attr_put_u32(nlh, SOFTLOCK_A_PCPI, 6);
+	mnl_attr_put_u32(nlh, SOFTLOCK_A_TYPE, SOFTLOCK_LOCK_TYPE_OWNER);
+	mnl_attr_put_strz(nlh, SOFTLOCK_A_TEXT, "a");
+	mnl_attr_put_u64(nlh, SOFTLOCK_A_EXPIRES, (uint64_t)time(NULL) + 3600);
+	mnl_attr_put_u32(nlh, SOFTLOCK_A_PIN_DEV, self->dev + 1);
+	EXPECT_EQ(-EBUSY, sl_nl_talk(self->c.nl, nlh, NULL, NULL));
+	ASSERT_EQ(0, dump_locks(&self->c, self->pool, NULL, 6, take_expires,
+				&expires, NULL));
+	EXPECT_EQ(0u, expires);
+	ASSERT_EQ(0, del_locks(&self->c, self->pool, 6, NULL, &count));
+	EXPECT_EQ(1u, count);
 }
 
 /* A batch that fails after a pinning entry leaves the device closed. */

@@ -287,11 +287,10 @@ int sl_sess_hello(struct sl_session *s, const char *relationship,
 				     SL_PURPOSE_UPDATE);
 }
 
-int sl_sess_accept(struct sl_session *s, const char **relationship,
-		   const char **volume)
+int sl_sess_accept_hello(struct sl_session *s, const char **relationship,
+			 const char **volume)
 {
 	uint32_t min, max, version;
-	struct sl_pbuf *b;
 	const char *host;
 	char e[256];
 	int rc;
@@ -310,10 +309,25 @@ int sl_sess_accept(struct sl_session *s, const char **relationship,
 	sl_msg_get_str(&s->m, SL_A_VOLUME, volume);
 	s->lease = 0;
 	sl_msg_get_u32(&s->m, SL_A_LEASE, &s->lease);
-	b = sl_sess_begin(s, SL_MSG_HELLO_ACK);
-	sl_msg_put_u32(b, SL_A_VERSION, version);
+	s->version = version;
+	return 0;
+}
+
+int sl_sess_ack(struct sl_session *s)
+{
+	struct sl_pbuf *b = sl_sess_begin(s, SL_MSG_HELLO_ACK);
+
+	sl_msg_put_u32(b, SL_A_VERSION, s->version);
 	sl_msg_put_str(b, SL_A_HOST, s->host);
 	return sl_sess_send(s);
+}
+
+int sl_sess_accept(struct sl_session *s, const char **relationship,
+		   const char **volume)
+{
+	int rc = sl_sess_accept_hello(s, relationship, volume);
+
+	return rc ? rc : sl_sess_ack(s);
 }
 
 int sl_sess_close(struct sl_session *s)

@@ -35,6 +35,7 @@ struct sl_session {
 	 * it before its HELLO, the other side reads it from that HELLO.
 	 */
 	uint32_t lease;
+	uint32_t version;		/* the responder's pick, for its ack */
 	bool failed;			/* an ERROR went either way */
 	char err[1024];			/* why the session failed */
 };
@@ -80,6 +81,13 @@ int sl_sess_hello(struct sl_session *s, const char *relationship,
  */
 int sl_sess_accept(struct sl_session *s, const char **relationship,
 		   const char **volume);
+/*
+ * The same in two steps, for a responder that decides whether to serve
+ * the HELLO before answering it (an ERROR instead of the HELLO_ACK).
+ */
+int sl_sess_accept_hello(struct sl_session *s, const char **relationship,
+			 const char **volume);
+int sl_sess_ack(struct sl_session *s);
 /* The session ended cleanly (BYE both ways): wait for the peer's EOF. */
 int sl_sess_close(struct sl_session *s);
 

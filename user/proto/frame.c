@@ -267,7 +267,7 @@ static void sl_capture(const void *a, size_t alen, const void *b, size_t blen)
  * session gives up: $SOFTLOCK_PEER_TIMEOUT seconds, default 300, 0 for
  * ever. A host that stops answering must fail an update, not hang it.
  */
-static int sl_peer_timeout_ms(void)
+int sl_peer_timeout_ms(void)
 {
 	const char *s = getenv("SOFTLOCK_PEER_TIMEOUT");
 	char *end;

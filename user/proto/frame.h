@@ -111,6 +111,12 @@ long sl_frame_parse(const void *buf, size_t len, struct sl_frame *f,
  */
 int sl_frame_write(int fd, const struct sl_pbuf *b, char *err, size_t errlen);
 
+/*
+ * How long a peer may stay silent before a session gives up, in ms:
+ * $SOFTLOCK_PEER_TIMEOUT seconds (default 300); -1 when it is 0 (for ever).
+ */
+int sl_peer_timeout_ms(void);
+
 /* Format a message into err (when given) and return rc: the codec's errors. */
 int sl_proto_err(char *err, size_t errlen, int rc, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));

@@ -18,6 +18,8 @@
 #include <unistd.h>
 
 #include "transport.h"
+#include "../net/tls.h"
+#include "../net/tls_peer.h"
 #include "../lvm/lvm.h"
 
 /* A whole DATA frame; without CAP_SYS_RESOURCE, pipe-max-size (1 MiB). */
@@ -78,6 +80,54 @@ static int sl_parse_exec(const char *spec, struct sl_endpoint *ep,
 	return sl_volume(spec, end + 2, ep, err, errlen);
 }
 
+/* tls:HOST[:PORT]:VG/LV, HOST an IPv6 address in brackets. */
+static int sl_parse_tls(const char *spec, struct sl_endpoint *ep,
+			char *err, size_t errlen)
+{
+	const char *h = spec + 4, *vol = strrchr(spec, ':'), *hend, *p;
+	size_t len;
+
+	if (vol <= h)
+		return sl_bad(err, errlen, spec,
+			      "tls: needs a host and a volume: tls:HOST[:PORT]:VG/LV");
+	if (*h == '[') {
+		hend = strchr(h, ']');
+		if (!hend || hend > vol)
+			return sl_bad(err, errlen, spec,
+				      "unterminated '[' around the IPv6 address");
+		h++;
+		p = hend + 1;
+	} else {
+		hend = memchr(h, ':', vol - h);
+		if (!hend)
+			hend = vol;
+		p = hend;
+	}
+	len = hend - h;
+	if (!len || len >= sizeof(ep->host))
+		return sl_bad(err, errlen, spec,
+			      "the host must be 1..255 bytes");
+	for (const char *c = h; c < hend; c++)
+		if ((unsigned char)*c <= ' ' || *c == 0x7f || *c == '/' ||
+		    (*c == ':' && h[-1] != '['))
+			return sl_bad(err, errlen, spec,
+				      "the host contains a space, a '/' or a control character");
+	memcpy(ep->host, h, len);
+	ep->host[len] = '\0';
+	strcpy(ep->port, SL_TLS_PORT_DEFAULT);
+	if (p < vol) {
+		if (*p != ':' || vol - p - 1 < 1 || vol - p - 1 > 5 ||
+		    strspn(p + 1, "0123456789") != (size_t)(vol - p - 1) ||
+		    atoi(p + 1) < 1 || atoi(p + 1) > 65535)
+			return sl_bad(err, errlen, spec,
+				      "the port must be a number 1..65535: tls:HOST[:PORT]:VG/LV");
+		memcpy(ep->port, p + 1, vol - p - 1);
+		ep->port[vol - p - 1] = '\0';
+	}
+	ep->kind = SL_EP_TLS;
+	return sl_volume(spec, vol + 1, ep, err, errlen);
+}
+
 int sl_endpoint_parse(const char *spec, struct sl_endpoint *ep, char *err,
 		      size_t errlen)
 {
@@ -90,6 +140,8 @@ int sl_endpoint_parse(const char *spec, struct sl_endpoint *ep, char *err,
 			      "empty: give VG/LV, HOST:VG/LV or exec:'COMMAND':VG/LV");
 	if (!strncmp(spec, "exec:", 5))
 		return sl_parse_exec(spec, ep, err, errlen);
+	if (!strncmp(spec, "tls:", 4))
+		return sl_parse_tls(spec, ep, err, errlen);
 	/* LVM names have no ':', so the last one ends the host (IPv6). */
 	colon = strrchr(spec, ':');
 	if (!colon) {
@@ -121,6 +173,10 @@ void sl_endpoint_format(const struct sl_endpoint *ep, char *buf, size_t size)
 	switch (ep->kind) {
 	case SL_EP_SSH:
 		snprintf(buf, size, "%s:%s", ep->host, ep->volume);
+		break;
+	case SL_EP_TLS:
+		snprintf(buf, size, strchr(ep->host, ':') ? "tls:[%s]:%s:%s" :
+			 "tls:%s:%s:%s", ep->host, ep->port, ep->volume);
 		break;
 	case SL_EP_EXEC:
 		/* A parsed command never holds both kinds of quote. */
@@ -221,6 +277,9 @@ int sl_peer_start(const struct sl_endpoint *ep, struct sl_peer_proc *p,
 
 	p->pid = -1;
 	p->rfd = p->wfd = -1;
+	if (ep->kind == SL_EP_TLS)
+		return sl_tls_peer_start(ep->host, ep->port, &p->pid, &p->rfd,
+					 &p->wfd, err, errlen);
 	/* A peer that dies must be an EPIPE to handle, not our death. */
 	signal(SIGPIPE, SIG_IGN);
 	if (pipe2(to, O_CLOEXEC) || pipe2(from, O_CLOEXEC) ||

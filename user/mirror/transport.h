@@ -6,6 +6,9 @@
  *   HOST:VG/LV            ssh HOST softlock serve --stdio
  *   exec:'COMMAND':VG/LV  sh -c COMMAND (e.g. "ip netns exec b softlock
  *                         serve --stdio"); the quotes may be ' or "
+ *   tls:HOST[:PORT]:VG/LV TCP to HOST's `softlock serve --tls` (default
+ *                         port 7433) with mutual TLS (net/tls.h); an IPv6
+ *                         address goes in brackets: tls:[fd00::2]:VG/LV
  */
 #ifndef SL_TRANSPORT_H
 #define SL_TRANSPORT_H
@@ -14,11 +17,12 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-enum sl_ep_kind { SL_EP_LOCAL, SL_EP_SSH, SL_EP_EXEC };
+enum sl_ep_kind { SL_EP_LOCAL, SL_EP_SSH, SL_EP_EXEC, SL_EP_TLS };
 
 struct sl_endpoint {
 	enum sl_ep_kind kind;
-	char host[256];		/* SSH: the host (may be user@host) */
+	char host[256];		/* SSH: the host (may be user@host); TLS */
+	char port[8];		/* TLS */
 	char command[1024];	/* EXEC: the command */
 	char volume[256];	/* VG/LV */
 };
@@ -37,7 +41,8 @@ struct sl_peer_proc {
 };
 
 /*
- * Start the peer for ep: ssh (BatchMode, no tty) or sh -c COMMAND; for a
+ * Start the peer for ep: ssh (BatchMode, no tty), sh -c COMMAND, or a
+ * TLS connection relayed by a child (net/tls_peer.h); for a
  * LOCAL endpoint the helper itself (/proc/self/exe serve --stdio) with the
  * same environment. The child's stderr is inherited, so its diagnostics
  * reach the user. SIGPIPE is ignored in this process.

@@ -70,6 +70,8 @@ int cmd_version(struct sl_ctx *x, int argc, char **argv);
 int cmd_mirror(struct sl_ctx *x, int argc, char **argv);
 /* Root, the catalog and its mirror tables: what every mirror command needs. */
 int sl_mirror_open(struct sl_ctx *x);
+/* The module's handle, or NULL without it (fine on a destination). */
+struct sl_kmod *sl_mirror_kernel(void);
 int cmd_serve(struct sl_ctx *x, int argc, char **argv);
 /* softlock mirror verify (mirror_verify.c); snapshot may be NULL. */
 int sl_mirror_verify(struct sl_ctx *x, const char *key, const char *snapshot,

@@ -27,7 +27,7 @@ static const struct {
 	{ "restore", cmd_restore, "" },
 	{ "verify", cmd_verify, "" },
 	{ "mirror", cmd_mirror, "init SRC DST [--name NAME] [--keep N] [--lease DURATION] | set NAME|DST --lease DURATION|none | update NAME|DST [--json] | status [NAME] [--json] | verify NAME|DST [--snapshot LV.sl.N] [--json]" },
-	{ "serve", cmd_serve, "--stdio" },
+	{ "serve", cmd_serve, "--stdio | --tls [--listen [ADDR]:PORT] [--max-sessions N]" },
 	{ "version", cmd_version, "" },
 };
 
@@ -39,7 +39,8 @@ static void sl_help(FILE *f)
 	for (i = 0; i < sizeof(sl_cmds) / sizeof(sl_cmds[0]); i++)
 		fprintf(f, "  softlock %s %s\n", sl_cmds[i].name, sl_cmds[i].usage);
 	fprintf(f, "\nSNAP is VG/LV, or --pool /dev/mapper/NAME --id N for a raw dm-thin pool.\n"
-		"SRC and DST are VG/LV (this host), HOST:VG/LV (ssh) or exec:'COMMAND':VG/LV.\n"
+		"SRC and DST are VG/LV (this host), HOST:VG/LV (ssh), exec:'COMMAND':VG/LV\n"
+		"or tls:HOST[:PORT]:VG/LV (mutual TLS to HOST's 'softlock serve --tls').\n"
 		"The catalog is %s (or $SOFTLOCK_DB, or --db PATH).\n"
 		"See softlock(8).\n", SL_CATALOG_DEFAULT);
 }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * softlock mirror init|update|status and softlock serve --stdio.
+ * softlock mirror init|set|update|status (verify: mirror_verify.c; the
+ * peer end, softlock serve: serve.c).
  *
  * The host that runs `mirror update` starts the peer (ssh, a command, or
  * itself for a local volume) and takes the role of whichever side is
@@ -31,7 +32,6 @@ static const struct option sl_mirror_opts[] = {
 	{ "keep", required_argument, NULL, 'k' },
 	{ "lease", required_argument, NULL, 'l' },
 	{ "json", no_argument, NULL, 'j' },
-	{ "stdio", no_argument, NULL, 's' },
 	{ "snapshot", required_argument, NULL, 'S' },	/* verify */
 	{ NULL, 0, NULL, 0 },
 };
@@ -50,7 +50,7 @@ int sl_mirror_open(struct sl_ctx *x)
 }
 
 /* The module is optional on a destination: without it nothing is locked. */
-static struct sl_kmod *sl_mirror_kernel(void)
+struct sl_kmod *sl_mirror_kernel(void)
 {
 	struct sl_kmod *k = NULL;
 
@@ -399,45 +399,4 @@ int cmd_mirror(struct sl_ctx *x, int argc, char **argv)
 	}
 	return sl_usage(x, "unknown mirror subcommand '%s': init, update, status, verify or set",
 			sub);
-}
-
-/*
- * The peer end: the protocol on stdin/stdout, diagnostics on stderr. The
- * HELLO says which role the initiator took; this side takes the other.
- */
-int cmd_serve(struct sl_ctx *x, int argc, char **argv)
-{
-	struct sl_mirror_env e = { 0 };
-	struct sl_session s;
-	const char *rel, *vol;
-	char relc[SL_REL_NAME_MAX + 1], volc[256], host[256];
-	int rc;
-
-	if (argc != 2 || strcmp(argv[1], "--stdio"))
-		return sl_usage(x, "serve needs --stdio (the peer protocol on stdin and stdout)");
-	if (sl_mirror_open(x))
-		return SL_EXIT_FAIL;
-	e.cat = x->cat;
-	e.k = sl_mirror_kernel();
-	e.host = sl_host_name(host, sizeof(host));
-	sl_sess_init(&s, STDIN_FILENO, STDOUT_FILENO, false, 0, e.host);
-	rc = sl_sess_accept(&s, &rel, &vol);
-	e.lease = s.lease;
-	if (!rc) {
-		snprintf(relc, sizeof(relc), "%s", rel);
-		snprintf(volc, sizeof(volc), "%s", vol);
-		/* A verify reads one PCPI and changes nothing here. */
-		if (s.ps.purpose == SL_PURPOSE_VERIFY)
-			rc = sl_verify_serve(&s, volc);
-		else
-			rc = s.ps.self == SL_ROLE_SOURCE ?
-			     sl_mirror_source(&s, &e, relc, volc) :
-			     sl_mirror_dest(&s, &e, relc, volc);
-	}
-	if (rc)
-		sl_err(x, "%s", s.err);
-	sl_sess_free(&s);
-	if (e.k)
-		sl_kmod_close(e.k);
-	return rc ? SL_EXIT_FAIL : SL_EXIT_OK;
 }

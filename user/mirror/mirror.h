@@ -25,6 +25,11 @@ struct sl_mirror_env {
 	unsigned int keep;	/* source: PCPIs to keep, 0 all (--keep) */
 	/* source: seconds the destination's locks live unless renewed; 0 forever */
 	uint32_t lease;
+	/*
+	 * source: the only destination whose lock set this session may
+	 * install (a TLS peer's grant, net/peers.h); NULL for any.
+	 */
+	const char *only_dataset;
 	/* Filled by the update. */
 	char snapshot[128];	/* the PCPI sent or received */
 	char gid[SL_UUID_LEN + 1];

@@ -104,6 +104,11 @@ static int sl_src_lockset(struct sl_src *x, const char *rel,
 	sl_msg_get_u64(&x->s->m, SL_A_GENERATION, &gen);
 	sl_msg_get_str(&x->s->m, SL_A_DATASET, &ds);
 	snprintf(dest, sizeof(dest), "%s", ds);
+	/* Another destination's set would replace the locks it depends on. */
+	if (x->e->only_dataset && strcmp(dest, x->e->only_dataset))
+		return sl_sess_fail(x->s, EACCES,
+				    "%s: this peer may install the lock set of %s only, not of %s",
+				    x->e->host, x->e->only_dataset, dest);
 	sl_mirror_origin(dest, origin, sizeof(origin));
 	rc = sl_lockset_read(&x->s->m, &ls);
 	if (!rc)

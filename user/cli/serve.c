@@ -1,0 +1,141 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * softlock serve: the peer end of a mirror session. Over --stdio (ssh or
+ * a command started it) the peer is whoever could start it, so the HELLO
+ * decides everything; over --tls the peer is a certificate, and its
+ * grants decide which relationship, role, volume and lock set it may
+ * touch before anything else happens.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "serve.h"
+#include "../mirror/mirror.h"
+#include "../mirror/mstore.h"
+#include "../mirror/session.h"
+#include "../mirror/verify.h"
+
+/* 0, or the ERROR sent to a peer that asked for more than its grants. */
+static int sl_serve_authorize(struct sl_session *s,
+			      const struct sl_serve_auth *auth,
+			      const char *rel, const char *vol,
+			      struct sl_mirror_env *e)
+{
+	const struct sl_grant *g = NULL;
+	bool source = s->ps.self == SL_ROLE_SOURCE;
+	size_t i;
+
+	for (i = 0; i < auth->grants.n && !g; i++)
+		if (!strcmp(auth->grants.g[i].relationship, rel))
+			g = &auth->grants.g[i];
+	if (!g)
+		return sl_sess_fail(s, EACCES,
+				    "%s: %s may not run relationship '%s' here: no line of the peers file grants it",
+				    e->host, auth->peer, rel);
+	if (strcmp(g->volume, vol))
+		return sl_sess_fail(s, EACCES,
+				    "%s: relationship '%s' is on %s here, not %s",
+				    e->host, rel, g->volume, vol);
+	if (s->ps.purpose == SL_PURPOSE_VERIFY)
+		return 0;
+	if (g->source != source)
+		return sl_sess_fail(s, EACCES,
+				    "%s: relationship '%s' makes this host the %s of %s, not the %s",
+				    e->host, rel, g->source ? "source" : "destination",
+				    vol, source ? "source" : "destination");
+	e->only_dataset = g->source ? g->dataset : NULL;
+	return 0;
+}
+
+int sl_serve_session(struct sl_ctx *x, int rfd, int wfd,
+		     const struct sl_serve_auth *auth)
+{
+	struct sl_mirror_env e = { 0 };
+	struct sl_session s;
+	const char *rel, *vol;
+	char relc[SL_REL_NAME_MAX + 1], volc[256], host[256];
+	int rc;
+
+	if (sl_mirror_open(x))
+		return SL_EXIT_FAIL;
+	e.cat = x->cat;
+	e.k = sl_mirror_kernel();
+	e.host = sl_host_name(host, sizeof(host));
+	sl_sess_init(&s, rfd, wfd, false, 0, e.host);
+	rc = sl_sess_accept_hello(&s, &rel, &vol);
+	e.lease = s.lease;
+	if (!rc) {
+		snprintf(relc, sizeof(relc), "%s", rel);
+		snprintf(volc, sizeof(volc), "%s", vol);
+		if (auth)
+			rc = sl_serve_authorize(&s, auth, relc, volc, &e);
+	}
+	if (!rc)
+		rc = sl_sess_ack(&s);
+	if (!rc) {
+		/* A verify reads one PCPI and changes nothing here. */
+		if (s.ps.purpose == SL_PURPOSE_VERIFY)
+			rc = sl_verify_serve(&s, volc);
+		else
+			rc = s.ps.self == SL_ROLE_SOURCE ?
+			     sl_mirror_source(&s, &e, relc, volc) :
+			     sl_mirror_dest(&s, &e, relc, volc);
+	}
+	if (rc)
+		sl_err(x, "%s", s.err);
+	sl_sess_free(&s);
+	if (e.k)
+		sl_kmod_close(e.k);
+	return rc ? SL_EXIT_FAIL : SL_EXIT_OK;
+}
+
+static const struct option sl_serve_opts[] = {
+	{ "stdio", no_argument, NULL, 's' },
+	{ "tls", no_argument, NULL, 't' },
+	{ "listen", required_argument, NULL, 'l' },
+	{ "max-sessions", required_argument, NULL, 'm' },
+	{ NULL, 0, NULL, 0 },
+};
+
+int cmd_serve(struct sl_ctx *x, int argc, char **argv)
+{
+	const char *listen = NULL;
+	bool stdio = false, tls = false;
+	uint32_t max = 16;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "", sl_serve_opts, NULL)) != -1) {
+		switch (c) {
+		case 's':
+			stdio = true;
+			break;
+		case 't':
+			tls = true;
+			break;
+		case 'l':
+			listen = optarg;
+			break;
+		case 'm':
+			if (sl_parse_u32(optarg, 1024, &max) || !max)
+				return sl_usage(x, "--max-sessions %s: give a number 1..1024",
+						optarg);
+			break;
+		default:
+			return sl_usage(x, "serve: --stdio | --tls [--listen [ADDR]:PORT] [--max-sessions N]");
+		}
+	}
+	if (optind != argc)
+		return sl_usage(x, "serve takes no arguments, only --stdio or --tls");
+	if (stdio == tls)
+		return sl_usage(x, "serve needs --stdio (the peer protocol on stdin and stdout) or --tls (listen for peers over TCP with mutual TLS)");
+	if (stdio && listen)
+		return sl_usage(x, "--listen goes with --tls");
+	if (stdio)
+		return sl_serve_session(x, STDIN_FILENO, STDOUT_FILENO, NULL);
+	return sl_serve_tls(x, listen, max);
+}

@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* softlock serve: one peer session, and the TLS daemon that runs them. */
+#ifndef SL_SERVE_H
+#define SL_SERVE_H
+
+#include "ctx.h"
+#include "../net/peers.h"
+
+/*
+ * What an authenticated peer may do: its grants (net/peers.h), already
+ * narrowed to the ones that name its certificate, and how to name it.
+ */
+struct sl_serve_auth {
+	struct sl_grants grants;
+	const char *peer;	/* its certificate, for messages */
+};
+
+/*
+ * One session on rfd/wfd, in whichever role the initiator's HELLO leaves;
+ * with auth, only what the peer's grants allow. An exit status.
+ */
+int sl_serve_session(struct sl_ctx *x, int rfd, int wfd,
+		     const struct sl_serve_auth *auth);
+
+/* softlock serve --tls: listen, and serve each connection in a child. */
+int sl_serve_tls(struct sl_ctx *x, const char *listen, unsigned int max);
+
+#endif /* SL_SERVE_H */

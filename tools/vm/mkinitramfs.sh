@@ -21,14 +21,14 @@ here=$(cd "$(dirname "$0")" && pwd)
 EXEC_BINS="/usr/bin/timeout /usr/bin/env /usr/bin/nohup /usr/bin/nice
 /usr/bin/xargs /usr/bin/setsid /usr/bin/flock"
 HOST_BINS="$EXEC_BINS /bin/bash /sbin/mke2fs /usr/sbin/lvm /usr/sbin/dmsetup /usr/sbin/pdata_tools /usr/bin/kmod
-/usr/sbin/losetup /usr/bin/sqlite3 /usr/bin/ip"
+/usr/sbin/losetup /usr/bin/sqlite3 /usr/bin/ip /usr/bin/openssl"
 LVM_CMDS="lvcreate lvremove lvs lvchange lvconvert lvextend lvresize lvrename vgcreate
 vgremove vgs vgchange vgscan pvcreate pvremove pvs pvscan lvdisplay vgdisplay"
 THIN_CMDS="thin_check thin_delta thin_dump thin_ls thin_repair thin_restore
 thin_rmap thin_metadata_size"
 KMOD_CMDS="modprobe insmod rmmod lsmod depmod modinfo"
 # Modules loaded on demand in the guest (with their dependencies).
-MODULES="dm-thin-pool dm-snapshot loop virtio_blk virtio_pci brd ext4"
+MODULES="dm-thin-pool dm-snapshot loop virtio_blk virtio_pci brd ext4 veth"
 
 copy_with_libs() { # ROOT FILE
 	local root=$1 f=$2 lib

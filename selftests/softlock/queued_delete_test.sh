@@ -11,7 +11,7 @@ cd "$(dirname "$0")" || exit 1
 . ./lib.sh
 
 sl_init lvm softlock sqlite3 sha256sum
-tap_plan 15
+tap_plan 17
 
 VG=slqdvg
 TPOOL=$VG-pool-tpool
@@ -37,6 +37,11 @@ run lvremove -y "$VG/snap"
 assert_eq "lvremove fails: the kernel refused the delete" 1 "$([ "$RC" != 0 ] && echo 1)"
 run lvcreate -y -s "$VG/thin" -n snap2
 assert_eq "... and the pool refuses further changes (the queued delete)" 1 "$([ "$RC" != 0 ] && echo 1)"
+run softlock mirror init --name q "$VG/thin" "$VG/copy"
+assert_eq "a mirror of a volume in that pool" 0 "$RC" || diag "$OUT"
+run softlock mirror update q
+assert_match "... its update fails, and says why and to run 'softlock verify'" \
+	"LVM has a change to pool $VG/pool queued that the kernel refused \\(LVM transaction [0-9]+, kernel [0-9]+\\).*run 'softlock verify'" "$OUT"
 
 run softlock verify
 assert_eq "verify exits 1" 1 "$RC"

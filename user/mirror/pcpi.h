@@ -229,4 +229,11 @@ int sl_pcpi_dm_name(const char *vg, const char *lv, const char *layer,
 int sl_pcpi_thin_params(const char *params, unsigned int *pool_major,
 			unsigned int *pool_minor, uint32_t *thin_id);
 
+/*
+ * After an lvcreate on v's pool failed: when LVM has a change queued that
+ * the kernel refused (a held thin id's delete), append that to err with a
+ * pointer to `softlock verify` (pool_queued.c).
+ */
+void sl_pool_queued_hint(const struct sl_volume *v, char *err, size_t errlen);
+
 #endif /* SL_PCPI_H */

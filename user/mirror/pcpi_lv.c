@@ -125,8 +125,10 @@ int sl_pcpi_take(struct sl_volume *v, const char *gid,
 		 "check the free space of pool %s/%s (`lvs %s`)", v->vg,
 		 v->pool_lv, v->vg);
 	rc = sl_pcpi_lvm_do(argv, hint, err, errlen);
-	if (rc)
+	if (rc) {
+		sl_pool_queued_hint(v, err, errlen);
 		return rc;
+	}
 	/* Its tags are the command's: one lvcreate, all or nothing. */
 	sl_known(out, v->vg, name, max + 1, false, gid, fp, v->pool_lv);
 	rc = sl_pcpi_dm_read(out, err, errlen);
@@ -191,8 +193,10 @@ int sl_pcpi_create_part(struct sl_volume *v, const char *name,
 	} else {
 		rc = sl_pcpi_lvm_do(thin, hint, err, errlen);
 	}
-	if (rc)
+	if (rc) {
+		sl_pool_queued_hint(v, err, errlen);
 		return rc;
+	}
 	/* A thin snapshot lives in its base's pool. */
 	sl_known(out, v->vg, part, seq, true, gid, NULL,
 		 base ? base->pool_lv : v->pool_lv);

@@ -10,12 +10,13 @@
 # the address dialled, all refused before anything is read or written;
 # C, trusted, trying B's relationship, another role, another volume, or
 # another destination's lock set, refused with the reason; B's locks on
-# A unchanged by every refusal; bad file permissions stop the daemon.
+# A unchanged by every refusal; B killed mid-update, then converging;
+# bad file permissions stop the daemon.
 cd "$(dirname "$0")" || exit 1
 . ./lib.sh
 
 sl_init lvm softlock sha256sum openssl ip
-tap_plan 52
+tap_plan 55
 
 . ./mirror_lib.sh
 . ./tls_lib.sh
@@ -171,6 +172,14 @@ assert_eq "C's vol.sl.1 equals A's vol2.sl.1" "$(hash_of $VA/vol2.sl.1)" "$(hash
 assert_match "A holds for C" "hostC:$VC/vol" "$(a_locks)"
 assert "B: another update after all that" on_b_tls softlock mirror update ba
 assert_eq "B's vol.sl.3 equals A's" "$(hash_of $VA/vol.sl.3)" "$(hash_of $VB/vol.sl.3)"
+
+# --- B killed mid-update: A's session ends with it; the next converges ---
+random_writes /dev/$VA/vol 31 40 4096 $((MB * 256)) 64 "$SL_TMP/writes"
+run on_b_tls env SOFTLOCK_TEST_KILL_AT=hostB:4 softlock mirror update ba
+assert_eq "B killed (SIGKILL) in the middle of an update over TLS" 137 "$RC"
+assert "... the next update over TLS converges" on_b_tls softlock mirror update ba
+newest=$(pcpis_of $VB vol | awk '{ print $NF }')
+assert_eq "... B's newest PCPI ($newest) equals A's" "$(hash_of "$VA/$newest")" "$(hash_of "$VB/$newest")"
 
 # --- the daemon stops on SIGTERM ---
 kill -TERM "$DAEMON"

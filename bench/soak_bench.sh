@@ -200,6 +200,8 @@ setup() {
 		thin_create $RAW "$id" || return 1
 		: > "$D/st/ctl-$id"
 	done
+	# The readers' probe: an id only they hold and release.
+	thin_create $RAW 30 || return 1
 	# B's pool has a thin volume from the start, as it will at the end
 	# (LVM keeps its -tpool device once it has had one).
 	lvcreate -y -V 8M -T $VB/pool -n keep >/dev/null
@@ -231,7 +233,9 @@ echo "# soak: RSS cross-check on the baseline update: VmHWM read $HWM KiB," \
 
 # The long-lived helper: softlock monitor, from its "ready" line on.
 mkfifo "$D/mon.fifo"
-$ENV_A softlock monitor > "$D/mon.fifo" 2>&1 &
+# Events go to the initial network namespace only (softlock.rst): the
+# monitor runs there, with A's catalog.
+env SOFTLOCK_HOST=hostA SOFTLOCK_DB="$SL_TMP/a/softlock.db" softlock monitor > "$D/mon.fifo" 2>&1 &
 MON=$!
 bg_register $MON
 exec 3< "$D/mon.fifo"
@@ -466,6 +470,16 @@ readers() {
 			wrong "holds --json: $(tail -n 3 "$D/holds.out")"
 		hwm_run pools "$D/pools.out" $ENV_A softlock pools ||
 			wrong "pools: $(cat "$D/pools.out")"
+		# What holds and pools read grows and shrinks with the churn;
+		# the probe's input is the same every time.
+		echo "$((EPOCHSECONDS - T0)) $(slctl count 2>/dev/null)" >> "$D/locks"
+		hwm_run probe-hold "$D/probe.out" $ENV_A softlock hold --pool /dev/mapper/$RAW --id 30 \
+			--type app --text probe --origin probe ||
+			wrong "probe hold: $(cat "$D/probe.out")"
+		hwm_run probe-check "$D/probe.out" $ENV_A softlock check --pool /dev/mapper/$RAW --id 30
+		[ $? = 1 ] || wrong "probe check: not held: $(cat "$D/probe.out")"
+		hwm_run probe-release "$D/probe.out" $ENV_A softlock release --pool /dev/mapper/$RAW \
+			--id 30 --all || wrong "probe release: $(cat "$D/probe.out")"
 		count reads
 		sleep 5
 	done
@@ -518,6 +532,7 @@ bench soak.allowed_lvremove "$(cnt allowed_lvremove)" ops - "lvremove of an unhe
 bench soak.allowed_raw_delete "$(cnt allowed_raw)" ops - "raw delete message for an unheld id, done"
 bench soak.reads "$(cnt reads)" ops - "rounds of dump, holds --json, pools and parameter reads"
 bench soak.monitor_lines "$(wc -l < "$D/monitor.out")" lines - "events softlock monitor printed"
+bench soak.monitor_refused "$(grep -c 'refused delete' "$D/monitor.out")" events - "refused deletes softlock monitor printed"
 nwrong=$(wc -l < "$D/wrong")
 bench soak.wrong_outcomes "$nwrong" ops "<=0" "wrong delete outcomes and failed commands"
 [ "$nwrong" = 0 ] || sed 's/^/# soak: wrong: /' "$D/wrong" | head -40
@@ -527,7 +542,9 @@ verdict "$([ "$(cnt refused_raw)" -gt 0 ] && [ "$(cnt allowed_raw)" -gt 0 ] &&
 	[ "$(cnt refused_lvremove)" -gt 0 ] && [ "$(cnt allowed_lvremove)" -gt 0 ] &&
 	[ "$(cnt updates)" -gt 1 ] && echo 0 || echo 1)" \
 	"each kind of outcome happened (refused and allowed, raw and LVM; more than one update)"
-verdict $mon_alive "softlock monitor ran throughout"
+nev=$(wc -l < "$D/monitor.out")
+verdict "$([ "$mon_alive" = 0 ] && [ "$nev" -gt 0 ] && echo 0 || echo 1)" \
+	"softlock monitor ran throughout and printed events ($nev lines)"
 
 # ---------------------------------------------------------------- end
 
@@ -625,7 +642,8 @@ series() {
 }
 flat=0 judged=
 echo "# soak: RSS series (KiB): kind n first-third-median last-third-median max ratio"
-for kind in monitor hold-lvm hold-raw release-lvm release-raw holds pools update-source update-peer; do
+for kind in monitor hold-lvm hold-raw release-lvm release-raw probe-hold probe-check probe-release \
+	holds pools update-source update-peer; do
 	[ -s "$D/rss/$kind" ] || { echo "# soak: no $kind samples"; flat=1; continue; }
 	read -r n m1 m3 mx <<< "$(series "$kind")"
 	r=$(ratio "$m3" "$m1")
@@ -636,6 +654,10 @@ for kind in monitor hold-lvm hold-raw release-lvm release-raw holds pools update
 		echo "# rss $kind: fewer than 6 samples, not judged"
 		continue
 	fi
+	case $kind in holds | pools)
+		echo "# rss $kind: not judged, its input follows the churn (kernel locks: $(series ../locks | awk '{ print "first third " $2 ", last third " $3 }'))"
+		continue ;;
+	esac
 	judged="$judged $kind"
 	[ $((m3 * 100)) -le $((m1 * (100 + RSS_TOL_PCT))) ] || flat=1
 done

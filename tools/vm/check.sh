@@ -13,9 +13,9 @@
 #                       kernel at a time; figures into bench/results/latest.json
 #
 # Environment: KERNELS="6.1 6.12" (version prefixes), TESTS="a b" (test
-# names, default all; with --bench, benchmark names: kernel mirror),
+# names, default all; with --bench, benchmark names: kernel mirror soak),
 # VM_TIMEOUT (seconds per guest), BENCH_MEM (MiB, default 6144), BUILD,
-# LINUX_SRC.
+# LINUX_SRC; with --bench, SOAK_SECONDS and SOAK_SEED reach the guest.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 here=$top/tools/vm
@@ -104,6 +104,9 @@ run_guest() { # KVER PHASE TESTS
 	echo "[$kver${2#1}] # accel: $accel"
 	append="console=ttyS0 loglevel=7 panic=-1 oops=panic softlockup_panic=0 sl.mode=$mode sl.phase=$2"
 	[ -n "$3" ] && append="$append sl.tests=$(echo $3 | tr ' ' ,)"
+	# The kernel hands NAME=VALUE words it does not know to init's environment.
+	[ "$mode" = bench ] && [ -n "${SOAK_SECONDS:-}" ] && append="$append SOAK_SECONDS=$SOAK_SECONDS"
+	[ "$mode" = bench ] && [ -n "${SOAK_SEED:-}" ] && append="$append SOAK_SEED=$SOAK_SEED"
 	# shellcheck disable=SC2046
 	while IFS= read -r line; do
 		line=${line%$'\r'}

@@ -214,6 +214,7 @@ static int sl_mirror_update(struct sl_ctx *x, const char *key, bool json)
 	struct sl_peer_proc peer;
 	struct sl_session s;
 	char host[256], err[512];
+	time_t started;
 	bool source;
 	double t0;
 	int rc, status;
@@ -247,6 +248,7 @@ static int sl_mirror_update(struct sl_ctx *x, const char *key, bool json)
 	e.keep = source ? r.keep : 0;
 	e.lease = r.lease;
 	t0 = sl_now();
+	started = time(NULL);
 	sl_sess_init(&s, peer.rfd, peer.wfd, true,
 		     source ? SL_ROLE_SOURCE : SL_ROLE_DESTINATION, e.host);
 	s.lease = r.lease;	/* a pulled-from source learns it from HELLO */
@@ -268,6 +270,8 @@ static int sl_mirror_update(struct sl_ctx *x, const char *key, bool json)
 	r.last_bytes = e.data_bytes;
 	r.last_ms = (sl_now() - t0) * 1000;
 	if (!rc) {
+		r.ok_time = r.last_time;
+		r.ok_start = started;
 		snprintf(r.last_snapshot, sizeof(r.last_snapshot), "%s", e.snapshot);
 		snprintf(r.last_gid, sizeof(r.last_gid), "%s", e.gid);
 	}
@@ -316,10 +320,12 @@ static int sl_mirror_status(struct sl_ctx *x, const char *key, bool json)
 			sl_json_str(stdout, r[i].last_result);
 			printf(",\"last_snapshot\":");
 			sl_json_str(stdout, r[i].last_snapshot);
-			printf(",\"last_global_id\":\"%s\",\"lease\":%u,\"last_bytes\":%llu,\"last_ms\":%llu,\"checkpoint\":",
+			printf(",\"last_global_id\":\"%s\",\"lease\":%u,\"last_bytes\":%llu,\"last_ms\":%llu,\"last_success_time\":%lld,\"last_success_start\":%lld,\"checkpoint\":",
 			       r[i].last_gid, r[i].lease,
 			       (unsigned long long)r[i].last_bytes,
-			       (unsigned long long)r[i].last_ms);
+			       (unsigned long long)r[i].last_ms,
+			       (long long)r[i].ok_time,
+			       (long long)r[i].ok_start);
 			if (!sl_ckpt_get(x->cat, r[i].name, &ck))
 				printf("{\"global_id\":\"%s\",\"offset\":%llu}",
 				       ck.gid, (unsigned long long)ck.offset);

@@ -28,7 +28,9 @@ static const char sl_mstore_schema[] =
 	" last_snapshot TEXT NOT NULL DEFAULT '',"
 	" last_gid TEXT NOT NULL DEFAULT '',"
 	" keep INTEGER NOT NULL DEFAULT 0 CHECK (keep >= 0),"
-	" lease INTEGER NOT NULL DEFAULT 0 CHECK (lease >= 0));"
+	" lease INTEGER NOT NULL DEFAULT 0 CHECK (lease >= 0),"
+	" ok_time INTEGER NOT NULL DEFAULT 0,"
+	" ok_start INTEGER NOT NULL DEFAULT 0);"
 	"CREATE TABLE IF NOT EXISTS checkpoints("
 	" relationship TEXT PRIMARY KEY,"
 	" gid TEXT NOT NULL,"
@@ -38,24 +40,45 @@ static const char sl_mstore_schema[] =
 	" bytes INTEGER NOT NULL CHECK (bytes >= 0));";
 
 #define SL_REL_COLS "name, src, dst, created, last_time, last_result," \
-		    " last_bytes, last_ms, last_snapshot, last_gid, keep, lease"
+		    " last_bytes, last_ms, last_snapshot, last_gid, keep, lease," \
+		    " ok_time, ok_start"
+
+/* Columns added since the first release, each with what it defaults to. */
+static const struct {
+	const char *name, *def, *what;
+} sl_mstore_added[] = {
+	{ "lease", "INTEGER NOT NULL DEFAULT 0 CHECK (lease >= 0)", "lease" },
+	{ "ok_time", "INTEGER NOT NULL DEFAULT 0", "last success" },
+	{ "ok_start", "INTEGER NOT NULL DEFAULT 0", "last success" },
+};
 
 int sl_mstore_init(struct sl_cat *c)
 {
 	sqlite3 *db = sl_cat_sqlite(c);
+	char sql[256];
 	sqlite3_stmt *st;
+	size_t i;
 
 	if (sqlite3_exec(db, sl_mstore_schema, NULL, NULL, NULL) != SQLITE_OK)
 		return sl_cat_fail(c, "creating the mirror tables");
-	/* A catalog from before leases: add the column, nothing lost. */
-	if (sqlite3_prepare_v2(db, "SELECT lease FROM relationships", -1, &st,
-			       NULL) == SQLITE_OK) {
-		sqlite3_finalize(st);
-		return 0;
+	/* A catalog from before a column: add it, nothing lost. */
+	for (i = 0; i < sizeof(sl_mstore_added) / sizeof(sl_mstore_added[0]); i++) {
+		snprintf(sql, sizeof(sql), "SELECT %s FROM relationships",
+			 sl_mstore_added[i].name);
+		if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK) {
+			sqlite3_finalize(st);
+			continue;
+		}
+		snprintf(sql, sizeof(sql),
+			 "ALTER TABLE relationships ADD COLUMN %s %s",
+			 sl_mstore_added[i].name, sl_mstore_added[i].def);
+		if (sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK) {
+			snprintf(sql, sizeof(sql),
+				 "adding the %s column to the mirror tables",
+				 sl_mstore_added[i].what);
+			return sl_cat_fail(c, sql);
+		}
 	}
-	if (sqlite3_exec(db, "ALTER TABLE relationships ADD COLUMN lease INTEGER NOT NULL DEFAULT 0 CHECK (lease >= 0)",
-			 NULL, NULL, NULL) != SQLITE_OK)
-		return sl_cat_fail(c, "adding the lease column to the mirror tables");
 	return 0;
 }
 
@@ -106,9 +129,11 @@ static void sl_rel_row(sqlite3_stmt *st, struct sl_relationship *r)
 	sl_col(st, 9, r->last_gid, sizeof(r->last_gid));
 	r->keep = sqlite3_column_int64(st, 10);
 	r->lease = sqlite3_column_int64(st, 11);
+	r->ok_time = sqlite3_column_int64(st, 12);
+	r->ok_start = sqlite3_column_int64(st, 13);
 }
 
-/* Bind the twelve columns of r in SL_REL_COLS order. */
+/* Bind the fourteen columns of r in SL_REL_COLS order. */
 static int sl_rel_bind(sqlite3_stmt *st, const struct sl_relationship *r)
 {
 	int rc;
@@ -125,13 +150,15 @@ static int sl_rel_bind(sqlite3_stmt *st, const struct sl_relationship *r)
 	rc = rc ?: sl_text(st, 10, r->last_gid);
 	rc = rc ?: sqlite3_bind_int64(st, 11, r->keep);
 	rc = rc ?: sqlite3_bind_int64(st, 12, r->lease);
+	rc = rc ?: sqlite3_bind_int64(st, 13, r->ok_time);
+	rc = rc ?: sqlite3_bind_int64(st, 14, r->ok_start);
 	return rc;
 }
 
 int sl_rel_add(struct sl_cat *c, const struct sl_relationship *r)
 {
 	static const char sql[] = "INSERT INTO relationships(" SL_REL_COLS
-		") VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)";
+		") VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)";
 	sqlite3_stmt *st;
 	int rc;
 
@@ -267,7 +294,8 @@ int sl_rel_set_result(struct sl_cat *c, const struct sl_relationship *r)
 	static const char sql[] =
 		"UPDATE relationships SET last_time = ?5, last_result = ?6,"
 		" last_bytes = ?7, last_ms = ?8, last_snapshot = ?9,"
-		" last_gid = ?10, keep = ?11, lease = ?12 WHERE name = ?1";
+		" last_gid = ?10, keep = ?11, lease = ?12, ok_time = ?13,"
+		" ok_start = ?14 WHERE name = ?1";
 	sqlite3_stmt *st;
 	int rc;
 

@@ -33,6 +33,13 @@ struct sl_relationship {
 	uint64_t last_ms;	/* duration */
 	char last_snapshot[128];	/* the PCPI it published */
 	char last_gid[37];
+	/*
+	 * The last successful update: when it ended, and when it started (its
+	 * snapshot was taken after that, unless it resumed an older one).
+	 * 0 before the first success.
+	 */
+	int64_t ok_time;
+	int64_t ok_start;
 };
 
 struct sl_checkpoint {

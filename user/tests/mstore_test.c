@@ -7,6 +7,8 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <sqlite3.h>
 
 #include "kselftest_harness.h"
 
@@ -106,6 +108,8 @@ TEST_F(cat, relationships)
 	a.last_ms = 1234;
 	snprintf(a.last_snapshot, sizeof(a.last_snapshot), "a.sl.3");
 	snprintf(a.last_gid, sizeof(a.last_gid), GID);
+	a.ok_time = 2000;
+	a.ok_start = 1990;
 	a.created = 5;		/* not an update's to change */
 	ASSERT_EQ(0, sl_rel_set_result(self->c, &a));
 	ASSERT_EQ(0, sl_rel_get(self->c, "r1", &got));
@@ -116,6 +120,19 @@ TEST_F(cat, relationships)
 	ASSERT_EQ(1234u, got.last_ms);
 	ASSERT_STREQ("a.sl.3", got.last_snapshot);
 	ASSERT_STREQ(GID, got.last_gid);
+	ASSERT_EQ(2000, got.ok_time);
+	ASSERT_EQ(1990, got.ok_start);
+	/* A failure after it: the last success stays as it was. */
+	got.last_time = 2100;
+	snprintf(got.last_result, sizeof(got.last_result), "peer gone");
+	ASSERT_EQ(0, sl_rel_set_result(self->c, &got));
+	ASSERT_EQ(0, sl_rel_get(self->c, "r1", &got));
+	ASSERT_EQ(2100, got.last_time);
+	ASSERT_EQ(2000, got.ok_time);
+	ASSERT_EQ(1990, got.ok_start);
+	snprintf(got.last_result, sizeof(got.last_result), "ok");
+	got.last_time = 2000;
+	ASSERT_EQ(0, sl_rel_set_result(self->c, &got));
 	got = rel("ghost", "vg/a", "vg/b");
 	ASSERT_EQ(-ENOENT, sl_rel_set_result(self->c, &got));
 
@@ -260,6 +277,43 @@ TEST_F(cat, replace_origin)
 	ASSERT_EQ(1u, count(self->c, "P", "rel2", NULL, &has));
 	ASSERT_EQ(1u, count(self->c, "Q", "rel1", NULL, &has));
 	ASSERT_EQ(1u, count(self->c, "P", "local", NULL, &has));
+}
+
+/* A catalog written before leases and last-success times: columns added. */
+TEST(old_catalog_migrates)
+{
+	char dir[] = "/tmp/sl-munit-XXXXXX", path[128], err[512];
+	struct sl_relationship got;
+	struct sl_cat *c;
+
+	ASSERT_NE(NULL, mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/softlock.db", dir);
+	ASSERT_EQ(0, sl_cat_open(path, &c, err, sizeof(err))) TH_LOG("%s", err);
+	ASSERT_EQ(SQLITE_OK, sqlite3_exec(sl_cat_sqlite(c),
+		"CREATE TABLE relationships(name TEXT PRIMARY KEY, src TEXT NOT NULL,"
+		" dst TEXT NOT NULL, created INTEGER NOT NULL,"
+		" last_time INTEGER NOT NULL DEFAULT 0,"
+		" last_result TEXT NOT NULL DEFAULT '',"
+		" last_bytes INTEGER NOT NULL DEFAULT 0,"
+		" last_ms INTEGER NOT NULL DEFAULT 0,"
+		" last_snapshot TEXT NOT NULL DEFAULT '',"
+		" last_gid TEXT NOT NULL DEFAULT '', keep INTEGER NOT NULL DEFAULT 0);"
+		"INSERT INTO relationships(name, src, dst, created, last_time, last_result)"
+		" VALUES('old', 'vg/a', 'h:vg/a', 7, 9, 'ok');", NULL, NULL, NULL));
+	ASSERT_EQ(0, sl_mstore_init(c)) TH_LOG("%s", sl_cat_error(c));
+	ASSERT_EQ(0, sl_rel_get(c, "old", &got));
+	EXPECT_EQ(9, got.last_time);
+	EXPECT_EQ(0u, got.lease);
+	EXPECT_EQ(0, got.ok_time);
+	EXPECT_EQ(0, got.ok_start);
+	got.ok_time = 11;
+	ASSERT_EQ(0, sl_rel_set_result(c, &got));
+	ASSERT_EQ(0, sl_mstore_init(c));
+	ASSERT_EQ(0, sl_rel_get(c, "old", &got));
+	EXPECT_EQ(11, got.ok_time);
+	sl_cat_close(c);
+	unlink(path);
+	rmdir(dir);
 }
 
 TEST_HARNESS_MAIN

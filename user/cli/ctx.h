@@ -67,6 +67,7 @@ int cmd_unseal(struct sl_ctx *x, int argc, char **argv);
 int cmd_restore(struct sl_ctx *x, int argc, char **argv);
 int cmd_verify(struct sl_ctx *x, int argc, char **argv);
 int cmd_version(struct sl_ctx *x, int argc, char **argv);
+int cmd_metrics(struct sl_ctx *x, int argc, char **argv);
 int cmd_mirror(struct sl_ctx *x, int argc, char **argv);
 /* Root, the catalog and its mirror tables: what every mirror command needs. */
 int sl_mirror_open(struct sl_ctx *x);

@@ -52,6 +52,8 @@ host_check "protocol fuzzer: its regressions, then 30 s from real sessions" \
 host_check "man page renders without warnings" \
 	groff -man -Tutf8 -ww -z man/softlock.8
 host_check "bash completion parses" bash -n dist/bash-completion/softlock
+host_check "bash completion: commands, options, VG/LV, relationships (stubs)" \
+	bash scripts/test-completion.sh
 
 vmlog=$BUILD/vm-check.log
 mkdir -p "$BUILD"

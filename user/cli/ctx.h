@@ -74,6 +74,7 @@ int sl_mirror_open(struct sl_ctx *x);
 /* The module's handle, or NULL without it (fine on a destination). */
 struct sl_kmod *sl_mirror_kernel(void);
 int cmd_serve(struct sl_ctx *x, int argc, char **argv);
+int cmd_daemon(struct sl_ctx *x, int argc, char **argv);
 /* softlock mirror verify (mirror_verify.c); snapshot may be NULL. */
 int sl_mirror_verify(struct sl_ctx *x, const char *key, const char *snapshot,
 		     bool json);

@@ -13,7 +13,8 @@ ALL="netlink_test netlink_limits_test netlink_policy_test nl_fuzz privilege_test
 dm_raw_test.sh lvm_test.sh seal_test.sh load_order_test.sh
 helper_test.sh queued_delete_test.sh helper_reboot_test.sh ranges_test.sh apply_test.sh
 mirror_test.sh mirror_verify_test.sh mirror_retention_test.sh cascade_test.sh
-cascade_topology_test.sh cascade_lease_test.sh tls_test.sh mirror_kill_test.sh metrics_test.sh"
+cascade_topology_test.sh cascade_lease_test.sh tls_test.sh mirror_kill_test.sh
+daemon_test.sh metrics_test.sh"
 TIMEOUT=${SL_TEST_TIMEOUT:-900}
 
 mark() {

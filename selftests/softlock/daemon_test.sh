@@ -1,0 +1,148 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# softlock daemon and softlock.conf (two hosts in one guest, see
+# mirror_lib.sh): A's config names one relationship A -> B over an exec:
+# transport. --check prints the plan and changes nothing; --once creates
+# the relationship and runs its baseline, then (named) an incremental,
+# with keep applied; a bad config is refused naming FILE:LINE. Then the
+# daemon itself: it updates on its schedule, a SIGHUP picks up a changed
+# keep, SIGTERM stops it with status 0. The daemon's log (its stderr) is
+# a FIFO the test reads line by line: each wait is for a line the daemon
+# writes when something happened, never for time to pass.
+cd "$(dirname "$0")" || exit 1
+. ./lib.sh
+
+sl_init lvm softlock sha256sum thin_delta thin_dump
+. ./mirror_lib.sh
+tap_plan 37
+
+CONF=$SL_TMP/softlock.conf
+LOG=$SL_TMP/daemon.log
+
+write_conf() { # KEEP SCHEDULE [FILE]: A's config, A -> B
+	cat > "${3:-$CONF}" <<EOC
+# softlock.conf of host A, written by daemon_test.sh
+[daemon]
+tls = no
+max_updates = 2
+
+[relationship ab]
+src = $VA/vol
+dst = $(peer_b $VB/vol)
+$2
+keep = $1
+lease = none   # B's locks never expire
+EOC
+}
+
+writes() { # SEED [LV]: random writes on A's volume
+	random_writes /dev/$VA/${2:-vol} "$1" 10 4096 $((MB * 256)) 16 "$SL_TMP/w"
+}
+
+# PATTERN: read the daemon's log until a line matches (each line within
+# 300 s, which only a hung daemon exceeds); every line read goes to $LOG.
+wait_log() {
+	local line
+	while IFS= read -r -t 300 line <&3; do
+		printf '%s\n' "$line" >> "$LOG"
+		printf '%s\n' "$line" | grep -Eq -- "$1" && return 0
+	done
+	diag "no daemon log line matched: $1"
+	return 1
+}
+
+assert "insmod softlock" sl_load
+assert "two hosts: VGs, pools, catalogs" mirror_hosts_setup
+write_conf 2 "every = 1h"
+
+# --- --check: the plan, nothing changed ---
+assert "daemon --check: the config is valid" on_a softlock daemon --config "$CONF" --check
+assert_match "... names the file and its relationships" "^$CONF: valid, 1 relationship\$" "$OUT"
+assert_match "... prints the plan: endpoints, schedule, keep, lease" \
+	"^ab: $VA/vol -> exec:.*:$VB/vol, every 1h, keep 2, lease none, timeout 6h, next update now\$" "$OUT"
+assert_match "... and what it would create" "^ab: not in the catalog: would be created \\(mirror init\\)\$" "$OUT"
+assert_fail "--check created nothing" on_a softlock mirror status ab
+
+# --- --once: create, baseline ---
+assert "daemon --once: the baseline" on_a softlock daemon --config "$CONF" --once
+assert_match "... it created the relationship" "daemon: ab: not in the catalog: creating it" "$OUT"
+assert_match "... ran the update and logged its result" "daemon: ab: update ok in [0-9.]+ s: vol.sl.1\$" "$OUT"
+assert_eq "B's vol.sl.1 equals A's" "$(hash_of $VA/vol.sl.1)" "$(hash_of $VB/vol.sl.1)"
+run on_a softlock mirror status ab --json
+assert_match "mirror status: keep and lease are the config's" '"lease":0,' "$OUT"
+assert "a second --once: nothing due within the hour" on_a softlock daemon --config "$CONF" --once
+assert_no_match "... so no update ran" "update started" "$OUT"
+
+# --- --once NAME: an incremental now, keep applied ---
+writes 1
+assert "daemon --once ab: an incremental" on_a softlock daemon --config "$CONF" --once ab
+assert_match "... from vol.sl.1" "vol.sl.2 \\(base " "$OUT"
+assert_eq "B's vol.sl.2 equals A's" "$(hash_of $VA/vol.sl.2)" "$(hash_of $VB/vol.sl.2)"
+writes 2
+assert "daemon --once ab: a third" on_a softlock daemon --config "$CONF" --once ab
+assert_eq "keep = 2: A keeps its newest 2 PCPIs" "vol.sl.2 vol.sl.3" "$(pcpis_of $VA vol)"
+
+# --- bad configs ---
+write_conf 2 "every = 1h" "$SL_TMP/bad.conf"
+sed -i 's/^keep = 2$/kepe = 2/' "$SL_TMP/bad.conf"
+assert_fail "a misspelt key: --check refuses the file" \
+	on_a softlock daemon --config "$SL_TMP/bad.conf" --check
+assert_match "... naming FILE:LINE and the keys there are" \
+	"$SL_TMP/bad.conf:10: unknown key 'kepe' in \\[relationship ab\\]: the keys are src, dst, every, at, keep" "$OUT"
+assert_fail "... and the daemon does not start on it" \
+	on_a softlock daemon --config "$SL_TMP/bad.conf" --once
+write_conf 2 "every = 1h" "$SL_TMP/moved.conf"
+sed -i "s|^src = .*|src = $VA/vol2|" "$SL_TMP/moved.conf"
+assert_fail "a relationship whose endpoints changed is refused" \
+	on_a softlock daemon --config "$SL_TMP/moved.conf" --check
+assert_match "... saying how to go on" "ab: the catalog has $VA/vol -> .*endpoints never change" "$OUT"
+
+# --- the daemon: on schedule, SIGHUP, SIGTERM ---
+# A second relationship ab2 (vol2), never updated: due at once, then not
+# for an hour, so nothing races the checks; ab stays in the catalog.
+write_conf2() { # KEEP SCHEDULE
+	cat > "$CONF" <<EOC
+[relationship ab2]
+src = $VA/vol2
+dst = $(peer_b $VB/vol2)
+$2
+keep = $1
+EOC
+}
+start_daemon() {
+	mkfifo "$SL_TMP/log" || return 1
+	$ENV_A softlock daemon --config "$CONF" 2> "$SL_TMP/log" &
+	DAEMON=$!
+	bg_register $DAEMON
+	exec 3< "$SL_TMP/log"
+	wait_log "daemon: started with $CONF: 1 relationship\$"
+}
+write_conf2 2 "every = 1h"
+assert "the daemon starts" start_daemon
+assert_match "... it reported ab, in the catalog but not in the config" \
+	"daemon: ab: in the catalog, not in $CONF: not scheduled" "$(cat "$LOG")"
+assert "... it runs ab2's baseline, due at once" wait_log "daemon: ab2: update ok in [0-9.]+ s: vol2.sl.1\$"
+assert_eq "B's vol2.sl.1 equals A's" "$(hash_of $VA/vol2.sl.1)" "$(hash_of $VB/vol2.sl.1)"
+
+# Every 10 s and keep 1 from now on: the reload runs ab2 again.
+writes 3 vol2
+write_conf2 1 "every = 10s"
+kill -HUP "$DAEMON"
+assert "SIGHUP: the daemon reads keep = 1" wait_log "daemon: ab2: keep 2 -> 1\$"
+assert "... and reloads" wait_log "daemon: reloaded $CONF: 1 relationship\$"
+assert "the next update starts" wait_log "daemon: ab2: update started"
+assert "... and ends" wait_log "daemon: ab2: update (ok|failed)"
+assert_match "... ok" "ab2: update ok" "$(tail -n 1 "$LOG")"
+
+kill -TERM "$DAEMON"
+assert "SIGTERM: the daemon says it stopped" wait_log "daemon: stopped: 0 updates failed\$"
+wait "$DAEMON"
+assert_eq "... and exits 0" 0 "$?"
+exec 3<&-
+# Stopped: nothing changes the volumes under the checks.
+NEWEST=$(pcpis_of $VA vol2)
+assert_eq "keep = 1 applied: A keeps only its newest" 1 "$(echo "$NEWEST" | wc -w)"
+assert_eq "B's $NEWEST equals A's" "$(hash_of $VA/$NEWEST)" "$(hash_of $VB/$NEWEST)"
+diag "the daemon's log:"
+diag "$(cat "$LOG")"

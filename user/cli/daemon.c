@@ -273,11 +273,11 @@ int cmd_daemon(struct sl_ctx *x, int argc, char **argv)
 		case 'o': once = true; break;
 		case 'k': check = true; break;
 		default:
-			return sl_usage(x, "daemon: [--config FILE] [--once] [--check]");
+			return sl_usage(x, "daemon: [--config FILE] [--check | --once [NAME...]]");
 		}
 	}
-	if (optind != argc)
-		return sl_usage(x, "daemon takes no arguments: the relationships are in %s (--config FILE)",
+	if (optind != argc && !once)
+		return sl_usage(x, "only --once takes relationship names; the relationships are in %s (--config FILE)",
 				path);
 	if (once && check)
 		return sl_usage(x, "--check only reads the config; --once runs the due updates: give one");
@@ -286,6 +286,12 @@ int cmd_daemon(struct sl_ctx *x, int argc, char **argv)
 		sl_conf_free(&c);
 		return SL_EXIT_FAIL;
 	}
+	for (opt = optind; opt < argc; opt++)
+		if (!sl_conf_find(&c, argv[opt])) {
+			sl_conf_free(&c);
+			return sl_usage(x, "--once %s: %s has no [relationship %s]",
+					argv[opt], path, argv[opt]);
+		}
 	if (check) {
 		rc = sl_daemon_check(x, path, &c);
 		sl_conf_free(&c);
@@ -295,5 +301,5 @@ int cmd_daemon(struct sl_ctx *x, int argc, char **argv)
 		sl_conf_free(&c);
 		return SL_EXIT_FAIL;
 	}
-	return sl_daemon_run(x, path, &c, once);
+	return sl_daemon_run(x, path, &c, once, argv + optind, argc - optind);
 }

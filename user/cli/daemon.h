@@ -17,9 +17,13 @@
 unsigned int sl_daemon_reconcile(struct sl_ctx *x, const struct sl_conf *c,
 				 const char *path, bool dry, bool *bad);
 
-/* The loop (daemon_run.c): an exit status. c is freed on return. */
+/*
+ * The loop (daemon_run.c): an exit status. c is freed on return. With
+ * once, run what is due (or, given names, those relationships now) and
+ * return 1 if any failed.
+ */
 int sl_daemon_run(struct sl_ctx *x, const char *path, struct sl_conf *c,
-		  bool once);
+		  bool once, char **names, int nnames);
 
 /* A log line on stderr (the journal): "softlock: daemon: ...". */
 void sl_dlog(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

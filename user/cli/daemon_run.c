@@ -62,7 +62,19 @@ struct sl_daemon {
 	unsigned int running, failed;
 	pid_t listener;
 	int64_t listener_at;	/* when to (re)start it */
+	char **names;		/* --once NAME...: run these, due or not */
+	int nnames;
 };
+
+static bool sl_named(const struct sl_daemon *d, const char *name)
+{
+	int i;
+
+	for (i = 0; i < d->nnames; i++)
+		if (!strcmp(d->names[i], name))
+			return true;
+	return false;
+}
 
 static double sl_mono(void)
 {
@@ -114,7 +126,8 @@ static int sl_adopt(struct sl_daemon *d, struct sl_conf *c, bool once)
 		if (!j && !sl_rel_get(d->x->cat, c->rel[i].name, &r))
 			jobs[n].last = r.last_time;
 		jobs[n].once_due = once && !bad[i] &&
-				   sl_conf_due(&c->rel[i], jobs[n].last, now, &next);
+				   (d->nnames ? sl_named(d, c->rel[i].name) :
+				    sl_conf_due(&c->rel[i], jobs[n].last, now, &next));
 		n++;
 	}
 	for (i = 0; i < d->n; i++)
@@ -321,9 +334,10 @@ static void sl_signals(sigset_t *old)
 }
 
 int sl_daemon_run(struct sl_ctx *x, const char *path, struct sl_conf *c,
-		  bool once)
+		  bool once, char **names, int nnames)
 {
-	struct sl_daemon d = { .x = x, .path = path };
+	struct sl_daemon d = { .x = x, .path = path, .names = names,
+			       .nnames = nnames };
 	int64_t now, wake, stop_at = 0;
 	struct timespec ts;
 	sigset_t old;

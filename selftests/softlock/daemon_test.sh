@@ -15,7 +15,7 @@ cd "$(dirname "$0")" || exit 1
 
 sl_init lvm softlock sha256sum thin_delta thin_dump
 . ./mirror_lib.sh
-tap_plan 37
+tap_plan 45
 
 CONF=$SL_TMP/softlock.conf
 LOG=$SL_TMP/daemon.log
@@ -144,5 +144,45 @@ exec 3<&-
 NEWEST=$(pcpis_of $VA vol2)
 assert_eq "keep = 1 applied: A keeps only its newest" 1 "$(echo "$NEWEST" | wc -w)"
 assert_eq "B's $NEWEST equals A's" "$(hash_of $VA/$NEWEST)" "$(hash_of $VB/$NEWEST)"
+# --- [daemon] tls = yes: B's daemon serves A over mutual TLS ---
+. ./tls_lib.sh
+B_IP=10.77.1.2
+TA=$SL_TMP/a/tls
+TB=$SL_TMP/b/tls
+setup_tls() {
+	tls_link a b 1 && tls_ca ca &&
+	tls_host "$TA" ca hostA "DNS:hostA" &&
+	tls_host "$TB" ca hostB "DNS:hostB,IP:$B_IP" &&
+	echo "hostA  abt  destination  $VB/tvol" > "$TB/peers" &&
+	chmod 644 "$TB/peers" &&
+	printf '[daemon]\ntls = yes\nlisten = %s:7433\n' "$B_IP" > "$SL_TMP/b.conf" &&
+	printf '[relationship abt]\nsrc = %s\ndst = tls:%s:%s\nevery = 1h\n' \
+		"$VA/vol" "$B_IP" "$VB/tvol" > "$SL_TMP/a.conf"
+}
+start_b() {
+	mkfifo "$SL_TMP/blog" || return 1
+	$ENV_B SOFTLOCK_TLS_DIR="$TB" softlock daemon --config "$SL_TMP/b.conf" 2> "$SL_TMP/blog" &
+	BDAEMON=$!
+	bg_register $BDAEMON
+	exec 3< "$SL_TMP/blog"
+	wait_log "serving TLS on $B_IP port 7433"
+}
+assert "a veth link A-B, certificates, B's peers file" setup_tls
+assert "B's daemon starts its TLS listener" start_b
+assert "A: daemon --once, abt over TLS to B's daemon" \
+	on_a env SOFTLOCK_TLS_DIR="$TA" softlock daemon --config "$SL_TMP/a.conf" --once
+TSNAP=$(printf '%s\n' "$OUT" | sed -n 's/.*daemon: abt: update ok in [0-9.]* s: //p')
+assert_match "... the baseline went through" "^vol\\.sl\\.[0-9]+\$" "$TSNAP"
+# B's copy: the PCPI of tvol with the same global id.
+BSNAP=$(lvs --noheadings -o lv_name,lv_tags $VB 2>/dev/null |
+	awk -v t="sl.gid.$(gid_of $VA/$TSNAP)" 'index($2, t) { print $1 }')
+assert_eq "B's copy ($VB/$BSNAP) equals A's $TSNAP" "$(hash_of $VA/$TSNAP)" "$(hash_of $VB/$BSNAP)"
+assert "B's daemon logged the session" wait_log "serve: .*hostA.*session done"
+kill -TERM "$BDAEMON"
+assert "SIGTERM: B's daemon stops" wait_log "daemon: stopped: 0 updates failed\$"
+wait "$BDAEMON"
+assert_eq "... and exits 0" 0 "$?"
+exec 3<&-
+
 diag "the daemon's log:"
 diag "$(cat "$LOG")"

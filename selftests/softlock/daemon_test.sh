@@ -15,7 +15,7 @@ cd "$(dirname "$0")" || exit 1
 
 sl_init lvm softlock sha256sum thin_delta thin_dump
 . ./mirror_lib.sh
-tap_plan 45
+tap_plan 46
 
 CONF=$SL_TMP/softlock.conf
 LOG=$SL_TMP/daemon.log
@@ -62,7 +62,8 @@ assert_match "... names the file and its relationships" "^$CONF: valid, 1 relati
 assert_match "... prints the plan: endpoints, schedule, keep, lease" \
 	"^ab: $VA/vol -> exec:.*:$VB/vol, every 1h, keep 2, lease none, timeout 6h, next update now\$" "$OUT"
 assert_match "... and what it would create" "^ab: not in the catalog: would be created \\(mirror init\\)\$" "$OUT"
-assert_fail "--check created nothing" on_a softlock mirror status ab
+assert_fail "--check created no catalog" test -e "$SL_TMP/a/softlock.db"
+assert_fail "... nor the relationship" on_a softlock mirror status ab
 
 # --- --once: create, baseline ---
 assert "daemon --once: the baseline" on_a softlock daemon --config "$CONF" --once

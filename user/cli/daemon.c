@@ -201,7 +201,9 @@ static int sl_daemon_check(struct sl_ctx *x, const char *path,
 {
 	struct sl_relationship r;
 	char sched[64], lease[16], timeout[16], when[32];
-	bool catalog = geteuid() == 0 && !sl_mirror_open(x);
+	/* --check changes nothing: not even a catalog that is not there. */
+	bool exists = access(x->db_path, F_OK) == 0;
+	bool catalog = exists && geteuid() == 0 && !sl_mirror_open(x);
 	unsigned int problems = 0;
 	int64_t next, now = time(NULL);
 	bool *bad;
@@ -224,11 +226,11 @@ static int sl_daemon_check(struct sl_ctx *x, const char *path,
 		printf("%s: %s -> %s, %s, keep %s%.0u, lease %s, timeout %s", cr->name,
 		       cr->src, cr->dst, sched, cr->keep ? "" : "all", cr->keep,
 		       lease, timeout);
-		if (!catalog) {
+		if (!catalog && exists) {
 			printf("\n");
 			continue;
 		}
-		if (sl_rel_get(x->cat, cr->name, &r))
+		if (!catalog || sl_rel_get(x->cat, cr->name, &r))
 			r.last_time = 0;
 		if (sl_conf_due(cr, r.last_time, now, &next))
 			snprintf(when, sizeof(when), "now");
@@ -237,6 +239,12 @@ static int sl_daemon_check(struct sl_ctx *x, const char *path,
 				 localtime(&(time_t){ next }));
 		printf(", next update %s\n", when);
 	}
+	/* No catalog yet is an empty one. */
+	for (i = 0; !exists && i < c->n; i++)
+		printf("%s: not in the catalog: would be created (mirror init)\n",
+		       c->rel[i].name);
+	if (!exists)
+		return SL_EXIT_OK;
 	if (!catalog) {
 		printf("(the catalog was not read: as root, --check also compares it with %s)\n",
 		       path);

@@ -440,6 +440,9 @@ bool sl_conf_due(const struct sl_conf_rel *r, int64_t last, int64_t now,
 		*next = now;
 		return true;
 	}
+	/* A clock set back must not postpone updates by as much. */
+	if (last > now)
+		last = now;
 	if (r->at_min < 0) {
 		*next = last + r->every;
 		if (*next <= now)

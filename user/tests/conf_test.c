@@ -130,6 +130,9 @@ TEST(every_is_due_after_its_interval)
 	EXPECT_FALSE(sl_conf_due(&c.rel[0], 1000000, 1000000 + 899, &next));
 	EXPECT_EQ(1000000 + 900, next);
 	EXPECT_TRUE(sl_conf_due(&c.rel[0], 1000000, 1000000 + 900, &next));
+	/* The last update "in the future" (clock set back): from now. */
+	EXPECT_FALSE(sl_conf_due(&c.rel[0], 5000000, 1000000, &next));
+	EXPECT_EQ(1000000 + 900, next);
 	sl_conf_free(&c);
 }
 

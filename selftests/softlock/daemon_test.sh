@@ -141,10 +141,15 @@ assert "SIGTERM: the daemon says it stopped" wait_log "daemon: stopped: 0 update
 wait "$DAEMON"
 assert_eq "... and exits 0" 0 "$?"
 exec 3<&-
-# Stopped: nothing changes the volumes under the checks.
-NEWEST=$(pcpis_of $VA vol2)
-assert_eq "keep = 1 applied: A keeps only its newest" 1 "$(echo "$NEWEST" | wc -w)"
+# Stopped: nothing changes the volumes under the checks. With keep = 1
+# retention reached vol2.sl.1 (with keep = 2 it would not have looked at
+# it) and kept it only because B still held it as its base during the
+# update: the source never removes a held PCPI.
+assert_match "keep = 1 applied: retention kept vol2.sl.1 only as B's base" \
+	"retention on hostA: kept $VA/vol2.sl.1: held by 1 lock\\(s\\), first dest-path \"hostB:$VB/vol2\"" "$(cat "$LOG")"
+NEWEST=$(pcpis_of $VA vol2 | awk '{ print $NF }')
 assert_eq "B's $NEWEST equals A's" "$(hash_of $VA/$NEWEST)" "$(hash_of $VB/$NEWEST)"
+
 # --- [daemon] tls = yes: B's daemon serves A over mutual TLS ---
 . ./tls_lib.sh
 B_IP=10.77.1.2

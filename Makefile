@@ -10,18 +10,24 @@
 #                   10 million runs of the protocol fuzzer
 #   make lint       checkpatch, sparse and W=1 builds on every test kernel
 #   make uapi       regenerate include/uapi/linux/softlock.h from the spec
+#   make install    softlock.ko (for KVER), the helper, man pages, systemd
+#                   units, modprobe.d/modules-load.d files, bash completion
+#                   [DESTDIR=dir KVER=release]; scripts/install.sh says where
+#   make uninstall  remove exactly what make install put [DESTDIR=dir]
 
 # The running kernel's build dir when it exists, else the newest installed
 # Debian headers.
 KDIR ?= $(firstword $(wildcard /lib/modules/$(shell uname -r)/build) \
 	$(lastword $(sort $(wildcard /lib/modules/*/build))))
+# The kernel release softlock.ko is built for and installed under.
+KVER ?= $(shell cat $(KDIR)/include/config/kernel.release 2>/dev/null)
 BUILD ?= $(CURDIR)/build
 # An unpacked linux-source-6.12: kselftest_harness.h, checkpatch.pl, ynl.
 LINUX_SRC ?= $(BUILD)/linux-src
 LINUX_TAR ?= $(lastword $(sort $(wildcard /usr/src/linux-source-6.12*.tar.xz)))
 
 .PHONY: all module helper selftests deps check demo bench lint uapi check-uapi clean \
-	linux-src
+	linux-src install uninstall
 
 all: module helper selftests
 
@@ -48,6 +54,12 @@ linux-src: $(LINUX_SRC)/.unpacked
 
 selftests: linux-src
 	$(MAKE) -C selftests/softlock LINUX_SRC=$(LINUX_SRC)
+
+install: module helper
+	DESTDIR="$(DESTDIR)" sh scripts/install.sh install softlock.ko user/softlock "$(KVER)"
+
+uninstall:
+	DESTDIR="$(DESTDIR)" sh scripts/install.sh uninstall
 
 deps:
 	sh scripts/deps.sh

@@ -54,12 +54,34 @@ pick_kernels() {
 	done
 }
 
+# pkg_test.sh installs the Debian packages in a chroot of the host's root,
+# shared read-only over virtio-9p: only runs that name it (TESTS=...; it is
+# not in the default list until it passes on both kernels) build the
+# packages and share the host's root.
+pkg_wanted() {
+	[ "$mode" = tests ] || return 1
+	case " $TESTS " in *" pkg_test.sh "*) return 0 ;; esac
+	return 1
+}
+
+build_debs() { # DEST
+	mkdir -p "$1"
+	if ! sh "$top/tools/build-deb.sh" "$VM/deb" > "$VM/build-deb.log" 2>&1; then
+		tail -n 40 "$VM/build-deb.log"
+		return 1
+	fi
+	cp "$VM"/deb/softlock-dkms_*_all.deb "$VM"/deb/softlock_*.deb "$1/"
+}
+
 build_user() {
 	local obj=$VM/user-obj dest=$VM/user
 	rm -rf "$dest" && mkdir -p "$obj" "$dest"
 	make -s -C "$top/selftests/softlock" LINUX_SRC="$LINUX_SRC" O="$obj" all &&
 	make -s -C "$top/selftests/softlock" LINUX_SRC="$LINUX_SRC" O="$obj" \
 		DESTDIR="$dest" install || return 1
+	if pkg_wanted; then
+		build_debs "$dest/debs" || return 1
+	fi
 	if [ -f "$top/user/Makefile" ]; then
 		make -s -C "$top/user" LINUX_SRC="$LINUX_SRC" O="$VM/helper-obj" &&
 		cp "$VM/helper-obj/softlock" "$VM/helper-obj/sl_ranges" "$VM/helper-obj/sl_apply" "$dest/" || return 1
@@ -95,7 +117,7 @@ qemu_accel() {
 # k_failed. The guest's /dev/vda is $VM/KVER/disk.img, kept between the
 # boots of one kernel so that a *_reboot_test.sh can check what survived.
 run_guest() { # KVER PHASE TESTS
-	local kver=$1 dir=$VM/$1 append test= line rc done=0 started=0 n log accel
+	local kver=$1 dir=$VM/$1 append test= line rc done=0 started=0 n log accel virtfs=
 	powered_off=0
 	log=$dir/console-$2.log
 	accel=$(qemu_accel)
@@ -107,6 +129,11 @@ run_guest() { # KVER PHASE TESTS
 	# The kernel hands NAME=VALUE words it does not know to init's environment.
 	[ "$mode" = bench ] && [ -n "${SOAK_SECONDS:-}" ] && append="$append SOAK_SECONDS=$SOAK_SECONDS"
 	[ "$mode" = bench ] && [ -n "${SOAK_SEED:-}" ] && append="$append SOAK_SEED=$SOAK_SEED"
+	# The host's root, read-only, for pkg_test.sh.
+	case " ${3:-} " in
+	*" pkg_test.sh "*) pkg_wanted &&
+		virtfs="-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on" ;;
+	esac
 	# shellcheck disable=SC2046
 	while IFS= read -r line; do
 		line=${line%$'\r'}
@@ -147,7 +174,7 @@ run_guest() { # KVER PHASE TESTS
 	done < <(timeout "$VM_TIMEOUT" qemu-system-x86_64 $accel \
 		-machine q35 -smp 2 -m "$mem" -nodefaults -display none -no-reboot \
 		-kernel "/boot/vmlinuz-$kver" -initrd "$dir/initrd.img" \
-		-drive "file=$dir/disk.img,if=virtio,format=raw" \
+		-drive "file=$dir/disk.img,if=virtio,format=raw" $virtfs \
 		-append "$append" -serial "file:$log" -serial stdio \
 		</dev/null 2>"$dir/qemu.err")
 	if [ "$started" = 0 ] && [ -z "${NO_KVM:-}" ] && [ -w /dev/kvm ]; then

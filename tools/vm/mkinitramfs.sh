@@ -27,8 +27,10 @@ vgremove vgs vgchange vgscan pvcreate pvremove pvs pvscan lvdisplay vgdisplay"
 THIN_CMDS="thin_check thin_delta thin_dump thin_ls thin_repair thin_restore
 thin_rmap thin_metadata_size"
 KMOD_CMDS="modprobe insmod rmmod lsmod depmod modinfo"
-# Modules loaded on demand in the guest (with their dependencies).
-MODULES="dm-thin-pool dm-snapshot loop virtio_blk virtio_pci brd ext4 veth"
+# Modules loaded on demand in the guest (with their dependencies); 9p and
+# overlay mount the host's root for pkg_test.sh.
+MODULES="dm-thin-pool dm-snapshot loop virtio_blk virtio_pci brd ext4 veth
+9p 9pnet_virtio overlay"
 
 copy_with_libs() { # ROOT FILE
 	local root=$1 f=$2 lib

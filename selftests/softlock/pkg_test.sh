@@ -1,0 +1,129 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# The Debian packages, installed in the guest like on a host: dpkg -i
+# softlock-dkms and softlock builds softlock.ko through DKMS for the
+# running kernel, modprobe loads that module (sealed, by the packaged
+# modprobe.d file), softlock restore unseals, a held LVM snapshot refuses
+# lvremove until released, and dpkg -r takes the module and the helper away.
+#
+# The guest's initramfs has no compiler, headers or dpkg: the host's root
+# filesystem, shared read-only over virtio-9p (mount tag "hostroot", see
+# tools/vm/check.sh), is the lower layer of an overlayfs with a tmpfs upper
+# layer, and the packages are installed in a chroot of it. The .debs are
+# tools/build-deb.sh's, copied by check.sh into ./debs.
+. ./lib.sh
+
+sl_init chroot mount umount
+tap_plan 20
+
+kver=$(uname -r)
+# For regular expressions: 6.12.117+deb12-amd64 has "." and "+".
+ere() { printf '%s' "$1" | sed 's/[].[+*?()|^$\\]/\\&/g'; }
+debs=$(pwd)/debs
+R=$SL_TMP/root
+# DKMS compresses the module like the kernel's own (6.12: .ko.xz).
+dkms_dir=/lib/modules/$kver/updates/dkms
+
+in_root() {
+	chroot "$R" env PATH=/usr/sbin:/usr/bin:/sbin:/bin DM_DISABLE_UDEV=1 \
+		LVM_SUPPRESS_FD_WARNINGS=1 DEBIAN_FRONTEND=noninteractive "$@"
+}
+
+# The host's root under an overlay: the tmpfs takes every write.
+setup_root() {
+	local d
+	ls "$debs"/softlock-dkms_*_all.deb "$debs"/softlock_*.deb > /dev/null ||
+		{ diag "no .debs in $debs: check.sh builds them with tools/build-deb.sh"; return 1; }
+	for d in 9pnet_virtio 9p overlay; do
+		modprobe "$d" || return 1
+	done
+	mkdir -p "$SL_TMP/host" "$SL_TMP/rw" "$R"
+	mount -t 9p -o trans=virtio,version=9p2000.L,ro,cache=loose,msize=524288 \
+		hostroot "$SL_TMP/host" || return 1
+	cleanup_push "umount $SL_TMP/host"
+	mount -t tmpfs -o size=768m tmpfs "$SL_TMP/rw" || return 1
+	cleanup_push "umount $SL_TMP/rw"
+	mkdir -p "$SL_TMP/rw/upper" "$SL_TMP/rw/work"
+	mount -t overlay overlay \
+		-o "lowerdir=$SL_TMP/host,upperdir=$SL_TMP/rw/upper,workdir=$SL_TMP/rw/work" "$R" ||
+		return 1
+	cleanup_push "umount $R"
+	for d in proc sys dev; do
+		mount --bind "/$d" "$R/$d" || return 1
+		cleanup_push "umount $R/$d"
+	done
+	for d in tmp run; do
+		mount -t tmpfs tmpfs "$R/$d" || return 1
+		cleanup_push "umount $R/$d"
+	done
+	mkdir -p "$R/run/lock/lvm" "$R/run/lvm" "$R/tmp/debs"
+	# No man-db index update (a scan of the host's man pages over 9p).
+	rm -f "$R/var/lib/man-db/auto-update"
+	# The guest's LVM settings: no udev, no daemons.
+	cp /etc/lvm/lvm.conf "$R/etc/lvm/lvm.conf" &&
+	cp "$debs"/softlock-dkms_*_all.deb "$debs"/softlock_*.deb "$R/tmp/debs/"
+}
+
+assert "the host's root as an overlay in the guest" setup_root || exit 1
+run in_root sh -c "ls /usr/src/linux-headers-$kver/Makefile && command -v dkms gcc make dpkg"
+assert_eq "the overlay has dkms, gcc, make, dpkg and the headers of $kver" 0 "$RC" ||
+	diag "$OUT"
+assert_fail "before install, no softlock.ko for $kver" in_root modinfo -n softlock
+
+# The packages: DKMS builds and installs the module for the running kernel.
+t0=$(date +%s)
+run in_root sh -c 'dpkg -i /tmp/debs/softlock-dkms_*_all.deb /tmp/debs/softlock_*.deb'
+assert_eq "dpkg -i softlock-dkms softlock" 0 "$RC" || {
+	diag "$OUT"
+	for f in "$R"/var/lib/dkms/softlock/*/build/make.log; do
+		[ -f "$f" ] && diag "$(tail -n 30 "$f")"
+	done
+}
+diag "dpkg -i took $(($(date +%s) - t0)) s"
+run in_root dkms status softlock
+assert_match "dkms status: softlock installed for $kver" \
+	"^softlock/[^,]+, $(ere "$kver"), [^:]+: installed" "$OUT"
+run in_root modinfo -n softlock
+dkms_ko=$OUT
+assert_match "modinfo -n softlock is the DKMS module" \
+	"^$(ere "$dkms_dir")/softlock\.ko(\.xz|\.zst|\.gz)?\$" "$OUT"
+ver=$(in_root dpkg-query -W -f '${Version}' softlock-dkms)
+run in_root modinfo -F version softlock
+assert_eq "its version is the package's" "$ver" "$OUT"
+run in_root sh -c 'test -x /usr/sbin/softlock && test -f /lib/systemd/system/softlock-restore.service &&
+	test -f /usr/lib/modules-load.d/softlock.conf && test -f /etc/modprobe.d/softlock.conf &&
+	test -f /usr/share/man/man8/softlock.8.gz &&
+	test -f /usr/share/bash-completion/completions/softlock &&
+	test "$(stat -c %a /etc/softlock/tls)" = 700 &&
+	test -L /etc/systemd/system/multi-user.target.wants/softlock-restore.service'
+assert_eq "helper, units (restore enabled), modprobe.d, modules-load.d, man page, completion, tls 0700" \
+	0 "$RC"
+
+# modprobe loads the DKMS module with the packaged options: sealed.
+run in_root modprobe -v softlock
+assert_match "modprobe softlock loads $dkms_ko sealed" \
+	"^insmod $(ere "$dkms_ko") .*sealed=1" "$OUT"
+assert_eq "the module is sealed" Y "$(cat /sys/module/softlock/parameters/sealed 2>&1)"
+assert "softlock restore (what softlock-restore.service runs) unseals" \
+	in_root softlock restore
+assert_eq "the module is unsealed" N "$(cat /sys/module/softlock/parameters/sealed 2>&1)"
+
+# A hold on a real LVM snapshot refuses lvremove until released.
+make_thin_vg pkgvg || bail_out "thin LVM setup failed"
+assert "a snapshot of a thin LV" in_root lvcreate -y -s -n snap pkgvg/thin
+assert "softlock hold pkgvg/snap --type owner --text x" \
+	in_root softlock hold pkgvg/snap --type owner --text x
+assert_fail "lvremove of the held snapshot is refused" in_root lvremove -y pkgvg/snap
+assert "the held snapshot is still there" in_root lvs pkgvg/snap
+assert "softlock release pkgvg/snap --type owner" \
+	in_root softlock release pkgvg/snap --type owner
+assert "lvremove of the released snapshot works" in_root lvremove -y pkgvg/snap
+
+# dpkg -r takes the module (through dkms remove) and the helper away.
+sl_unload
+run in_root dpkg -r softlock softlock-dkms
+assert_eq "dpkg -r softlock softlock-dkms" 0 "$RC" || diag "$OUT"
+run in_root sh -c "! ls $dkms_dir/softlock.ko* && ! modinfo -n softlock && test ! -e /usr/sbin/softlock &&
+	test ! -e /usr/src/softlock-$ver && test ! -e /var/lib/dkms/softlock"
+assert_eq "after dpkg -r: no softlock.ko, no helper, no DKMS source or tree" 0 "$RC" || diag "$OUT"

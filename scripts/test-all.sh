@@ -54,6 +54,8 @@ host_check "man page renders without warnings" \
 host_check "bash completion parses" bash -n dist/bash-completion/softlock
 host_check "bash completion: commands, options, VG/LV, relationships (stubs)" \
 	bash scripts/test-completion.sh
+host_check "versions agree: MODULE_VERSION, SL_VERSION, dkms.conf, debian/changelog" \
+	sh tools/build-deb.sh --check-version
 host_check "make install/uninstall into a DESTDIR: exact file list, empty after" \
 	sh scripts/install_test.sh
 

@@ -74,7 +74,7 @@ build_base() { # BASE_DIR USER_DIR
 	done
 	# The project's programs need their libraries too (libmnl, libnl...).
 	for f in "$root"/softlock/bin/* "$root"/softlock/tests/*; do
-		[ "$(head -c 4 "$f" | tail -c 3)" = ELF ] || continue
+		[ -f "$f" ] && [ "$(head -c 4 "$f" | tail -c 3)" = ELF ] || continue
 		for lib in $(ldd "$f" 2>/dev/null | grep -o '/[^ ]*' || true); do
 			[ -e "$root$lib" ] || install -D -m 0755 "$lib" "$root$lib"
 		done

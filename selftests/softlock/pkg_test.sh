@@ -9,7 +9,8 @@
 #
 # The guest's initramfs has no compiler, headers or dpkg: the host's root
 # filesystem, shared read-only over virtio-9p (mount tag "hostroot", see
-# tools/vm/check.sh), is the lower layer of an overlayfs with a tmpfs upper
+# tools/vm/check.sh), is the lower layer of overlayfs mounts (one per top-level
+# directory, on a tmpfs root) with tmpfs upper layers,
 # layer, and the packages are installed in a chroot of it. The .debs are
 # tools/build-deb.sh's, copied by check.sh into ./debs.
 . ./lib.sh
@@ -44,11 +45,25 @@ setup_root() {
 	cleanup_push "umount $SL_TMP/host"
 	mount -t tmpfs -o size=768m tmpfs "$SL_TMP/rw" || return 1
 	cleanup_push "umount $SL_TMP/rw"
-	mkdir -p "$SL_TMP/rw/upper" "$SL_TMP/rw/work"
-	mount -t overlay overlay \
-		-o "lowerdir=$SL_TMP/host,upperdir=$SL_TMP/rw/upper,workdir=$SL_TMP/rw/work" "$R" ||
-		return 1
+	# One overlay per top-level directory, on a tmpfs root: a mount on a
+	# directory of an overlay over 9p is dropped as soon as 9p finds the
+	# host's directory changed (the host's /proc and /tmp always do), so
+	# /proc, /sys, /dev, /tmp and /run are plain directories of this tmpfs.
+	mount -t tmpfs tmpfs "$R" || return 1
 	cleanup_push "umount $R"
+	for d in usr etc var boot root opt; do
+		[ -d "$SL_TMP/host/$d" ] && [ ! -L "$SL_TMP/host/$d" ] || continue
+		mkdir -p "$SL_TMP/rw/$d.u" "$SL_TMP/rw/$d.w" "$R/$d"
+		mount -t overlay overlay \
+			-o "lowerdir=$SL_TMP/host/$d,upperdir=$SL_TMP/rw/$d.u,workdir=$SL_TMP/rw/$d.w" \
+			"$R/$d" || return 1
+		cleanup_push "umount $R/$d"
+	done
+	# Merged /usr: /bin, /lib... are symlinks.
+	for d in bin sbin lib lib32 lib64 libx32; do
+		[ -L "$SL_TMP/host/$d" ] && ln -s "$(readlink "$SL_TMP/host/$d")" "$R/$d"
+	done
+	mkdir -p "$R/proc" "$R/sys" "$R/dev" "$R/tmp" "$R/run"
 	mount -t proc proc "$R/proc" || return 1
 	cleanup_push "umount $R/proc"
 	mount -t sysfs sysfs "$R/sys" || return 1
@@ -58,17 +73,13 @@ setup_root() {
 	mount -t devtmpfs devtmpfs "$R/dev" || return 1
 	cleanup_push "umount $R/dev"
 	[ -e /dev/fd ] || ln -s /proc/self/fd /dev/fd
-	for d in tmp run; do
-		mount -t tmpfs tmpfs "$R/$d" || return 1
-		cleanup_push "umount $R/$d"
-	done
 	mkdir -p "$R/run/lock/lvm" "$R/run/lvm" "$R/tmp/debs"
 	# No man-db index update (a scan of the host's man pages over 9p).
 	rm -f "$R/var/lib/man-db/auto-update"
 	# The guest's LVM settings: no udev, no daemons.
 	cp /etc/lvm/lvm.conf "$R/etc/lvm/lvm.conf" &&
 	cp "$debs"/softlock-dkms_*_all.deb "$debs"/softlock_*.deb "$R/tmp/debs/" &&
-	in_root sh -c 'test -r /proc/cpuinfo && test -d /sys/class/block && test -e /dev/fd/0' ||
+	in_root sh -c 'test -r /proc/cpuinfo && test -d /sys/class/block && test -e /dev/fd/1' ||
 		{ diag "no /proc, /sys or /dev/fd in the chroot"; return 1; }
 }
 

@@ -10,8 +10,8 @@
 # The guest's initramfs has no compiler, headers or dpkg: the host's root
 # filesystem, shared read-only over virtio-9p (mount tag "hostroot", see
 # tools/vm/check.sh), is the lower layer of overlayfs mounts (one per top-level
-# directory, on a tmpfs root) with tmpfs upper layers,
-# layer, and the packages are installed in a chroot of it. The .debs are
+# directory, on a tmpfs root) with tmpfs upper layers, and the packages
+# are installed in a chroot of that. The .debs are
 # tools/build-deb.sh's, copied by check.sh into ./debs.
 . ./lib.sh
 

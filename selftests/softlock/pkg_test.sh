@@ -26,8 +26,10 @@ R=$SL_TMP/root
 # DKMS compresses the module like the kernel's own (6.12: .ko.xz).
 dkms_dir=/lib/modules/$kver/updates/dkms
 
+# /usr/bin/env by its path: busybox-static runs its own applet for a bare
+# name (env, then modinfo, dpkg...) instead of the chroot's program.
 in_root() {
-	chroot "$R" env PATH=/usr/sbin:/usr/bin:/sbin:/bin DM_DISABLE_UDEV=1 \
+	chroot "$R" /usr/bin/env PATH=/usr/sbin:/usr/bin:/sbin:/bin DM_DISABLE_UDEV=1 \
 		LVM_SUPPRESS_FD_WARNINGS=1 DEBIAN_FRONTEND=noninteractive "$@"
 }
 

@@ -22,6 +22,7 @@
 #include "../lib/json.h"
 #include "../lib/run.h"
 #include "../lvm/lvm.h"
+#include "../mirror/pcpi.h"
 
 struct sl_lvm_pool {
 	char identity[130];	/* LVM-<vg uuid><pool uuid>-tpool */
@@ -75,20 +76,6 @@ static int sl_lvm_row(const struct sl_json_obj *o, void *arg)
 		w->thins[w->nthins++].id = strtoul(id, NULL, 10);
 	}
 	return 0;
-}
-
-/* The pool's transaction id as the kernel has it (dmsetup status). */
-static int sl_kernel_tid(const char *tpool, unsigned long long *tid)
-{
-	const char *argv[] = { "dmsetup", "status", tpool, NULL };
-	char *out = NULL;
-	int rc = sl_run(argv, &out, NULL);
-
-	/* "0 <len> thin-pool <transaction id> ..." */
-	if (!rc && sscanf(out, "%*s %*s thin-pool %llu", tid) != 1)
-		rc = -EPROTO;
-	free(out);
-	return rc ? -EIO : 0;
 }
 
 static bool sl_lvm_has(const struct sl_lvm_view *w,
@@ -164,7 +151,7 @@ int sl_verify_queued_deletes(struct sl_ctx *x, const struct sl_views *v)
 			continue;
 		snprintf(vgpool, sizeof(vgpool), "%s/%s", p->vg, p->lv);
 		sl_lvm_dm_name(tpool, sizeof(tpool), vgpool, "-tpool");
-		if (sl_kernel_tid(tpool, &ktid) || p->tid <= ktid)
+		if (sl_pool_kernel_tid(tpool, &ktid) || p->tid <= ktid)
 			continue;	/* gone, but nothing queued */
 		for (snap = NULL, c = 0; c < v->nc && !snap; c++)
 			if (v->c[c].pcpi == k->pcpi &&

@@ -235,5 +235,7 @@ int sl_pcpi_thin_params(const char *params, unsigned int *pool_major,
  * pointer to `softlock verify` (pool_queued.c).
  */
 void sl_pool_queued_hint(const struct sl_volume *v, char *err, size_t errlen);
+/* The transaction id the kernel's thin-pool target tpool_dm has (dmsetup status). */
+int sl_pool_kernel_tid(const char *tpool_dm, unsigned long long *tid);
 
 #endif /* SL_PCPI_H */

@@ -9,12 +9,26 @@
  * `softlock verify`, which names the thin id and the way out.
  */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "pcpi.h"
 #include "../lib/run.h"
+
+int sl_pool_kernel_tid(const char *tpool_dm, unsigned long long *tid)
+{
+	const char *argv[] = { "dmsetup", "status", tpool_dm, NULL };
+	char *out = NULL;
+	int rc = sl_run(argv, &out, NULL);
+
+	/* "0 <len> thin-pool <transaction id> ..." */
+	if (!rc && sscanf(out, "%*s %*s thin-pool %llu", tid) != 1)
+		rc = -EPROTO;
+	free(out);
+	return rc ? -EIO : 0;
+}
 
 /* The transaction id of pool vg/pool_lv: LVM's and the kernel's. */
 static int sl_pool_tids(const struct sl_volume *v, unsigned long long *lvm,
@@ -23,7 +37,6 @@ static int sl_pool_tids(const struct sl_volume *v, unsigned long long *lvm,
 	char vgpool[260], *out = NULL;
 	const char *lvs[] = { "lvs", "--noheadings", "-o", "transaction_id",
 			      vgpool, NULL };
-	const char *dms[] = { "dmsetup", "status", v->tpool_dm, NULL };
 	int rc;
 
 	snprintf(vgpool, sizeof(vgpool), "%s/%s", v->vg, v->pool_lv);
@@ -31,14 +44,7 @@ static int sl_pool_tids(const struct sl_volume *v, unsigned long long *lvm,
 	if (!rc && sscanf(out, " %llu", lvm) != 1)
 		rc = -1;
 	free(out);
-	out = NULL;
-	if (!rc)
-		rc = sl_run(dms, &out, NULL);
-	/* "0 <len> thin-pool <transaction id> ..." */
-	if (!rc && sscanf(out, "%*s %*s thin-pool %llu", kern) != 1)
-		rc = -1;
-	free(out);
-	return rc;
+	return rc ? rc : sl_pool_kernel_tid(v->tpool_dm, kern);
 }
 
 void sl_pool_queued_hint(const struct sl_volume *v, char *err, size_t errlen)

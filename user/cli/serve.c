@@ -26,13 +26,9 @@ static int sl_serve_authorize(struct sl_session *s,
 			      const char *rel, const char *vol,
 			      struct sl_mirror_env *e)
 {
-	const struct sl_grant *g = NULL;
+	const struct sl_grant *g = sl_grants_find(&auth->grants, rel, NULL, NULL);
 	bool source = s->ps.self == SL_ROLE_SOURCE;
-	size_t i;
 
-	for (i = 0; i < auth->grants.n && !g; i++)
-		if (!strcmp(auth->grants.g[i].relationship, rel))
-			g = &auth->grants.g[i];
 	if (!g)
 		return sl_sess_fail(s, EACCES,
 				    "%s: %s may not run relationship '%s' here: no line of the peers file grants it",

@@ -232,7 +232,7 @@ const struct sl_grant *sl_grants_find(const struct sl_grants *g,
 
 	for (i = 0; i < g->n; i++)
 		if (!strcmp(g->g[i].relationship, relationship) &&
-		    is_peer(g->g[i].peer, arg))
+		    (!is_peer || is_peer(g->g[i].peer, arg)))
 			return &g->g[i];
 	return NULL;
 }

@@ -55,7 +55,8 @@ void sl_grants_free(struct sl_grants *g);
 
 /*
  * The grant for relationship of a peer for which is_peer(PEER, arg) is
- * true; NULL when there is none.
+ * true (any peer's when is_peer is NULL: grants already narrowed to one
+ * certificate); NULL when there is none.
  */
 const struct sl_grant *sl_grants_find(const struct sl_grants *g,
 				      const char *relationship,

@@ -115,6 +115,10 @@ TEST(peers_parse)
 	ASSERT_STREQ("vgA/in2", x->volume);
 	ASSERT_EQ(NULL, sl_grants_find(&g, "bb", is_name, "hostC"));
 	ASSERT_EQ(NULL, sl_grants_find(&g, "zz", is_name, "hostB"));
+	/* Grants already narrowed to one peer: any PEER matches. */
+	x = sl_grants_find(&g, "ca", NULL, NULL);
+	ASSERT_NE(NULL, x);
+	ASSERT_FALSE(x->source);
 	sl_grants_free(&g);
 	ASSERT_EQ(0, sl_grants_parse("# nothing\n", "peers", &g, err,
 				     sizeof(err)));

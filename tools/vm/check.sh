@@ -15,7 +15,7 @@
 # Environment: KERNELS="6.1 6.12" (version prefixes), TESTS="a b" (test
 # names, default all; with --bench, benchmark names: kernel mirror soak),
 # VM_TIMEOUT (seconds per guest), BENCH_MEM (MiB, default 6144), BUILD,
-# LINUX_SRC; with --bench, SOAK_SECONDS and SOAK_SEED reach the guest.
+# LINUX_SRC, TCG_THREAD (single or multi: see qemu_accel); with --bench, SOAK_SECONDS and SOAK_SEED reach the guest.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 here=$top/tools/vm
@@ -108,7 +108,17 @@ qemu_accel() {
 		kill "$(cat "$VM/kvm.$BASHPID.pid" 2>/dev/null)" 2>/dev/null
 		echo "-accel kvm -cpu host"
 	else
-		echo "-accel tcg,thread=multi -cpu max"
+		# Tests: one host thread for both vCPUs unless TCG_THREAD=multi.
+		# With a thread per vCPU, QEMU 7.2 now and then runs a
+		# translation of kernel text that another vCPU has just
+		# re-patched (jump labels go through int3), and 6.12 dies at boot
+		# with "Oops: int3" in sched_clock_cpu. Round-robin TCG switches
+		# vCPUs on PAUSE, HLT and a timer, so the guest still runs two
+		# CPUs' code interleaved, and two guests share two host cores
+		# better. Benchmarks (the soak above all) run truly parallel.
+		local thread=single
+		[ "$mode" = bench ] && thread=multi
+		echo "-accel tcg,thread=${TCG_THREAD:-$thread} -cpu max"
 	fi
 }
 

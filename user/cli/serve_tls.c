@@ -26,6 +26,7 @@
 #include "serve.h"
 #include "../net/tls.h"
 #include "../net/tls_peer.h"
+#include "../lib/run.h"
 
 /* Set by SIGTERM/SIGINT: the handler's only way to stop the loop. */
 static volatile sig_atomic_t sl_serve_stop;
@@ -187,13 +188,12 @@ static int sl_serve_conn(struct sl_ctx *x, SSL_CTX *ctx, int fd,
 	auth.peer = peer;
 	fprintf(stderr, "softlock: %s: connected, %zu grant%s\n", who,
 		auth.grants.n, auth.grants.n == 1 ? "" : "s");
-	if (pipe2(to, O_CLOEXEC) || pipe2(back, O_CLOEXEC)) {
+	rc = sl_pipes(to, back);
+	if (rc) {
 		fprintf(stderr, "softlock: %s: cannot create pipes: %s\n", who,
-			strerror(errno));
+			strerror(-rc));
 		return SL_EXIT_FAIL;
 	}
-	fcntl(to[1], F_SETPIPE_SZ, 1 << 20);
-	fcntl(back[1], F_SETPIPE_SZ, 1 << 20);
 	pid = fork();
 	if (pid < 0) {
 		fprintf(stderr, "softlock: %s: cannot fork: %s\n", who,

@@ -11,4 +11,12 @@
  */
 int sl_run(const char *const argv[], char **out, char **err);
 
+/*
+ * Two close-on-exec pipes, to a child and back from it, their write ends
+ * grown to hold a whole DATA frame where the system allows (best effort:
+ * a smaller pipe only costs context switches). -errno and no pipes open
+ * when one cannot be made.
+ */
+int sl_pipes(int to[2], int from[2]);
+
 #endif /* SL_RUN_H */

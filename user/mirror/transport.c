@@ -21,13 +21,7 @@
 #include "../net/tls.h"
 #include "../net/tls_peer.h"
 #include "../lvm/lvm.h"
-
-/* A whole DATA frame; without CAP_SYS_RESOURCE, pipe-max-size (1 MiB). */
-static void sl_pipe_grow(int fd)
-{
-	if (fcntl(fd, F_SETPIPE_SZ, 4 << 20) < 0)
-		fcntl(fd, F_SETPIPE_SZ, 1 << 20);
-}
+#include "../lib/run.h"
 
 static int sl_bad(char *err, size_t errlen, const char *spec,
 		  const char *why)
@@ -282,19 +276,13 @@ int sl_peer_start(const struct sl_endpoint *ep, struct sl_peer_proc *p,
 					 &p->wfd, err, errlen);
 	/* A peer that dies must be an EPIPE to handle, not our death. */
 	signal(SIGPIPE, SIG_IGN);
-	if (pipe2(to, O_CLOEXEC) || pipe2(from, O_CLOEXEC) ||
-	    pipe2(rep, O_CLOEXEC)) {
+	rc = sl_pipes(to, from);
+	if (!rc && pipe2(rep, O_CLOEXEC))
 		rc = -errno;
+	if (rc) {
 		snprintf(err, errlen, "cannot create pipes: %s", strerror(-rc));
 		goto out;
 	}
-	/*
-	 * A DATA frame is up to 4 MiB: through the default 64 KiB pipe it
-	 * costs 64 context switches each way, which limited a local update
-	 * to about 15 MB/s under QEMU TCG. Best effort: a smaller pipe works.
-	 */
-	sl_pipe_grow(to[1]);
-	sl_pipe_grow(from[1]);
 	envp = sl_peer_env();
 	if (!envp) {
 		rc = -ENOMEM;

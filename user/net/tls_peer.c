@@ -15,6 +15,7 @@
 
 #include "tls.h"
 #include "tls_peer.h"
+#include "../lib/run.h"
 #include "../proto/frame.h"
 
 int sl_tls_timeout_ms(void)
@@ -40,13 +41,11 @@ int sl_tls_peer_start(const char *host, const char *port, pid_t *pid,
 			    err, errlen);
 	if (rc)
 		goto out;
-	if (pipe2(to, O_CLOEXEC) || pipe2(from, O_CLOEXEC)) {
-		rc = -errno;
+	rc = sl_pipes(to, from);
+	if (rc) {
 		snprintf(err, errlen, "cannot create pipes: %s", strerror(-rc));
 		goto out;
 	}
-	fcntl(to[1], F_SETPIPE_SZ, 1 << 20);
-	fcntl(from[1], F_SETPIPE_SZ, 1 << 20);
 	snprintf(who, sizeof(who), "tls %s port %s", host, port);
 	signal(SIGPIPE, SIG_IGN);
 	*pid = fork();

@@ -9,12 +9,15 @@
 # unloaded, so every test starts from the same state.
 #
 #   run_tests.sh [TEST...]      default: every test, in the order below
+#
+# Each test may run for SL_TEST_TIMEOUT seconds (900), or for what its own
+# "# sl-timeout: SECONDS" line says.
 ALL="netlink_test netlink_limits_test netlink_policy_test nl_fuzz privilege_test netns_test pin_test replace_test stress_test
 dm_raw_test.sh lvm_test.sh seal_test.sh load_order_test.sh
 helper_test.sh queued_delete_test.sh helper_reboot_test.sh ranges_test.sh apply_test.sh
 mirror_test.sh mirror_verify_test.sh mirror_retention_test.sh cascade_test.sh
 cascade_topology_test.sh cascade_lease_test.sh tls_test.sh mirror_kill_test.sh
-daemon_test.sh metrics_test.sh"
+daemon_test.sh metrics_test.sh pkg_test.sh"
 TIMEOUT=${SL_TEST_TIMEOUT:-900}
 
 mark() {
@@ -53,8 +56,14 @@ for t in $tests; do
 	esac
 	mark "# softlock-test: $t"
 	t0=$(date +%s)
+	# A shell test may set its own limit with a line "# sl-timeout: SECONDS".
+	limit=$TIMEOUT
+	case $t in
+	*.sh) limit=$(sed -n 's/^# sl-timeout: \([0-9][0-9]*\)$/\1/p' "./$t" | head -n 1)
+	      limit=${limit:-$TIMEOUT} ;;
+	esac
 	# shellcheck disable=SC2086
-	timeout "$TIMEOUT" $runner
+	timeout "$limit" $runner
 	rc=$?
 	echo "# run_tests: $t took $(($(date +%s) - t0)) s"
 	mark "# softlock-exit: $t $rc"

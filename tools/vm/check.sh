@@ -55,12 +55,11 @@ pick_kernels() {
 }
 
 # pkg_test.sh installs the Debian packages in a chroot of the host's root,
-# shared read-only over virtio-9p: only runs that name it (TESTS=...; it is
-# not in the default list until it passes on both kernels) build the
-# packages and share the host's root.
+# shared read-only over virtio-9p: runs of every test, or of a list that
+# names it, build the packages and share the host's root.
 pkg_wanted() {
 	[ "$mode" = tests ] || return 1
-	case " $TESTS " in *" pkg_test.sh "*) return 0 ;; esac
+	case " ${TESTS:-pkg_test.sh} " in *" pkg_test.sh "*) return 0 ;; esac
 	return 1
 }
 
@@ -139,8 +138,8 @@ run_guest() { # KVER PHASE TESTS
 	# The kernel hands NAME=VALUE words it does not know to init's environment.
 	[ "$mode" = bench ] && [ -n "${SOAK_SECONDS:-}" ] && append="$append SOAK_SECONDS=$SOAK_SECONDS"
 	[ "$mode" = bench ] && [ -n "${SOAK_SEED:-}" ] && append="$append SOAK_SEED=$SOAK_SEED"
-	# The host's root, read-only, for pkg_test.sh.
-	case " ${3:-} " in
+	# The host's root, read-only, for pkg_test.sh (in every test's list).
+	case " ${3:-pkg_test.sh} " in
 	*" pkg_test.sh "*) pkg_wanted &&
 		virtfs="-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on" ;;
 	esac

@@ -5,7 +5,8 @@
 # mirror_lib.sh): A's config names one relationship A -> B over an exec:
 # transport. --check prints the plan and changes nothing; --once creates
 # the relationship and runs its baseline, then (named) an incremental,
-# with keep applied; a bad config is refused naming FILE:LINE. Then the
+# with keep applied; a bad config is refused naming FILE:LINE; an update
+# past its timeout is stopped, with the peer it started. Then the
 # daemon itself: it updates on its schedule, a SIGHUP picks up a changed
 # keep, SIGTERM stops it with status 0. The daemon's log (its stderr) is
 # a FIFO the test reads line by line: each wait is for a line the daemon
@@ -15,7 +16,7 @@ cd "$(dirname "$0")" || exit 1
 
 sl_init lvm softlock sha256sum thin_delta thin_dump
 . ./mirror_lib.sh
-tap_plan 46
+tap_plan 50
 
 CONF=$SL_TMP/softlock.conf
 LOG=$SL_TMP/daemon.log
@@ -98,6 +99,31 @@ sed -i "s|^src = .*|src = $VA/vol2|" "$SL_TMP/moved.conf"
 assert_fail "a relationship whose endpoints changed is refused" \
 	on_a softlock daemon --config "$SL_TMP/moved.conf" --check
 assert_match "... saying how to go on" "ab: the catalog has $VA/vol -> .*endpoints never change" "$OUT"
+
+# --- an update past its timeout: stopped, and its peer with it ---
+# The peer never answers and ignores SIGTERM; the update waits for it
+# (SOFTLOCK_PEER_TIMEOUT, 300 s, is longer than the relationship's 60 s).
+cat > "$SL_TMP/hang.conf" <<EOC
+[relationship hang]
+src = $VA/vol
+dst = exec:'trap "" TERM; exec sleep 3598':$VB/hvol
+every = 1h
+timeout = 60s
+EOC
+sleepers() { # how many "sleep 3598" run
+	local p n=0
+	for p in /proc/[0-9]*; do
+		[ "$(tr '\0' ' ' < "$p/cmdline" 2>/dev/null)" = "sleep 3598 " ] && n=$((n + 1))
+	done
+	echo $n
+}
+assert_fail "daemon --once: an update that hangs fails" \
+	on_a softlock daemon --config "$SL_TMP/hang.conf" --once
+assert_match "... the daemon stopped it at its timeout" \
+	"daemon: hang: the update has run 60 s, its timeout: stopping it" "$OUT"
+assert_match "... and says why it failed" \
+	"daemon: hang: update failed in [0-9.]+ s \\((signal|exit status) [0-9]+\\): it ran past its timeout and was stopped" "$OUT"
+assert_eq "... its peer, which ignored SIGTERM, is gone too" 0 "$(sleepers)"
 
 # --- the daemon: on schedule, SIGHUP, SIGTERM ---
 # A second relationship ab2 (vol2), never updated: due at once, then not

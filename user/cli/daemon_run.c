@@ -195,13 +195,35 @@ static void sl_finished(struct sl_daemon *d, struct sl_job *j, int status)
 		r.last_result : "see its messages above");
 }
 
+/*
+ * An update's process group (its peer: ssh, a command) dies with it. While
+ * the leader is an unreaped zombie its pid is still the group's id and
+ * cannot name another group, so look with WNOWAIT, kill, then reap.
+ */
+static void sl_kill_rest(const struct sl_daemon *d, pid_t pid)
+{
+	size_t i;
+
+	for (i = 0; i < d->n; i++)
+		if (d->jobs[i].pid == pid)
+			kill(-pid, SIGKILL);
+}
+
 static void sl_reap(struct sl_daemon *d)
 {
+	siginfo_t si;
 	int status;
 	pid_t pid;
 	size_t i;
 
-	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+	for (;;) {
+		si.si_pid = 0;
+		if (waitid(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT) || !si.si_pid)
+			break;
+		pid = si.si_pid;
+		sl_kill_rest(d, pid);
+		if (waitpid(pid, &status, 0) != pid)
+			break;
 		if (pid == d->listener) {
 			d->listener = 0;
 			d->listener_at = time(NULL) + SL_LISTEN_RETRY;

@@ -17,6 +17,7 @@
 #include <linux/mutex.h>
 #include <linux/string.h>
 #include <linux/kernel.h>
+#include <linux/rcupdate.h>
 #include <linux/device-mapper.h>
 
 #include "softlock.h"
@@ -34,6 +35,8 @@ static int sl_guard_pre(struct kprobe *p, struct pt_regs *regs);
  */
 static DEFINE_MUTEX(sl_guard_mutex);
 static bool sl_armed;
+/* Set once a call has been redirected: sl_guard_exit() must then wait. */
+static bool sl_redirected;
 static struct kprobe sl_probe = {
 	.symbol_name = "pool_message",
 	.pre_handler = sl_guard_pre,
@@ -46,7 +49,9 @@ static bool sl_is_delete(unsigned int argc, char **argv)
 
 /*
  * The redirected pool_message. Holds a module reference taken by the
- * pre-handler, so softlock cannot be unloaded under it.
+ * pre-handler, so softlock cannot be unloaded under it; after the
+ * module_put() only its return is left to run here, which
+ * sl_guard_exit() waits for.
  */
 static int sl_pool_message(struct dm_target *ti, unsigned int argc,
 			   char **argv, char *result, unsigned int maxlen)
@@ -99,6 +104,7 @@ static int sl_guard_pre(struct kprobe *p, struct pt_regs *regs)
 	/* Going away: let the call through rather than run unloaded code. */
 	if (!try_module_get(THIS_MODULE))
 		return 0;
+	WRITE_ONCE(sl_redirected, true);
 	instruction_pointer_set(regs, (unsigned long)sl_pool_message);
 	return 1;
 }
@@ -173,4 +179,12 @@ void sl_guard_exit(void)
 	unregister_module_notifier(&sl_module_nb);
 	/* Waits for running pre-handlers; redirected calls hold a reference. */
 	sl_guard_disarm();
+	/*
+	 * The last redirected call may have dropped its reference and been
+	 * preempted before returning out of sl_pool_message(). A task there
+	 * cannot switch voluntarily before it has returned, so once every
+	 * task has (an RCU Tasks grace period) none is left in our text.
+	 */
+	if (READ_ONCE(sl_redirected))
+		synchronize_rcu_tasks();
 }

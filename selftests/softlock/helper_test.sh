@@ -9,7 +9,7 @@ cd "$(dirname "$0")" || exit 1
 . ./lib.sh
 
 sl_init lvm softlock sqlite3
-tap_plan 87
+tap_plan 89
 
 VG=slhelpvg
 TPOOL=$VG-pool-tpool
@@ -129,6 +129,13 @@ assert_match "monitor: refused delete, with the holder" \
 assert_match "monitor: unlock event" "unlock pool=$UUID id=$ID removed=1" "$ev3"
 assert_eq "monitor: seal and unseal" "sealed unsealed" \
 	"$(echo "$ev4" | awk '{print $2}') $(echo "$ev5" | awk '{print $2}')"
+# The kernel sends events in the initial network namespace only: a
+# monitor in another one refuses to wait in silence.
+ip netns add slmon && cleanup_push "ip netns del slmon"
+run ip netns exec slmon softlock monitor
+assert_eq "monitor in another network namespace: exit 1" 1 "$RC"
+assert_match "... saying where events go and how to get there" \
+	"events are sent in the initial network namespace only.*nsenter --net=/proc/1/ns/net softlock monitor" "$OUT"
 
 # seal / unseal through the helper.
 softlock seal > /dev/null

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 #include <linux/softlock.h>
@@ -129,13 +130,35 @@ static void sl_monitor_ready(void *arg)
 	fflush(stdout);
 }
 
+/*
+ * The kernel sends events in the initial network namespace only: a lock's
+ * text must not reach a container whose root owns its namespace. Commands
+ * work from any namespace, so without this check a monitor elsewhere would
+ * wait in silence. True when this process's namespace is not init's (or
+ * init's cannot be read: then do not guess).
+ */
+static bool sl_outside_init_netns(void)
+{
+	struct stat self, init;
+
+	if (stat("/proc/self/ns/net", &self) || stat("/proc/1/ns/net", &init))
+		return false;
+	return self.st_ino != init.st_ino || self.st_dev != init.st_dev;
+}
+
 int cmd_monitor(struct sl_ctx *x, int argc, char **argv)
 {
 	int rc = sl_no_args(x, argc, argv, NULL);
 
 	if (rc)
 		return rc;
-	if (sl_need_root(x) || sl_open_kernel(x))
+	if (sl_need_root(x))
+		return SL_EXIT_FAIL;
+	if (sl_outside_init_netns()) {
+		sl_err(x, "events are sent in the initial network namespace only, and this process is in another: run monitor there (nsenter --net=/proc/1/ns/net softlock monitor)");
+		return SL_EXIT_FAIL;
+	}
+	if (sl_open_kernel(x))
 		return SL_EXIT_FAIL;
 	rc = sl_kmod_monitor(x->k, sl_print_event, sl_monitor_ready, NULL);
 	if (rc) {

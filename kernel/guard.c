@@ -12,6 +12,7 @@
  * dm-thin-pool may load after us, unload and come back: a module notifier
  * arms the kprobe whenever it is live and disarms it when it goes.
  */
+#include <linux/atomic.h>
 #include <linux/kprobes.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
@@ -35,12 +36,22 @@ static int sl_guard_pre(struct kprobe *p, struct pt_regs *regs);
  */
 static DEFINE_MUTEX(sl_guard_mutex);
 static bool sl_armed;
-/* Set once a call has been redirected: sl_guard_exit() must then wait. */
-static bool sl_redirected;
 static struct kprobe sl_probe = {
 	.symbol_name = "pool_message",
 	.pre_handler = sl_guard_pre,
 };
+
+/* Set once a call has been redirected: sl_guard_exit() must then wait. */
+static bool sl_redirected;
+/* Deletes refused since load, by reason; atomic, no lock. */
+static atomic64_t sl_refused_locked = ATOMIC64_INIT(0);
+static atomic64_t sl_refused_sealed = ATOMIC64_INIT(0);
+
+void sl_guard_stats(u64 *refused_locked, u64 *refused_sealed)
+{
+	*refused_locked = atomic64_read(&sl_refused_locked);
+	*refused_sealed = atomic64_read(&sl_refused_sealed);
+}
 
 static bool sl_is_delete(unsigned int argc, char **argv)
 {
@@ -74,6 +85,8 @@ static int sl_pool_message(struct dm_target *ti, unsigned int argc,
 	if (v.reason == SOFTLOCK_REASON_NONE)
 		goto pass;
 
+	atomic64_inc(v.reason == SOFTLOCK_REASON_SEALED ? &sl_refused_sealed :
+			&sl_refused_locked);
 	if (v.reason == SOFTLOCK_REASON_SEALED)
 		pr_warn_ratelimited("pool %s: refused delete of thin id %llu: module is sealed\n",
 				    name, id);

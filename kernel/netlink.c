@@ -53,6 +53,8 @@ static const struct nla_policy sl_policy[SOFTLOCK_A_MAX + 1] = {
 	[SOFTLOCK_A_PCPI_COUNT] = { .type = NLA_REJECT },
 	[SOFTLOCK_A_STAGED] = { .type = NLA_REJECT },
 	[SOFTLOCK_A_PAD] = { .type = NLA_REJECT },
+	[SOFTLOCK_A_REFUSED_LOCKED] = { .type = NLA_REJECT },
+	[SOFTLOCK_A_REFUSED_SEALED] = { .type = NLA_REJECT },
 };
 
 int sl_admin(struct sk_buff *skb, struct netlink_ext_ack *extack)
@@ -529,6 +531,10 @@ static const struct genl_ops sl_ops[] = {
 	{
 		.cmd = SOFTLOCK_CMD_UNSEAL,
 		.doit = sl_seal_doit,
+	},
+	{
+		.cmd = SOFTLOCK_CMD_STATS_GET,
+		.doit = sl_stats_doit,
 	},
 };
 

@@ -36,5 +36,6 @@ int sl_replace_commit_doit(struct sk_buff *skb, struct genl_info *info);
 int sl_replace_abort_doit(struct sk_buff *skb, struct genl_info *info);
 int sl_check_doit(struct sk_buff *skb, struct genl_info *info);
 int sl_seal_doit(struct sk_buff *skb, struct genl_info *info);
+int sl_stats_doit(struct sk_buff *skb, struct genl_info *info);
 
 #endif /* _SOFTLOCK_NETLINK_H */

@@ -273,6 +273,30 @@ int sl_seal_doit(struct sk_buff *skb, struct genl_info *info)
 	return 0;
 }
 
+int sl_stats_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	int err = sl_admin(skb, info->extack);
+	struct sk_buff *msg;
+	u64 locked, sealed;
+	void *hdr;
+
+	if (err)
+		return err;
+	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	hdr = genlmsg_put_reply(msg, info, &sl_family, 0,
+				SOFTLOCK_CMD_STATS_GET);
+	sl_guard_stats(&locked, &sealed);
+	if (!hdr || sl_put_u64(msg, SOFTLOCK_A_REFUSED_LOCKED, locked) ||
+	    sl_put_u64(msg, SOFTLOCK_A_REFUSED_SEALED, sealed)) {
+		nlmsg_free(msg);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(msg, hdr);
+	return genlmsg_reply(msg, info);
+}
+
 struct sl_refusal {
 	const char *pool;
 	u32 pcpi;

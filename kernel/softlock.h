@@ -113,6 +113,7 @@ void sl_table_clear(void);
 /* The deletion guard on dm-thin-pool's pool_message (guard.c). */
 int sl_guard_init(void);
 void sl_guard_exit(void);
+void sl_guard_stats(u64 *refused_locked, u64 *refused_sealed);
 
 /* Netlink family (netlink.c). */
 int sl_netlink_init(void);

@@ -8,7 +8,7 @@ cd "$(dirname "$0")" || exit 1
 . ./lib.sh
 
 sl_init
-tap_plan 31
+tap_plan 32
 
 P=sltest-raw		# pool without a uuid: identified by its name
 PU=sltest-rawu		# pool with a uuid: identified by the uuid
@@ -81,6 +81,9 @@ run slctl check "$P" 1
 assert_match "sl_ctl check reports none after the unlock" "^reason=none count=0" "$OUT"
 assert "unlocked: 'delete 1' succeeds" pool_msg "$P" "delete 1"
 assert_fail "snapshot 1 is gone" thin_exists "$P" 1
+run slctl stats
+assert_eq "sl_ctl stats: the 2 refusals counted, allowed deletes not" \
+	"refused_locked=2 refused_sealed=0" "$(echo $OUT)"
 
 # ---- pool identified by its DM uuid
 setup_uuid() {

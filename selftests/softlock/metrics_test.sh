@@ -16,7 +16,7 @@ cd "$(dirname "$0")" || exit 1
 
 sl_init lvm softlock thin_ls
 . ./mirror_lib.sh
-tap_plan 43
+tap_plan 46
 
 # The value of the sample NAME{LABELS} in TEXT, or "absent". LABELS is
 # the exact label text, without braces ("" for none).
@@ -134,6 +134,19 @@ assert_eq "a valid exposition: grammar, HELP and TYPE once per metric" "" "$(for
 assert_eq "module loaded" 1 "$(sample softlock_module_loaded "" "$M")"
 assert_eq "not sealed" 0 "$(sample softlock_module_sealed "" "$M")"
 assert_eq "no part left out" 0 "$(sample softlock_metrics_collect_errors "" "$M")"
+# The guard's counters: a raw delete of a held thin id reaches the kernel
+# (an lvremove would be refused by LVM itself: the snapshot is pinned).
+locked0=$(sample softlock_refused_deletes_total 'reason="locked"' "$M")
+sealed0=$(sample softlock_refused_deletes_total 'reason="sealed"' "$M")
+assert_match "refused deletes, by reason: counters" \
+	"^# TYPE softlock_refused_deletes_total counter\$" "$M"
+keep_id=$(lvs --noheadings -o thin_id $VA/keep | tr -d ' ')
+assert_busy "a raw 'delete $keep_id' (A's held keep) is refused" \
+	pool_msg $VA-pool-tpool "delete $keep_id"
+run on_a softlock metrics
+assert_eq "... and counted: locked +1, sealed unchanged" \
+	"$((locked0 + 1)) $sealed0" \
+	"$(sample softlock_refused_deletes_total 'reason="locked"' "$OUT") $(sample softlock_refused_deletes_total 'reason="sealed"' "$OUT")"
 assert_match "the helper's version" '^softlock_build_info\{version="[0-9.]+"\} 1$' "$M"
 
 run on_a softlock holds --json --usage

@@ -143,6 +143,7 @@ static const struct {
 	{ "pool-get dump", SOFTLOCK_CMD_POOL_GET },
 	{ "seal", SOFTLOCK_CMD_SEAL },
 	{ "unseal", SOFTLOCK_CMD_UNSEAL },
+	{ "stats-get", SOFTLOCK_CMD_STATS_GET },
 };
 
 /*

@@ -36,6 +36,8 @@ static int sl_nl_attr_cb(const struct nlattr *a, void *data)
 	case SOFTLOCK_A_CREATED:
 	case SOFTLOCK_A_EXPIRES:
 	case SOFTLOCK_A_GENERATION:
+	case SOFTLOCK_A_REFUSED_LOCKED:
+	case SOFTLOCK_A_REFUSED_SEALED:
 		dt = MNL_TYPE_U64;
 		break;
 	case SOFTLOCK_A_PINNED:
@@ -146,6 +148,39 @@ int sl_nl_check(struct sl_nl *nl, const char *pool, uint32_t pcpi,
 int sl_nl_simple(struct sl_nl *nl, uint8_t cmd)
 {
 	return sl_nl_talk(nl, sl_nl_req(nl, nl->req, cmd, 0), NULL, NULL);
+}
+
+struct sl_stats_want {
+	uint64_t *locked, *sealed;
+	int seen;
+};
+
+static int sl_nl_stats_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct nlattr *tb[SOFTLOCK_A_MAX + 1] = { NULL };
+	struct sl_stats_want *w = data;
+
+	if (sl_nl_parse(nlh, tb))
+		return MNL_CB_ERROR;
+	if (tb[SOFTLOCK_A_REFUSED_LOCKED]) {
+		*w->locked = mnl_attr_get_u64(tb[SOFTLOCK_A_REFUSED_LOCKED]);
+		w->seen++;
+	}
+	if (tb[SOFTLOCK_A_REFUSED_SEALED]) {
+		*w->sealed = mnl_attr_get_u64(tb[SOFTLOCK_A_REFUSED_SEALED]);
+		w->seen++;
+	}
+	return MNL_CB_OK;
+}
+
+int sl_nl_stats(struct sl_nl *nl, uint64_t *refused_locked,
+		uint64_t *refused_sealed)
+{
+	struct nlmsghdr *nlh = sl_nl_req(nl, nl->req, SOFTLOCK_CMD_STATS_GET, 0);
+	struct sl_stats_want w = { refused_locked, refused_sealed, 0 };
+	int err = sl_nl_talk(nl, nlh, sl_nl_stats_cb, &w);
+
+	return !err && w.seen != 2 ? -EPROTO : err;
 }
 
 static const char *const sl_type_names[] = {

@@ -54,7 +54,7 @@ static const char *const cmd_names[] = {
 	"cmd 0", "LOCK_ADD", "LOCK_DEL", "LOCK_GET", "REPLACE_BEGIN",
 	"REPLACE_ADD", "REPLACE_COMMIT", "REPLACE_ABORT", "CHECK", "POOL_GET",
 	"SEAL", "UNSEAL", "LOCK_NTF", "UNLOCK_NTF", "REPLACE_NTF",
-	"REFUSED_NTF", "SEAL_NTF", "cmd > 16",
+	"REFUSED_NTF", "SEAL_NTF", "STATS_GET", "cmd > 17",
 };
 
 struct tally {
@@ -185,7 +185,8 @@ static const char *core_why(const struct fz *f)
 		return "reserved";
 	if ((dump ? fl & ~NLM_F_DUMP : fl) & ~(NLM_F_REQUEST | NLM_F_ACK | NLM_F_ECHO))
 		return "flags";
-	if (gh->cmd < 1 || gh->cmd > SOFTLOCK_CMD_UNSEAL)
+	if (gh->cmd < 1 || (gh->cmd > SOFTLOCK_CMD_UNSEAL &&
+			    gh->cmd != SOFTLOCK_CMD_STATS_GET))
 		return "command";
 	if (dump != (gh->cmd == SOFTLOCK_CMD_LOCK_GET || gh->cmd == SOFTLOCK_CMD_POOL_GET))
 		return "do/dump";
@@ -325,6 +326,10 @@ static void accepted(struct fz *f, uint8_t cmd)
 	case SOFTLOCK_CMD_SEAL:
 	case SOFTLOCK_CMD_UNSEAL:
 		f->sealed = cmd == SOFTLOCK_CMD_SEAL;
+		break;
+	case SOFTLOCK_CMD_STATS_GET:
+		if (f->r.replies != 1)
+			fz_fail(f, true, "STATS_GET succeeded with %u replies", f->r.replies);
 		break;
 	}
 }

@@ -180,8 +180,10 @@ static inline uint8_t pick_cmd(struct gen *g)
 	static const uint8_t w[SOFTLOCK_CMD_UNSEAL + 1] = {
 		0, 22, 9, 9, 9, 13, 7, 4, 12, 5, 1, 1,
 	};
-	unsigned int r = below(g, 92), c;
+	unsigned int r = below(g, 93), c;
 
+	if (r == 92)
+		return SOFTLOCK_CMD_STATS_GET;
 	for (c = 1; r >= w[c]; c++)
 		r -= w[c];
 	return c;

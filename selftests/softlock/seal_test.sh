@@ -7,7 +7,7 @@ cd "$(dirname "$0")" || exit 1
 . ./lib.sh
 
 sl_init
-tap_plan 27
+tap_plan 29
 
 P=sltest-seal
 
@@ -34,6 +34,11 @@ both_exist() {
 	thin_exists "$P" 1 && thin_exists "$P" 2
 }
 assert "sealed: thin ids 1 and 2 still exist" both_exist
+# The guard's counters (stats-get), from 0 at this load: a locked id counts
+# as locked even while sealed; checks are not deletes.
+run slctl stats
+assert_eq "sl_ctl stats: 1 refused for a lock, 2 for the seal" \
+	"refused_locked=1 refused_sealed=2" "$(echo $OUT)"
 
 run slctl pools
 assert_match "sl_ctl pools reports sealed=1" \
@@ -54,6 +59,9 @@ assert "unsealed: 'delete 2' (unlocked) succeeds" pool_msg "$P" "delete 2"
 kmsg_mark
 assert_busy "unsealed: 'delete 1' (locked) still refused" pool_msg "$P" "delete 1"
 assert_match "kernel log names the lock on id 1" "$(refusal_re "$P" 1)" "$(dmesg_since_mark)"
+run slctl stats
+assert_eq "sl_ctl stats: the refusal counted, the allowed delete not" \
+	"refused_locked=2 refused_sealed=2" "$(echo $OUT)"
 
 assert "sl_ctl seal" slctl seal
 run slctl pools

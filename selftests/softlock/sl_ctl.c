@@ -26,6 +26,7 @@ static const char usage_text[] =
 	"       sl_ctl dump [-P POOL] [-i PCPI] [-o ORIGIN]\n"
 	"       sl_ctl pools\n"
 	"       sl_ctl seal | unseal\n"
+	"       sl_ctl stats\n"
 	"       sl_ctl replace POOL ORIGIN GEN N FIRST_PCPI [TEXTPREFIX [PER_PCPI]]\n"
 	"       sl_ctl count [-P POOL]\n"
 	"TYPE: owner, dest-path, qtree, app or 1..4. EXPIRES: unix seconds, or +SECONDS from now.\n";
@@ -475,6 +476,23 @@ static int cmd_seal(struct ctl *c, int argc, bool seal)
 	return err ? fail(c, err) : 0;
 }
 
+static int cmd_stats(struct ctl *c, int argc)
+{
+	uint64_t locked, sealed;
+	int err;
+
+	if (argc)
+		return usage("too many arguments", NULL);
+	if (ctl_open(c))
+		return 1;
+	err = sl_nl_stats(c->nl, &locked, &sealed);
+	if (err)
+		return fail(c, err);
+	printf("refused_locked=%" PRIu64 "\nrefused_sealed=%" PRIu64 "\n",
+	       locked, sealed);
+	return 0;
+}
+
 /*
  * Split argv after the command into options and positionals. Options may
  * follow positionals ("add P 1 owner x -o o"), so parse in rounds: "+"
@@ -528,7 +546,7 @@ int main(int argc, char **argv)
 		opts = "+P:";
 	else if (strcmp(c.cmd, "check") && strcmp(c.cmd, "pools") &&
 		 strcmp(c.cmd, "seal") && strcmp(c.cmd, "unseal") &&
-		 strcmp(c.cmd, "replace"))
+		 strcmp(c.cmd, "replace") && strcmp(c.cmd, "stats"))
 		return usage("unknown command", c.cmd);
 
 	pos = calloc(argc, sizeof(*pos));
@@ -551,6 +569,8 @@ int main(int argc, char **argv)
 		ret = cmd_pools(&c, npos);
 	else if (!strcmp(c.cmd, "replace"))
 		ret = cmd_replace(&c, npos, pos);
+	else if (!strcmp(c.cmd, "stats"))
+		ret = cmd_stats(&c, npos);
 	else
 		ret = cmd_seal(&c, npos, !strcmp(c.cmd, "seal"));
 out:

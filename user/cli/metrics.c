@@ -41,6 +41,8 @@ struct sl_metrics {
 	bool usage;
 	int errors;
 	bool loaded, sealed_known, sealed;
+	bool stats_ok;
+	struct sl_kstats stats;
 	char kversion[64];
 	struct sl_mpool *pools;
 	size_t npools;
@@ -153,6 +155,11 @@ static void sl_collect_kernel(struct sl_ctx *x, struct sl_metrics *m)
 		m->sealed_known = true;
 		m->sealed = buf[0] == 'Y' || buf[0] == '1';
 	}
+	/* A module older than stats-get: the counters are left out. */
+	rc = sl_kmod_stats(x->k, &m->stats);
+	m->stats_ok = !rc;
+	if (rc && rc != -EOPNOTSUPP)
+		sl_fail(x, m, "reading the guard's counters", strerror(-rc));
 	rc = sl_kmod_pools(x->k, sl_add_pool, m);
 	if (rc) {
 		sl_fail(x, m, "reading the kernel's pools", strerror(-rc));
@@ -255,6 +262,14 @@ static void sl_emit_kernel(struct sl_prom *pr, const struct sl_metrics *m)
 		sl_prom_family(pr, "softlock_module_sealed", "gauge",
 			       "1 while the module is sealed: every pool delete is refused.");
 		sl_prom_sample(pr, NULL, m->sealed);
+	}
+	if (m->stats_ok) {
+		sl_prom_family(pr, "softlock_refused_deletes_total", "counter",
+			       "Thin-pool deletes the kernel refused since the module loaded: the snapshot was locked, or the module sealed. LVM refuses a pinned snapshot's lvremove itself; those never reach the kernel.");
+		sl_prom_sample(pr, (const char *const[]){ "reason", "locked",
+			       NULL }, (double)m->stats.refused_locked);
+		sl_prom_sample(pr, (const char *const[]){ "reason", "sealed",
+			       NULL }, (double)m->stats.refused_sealed);
 	}
 	if (m->npools) {
 		sl_prom_family(pr, "softlock_locks", "gauge",

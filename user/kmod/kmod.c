@@ -435,6 +435,36 @@ int sl_kmod_seal(struct sl_kmod *k, bool seal)
 	return msg ? sl_talk(k, msg, NULL, NULL) : -ENOMEM;
 }
 
+struct sl_stats_arg {
+	struct sl_kstats *s;
+	bool seen;
+};
+
+static int sl_get_stats(struct nlattr **tb, void *arg)
+{
+	struct sl_stats_arg *a = arg;
+
+	if (!tb[SOFTLOCK_A_REFUSED_LOCKED] || !tb[SOFTLOCK_A_REFUSED_SEALED])
+		return 0;
+	a->s->refused_locked = nla_get_u64(tb[SOFTLOCK_A_REFUSED_LOCKED]);
+	a->s->refused_sealed = nla_get_u64(tb[SOFTLOCK_A_REFUSED_SEALED]);
+	a->seen = true;
+	return 0;
+}
+
+int sl_kmod_stats(struct sl_kmod *k, struct sl_kstats *s)
+{
+	struct nl_msg *msg = sl_msg(k, SOFTLOCK_CMD_STATS_GET, 0, 0);
+	struct sl_stats_arg a = { s, false };
+	int err;
+
+	memset(s, 0, sizeof(*s));
+	if (!msg)
+		return -ENOMEM;
+	err = sl_talk(k, msg, sl_get_stats, &a);
+	return !err && !a.seen ? -EPROTO : err;
+}
+
 struct sl_dump_arg {
 	int (*lock_fn)(const struct sl_klock *l, void *arg);
 	int (*pool_fn)(const struct sl_kpool *p, void *arg);

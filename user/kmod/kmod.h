@@ -70,6 +70,12 @@ int sl_kmod_replace(struct sl_kmod *k, const char *pool, const char *origin,
 		    uint64_t generation, const struct sl_kspec *specs,
 		    size_t n);
 int sl_kmod_seal(struct sl_kmod *k, bool seal);
+/* Deletes the guard refused since the module loaded, by reason. */
+struct sl_kstats {
+	uint64_t refused_locked, refused_sealed;
+};
+/* -EOPNOTSUPP: a module older than the stats-get operation. */
+int sl_kmod_stats(struct sl_kmod *k, struct sl_kstats *s);
 
 /* Dumps call fn once per item; a non-zero return from fn stops the walk. */
 int sl_kmod_dump(struct sl_kmod *k, const char *pool,

@@ -20,22 +20,9 @@
 #include "../lvm/lvm.h"
 #include "../mirror/pcpi_int.h"
 #include "../mirror/transport.h"
+#include "endpoint_check.h"
 
 /* ---- Endpoints ---- */
-
-static void roundtrip(struct __test_metadata *_metadata, const char *spec,
-		      const char *canonical)
-{
-	struct sl_endpoint a, b;
-	char err[512], buf[1400];
-
-	ASSERT_EQ(0, sl_endpoint_parse(spec, &a, err, sizeof(err)))
-		TH_LOG("%s: %s", spec, err);
-	sl_endpoint_format(&a, buf, sizeof(buf));
-	ASSERT_STREQ(canonical, buf);
-	ASSERT_EQ(0, sl_endpoint_parse(buf, &b, err, sizeof(err)));
-	ASSERT_EQ(0, memcmp(&a, &b, sizeof(a)));
-}
 
 TEST(endpoint_forms)
 {
@@ -63,58 +50,49 @@ TEST(endpoint_forms)
 				       sizeof(err)));
 	ASSERT_STREQ("echo 'a:b'", ep.command);
 
-	roundtrip(_metadata, "vg/lv", "vg/lv");
-	roundtrip(_metadata, "h.example:vg/lv", "h.example:vg/lv");
-	roundtrip(_metadata, "fe80::1:vg/lv", "fe80::1:vg/lv");
-	roundtrip(_metadata, "exec:'sh -c x':vg/lv", "exec:'sh -c x':vg/lv");
+	endpoint_roundtrip(_metadata, "vg/lv", "vg/lv");
+	endpoint_roundtrip(_metadata, "h.example:vg/lv", "h.example:vg/lv");
+	endpoint_roundtrip(_metadata, "fe80::1:vg/lv", "fe80::1:vg/lv");
+	endpoint_roundtrip(_metadata, "exec:'sh -c x':vg/lv",
+			   "exec:'sh -c x':vg/lv");
 	/* The canonical quote is ', unless the command holds one. */
-	roundtrip(_metadata, "exec:\"true\":vg/lv", "exec:'true':vg/lv");
-	roundtrip(_metadata, "exec:\"echo 'x'\":vg/lv",
-		  "exec:\"echo 'x'\":vg/lv");
-}
-
-static void refused(struct __test_metadata *_metadata, const char *spec,
-		    const char *why)
-{
-	struct sl_endpoint ep;
-	char err[512] = "";
-
-	ASSERT_EQ(-EINVAL, sl_endpoint_parse(spec, &ep, err, sizeof(err)))
-		TH_LOG("accepted: %s", spec);
-	ASSERT_NE(NULL, strstr(err, why)) TH_LOG("%s: %s", spec, err);
+	endpoint_roundtrip(_metadata, "exec:\"true\":vg/lv",
+			   "exec:'true':vg/lv");
+	endpoint_roundtrip(_metadata, "exec:\"echo 'x'\":vg/lv",
+			   "exec:\"echo 'x'\":vg/lv");
 }
 
 TEST(endpoint_errors)
 {
 	char host[400], cmd[1200];
 
-	refused(_metadata, "", "empty");
-	refused(_metadata, ":vg/lv", "empty host");
-	refused(_metadata, "host:", "missing volume");
-	refused(_metadata, "host:vg", "not VG/LV");
-	refused(_metadata, "vg", "not VG/LV");
-	refused(_metadata, "vg/lv/x", "not VG/LV");
-	refused(_metadata, "host:vg/a;b", "not VG/LV");
-	refused(_metadata, "host:vg/-lv", "not VG/LV");
-	refused(_metadata, "-oProxyCommand=x:vg/lv", "start with '-'");
-	refused(_metadata, "a b:vg/lv", "space");
-	refused(_metadata, "a'b:vg/lv", "quote");
-	refused(_metadata, "exec:'cmd:vg/lv", "unterminated quote");
-	refused(_metadata, "exec:\"cmd':vg/lv", "unterminated quote");
-	refused(_metadata, "exec:cmd:vg/lv", "quoted command");
-	refused(_metadata, "exec:", "quoted command");
-	refused(_metadata, "exec:'':vg/lv", "empty exec");
-	refused(_metadata, "exec:'x'vg/lv", "expected ':VG/LV'");
-	refused(_metadata, "exec:'x'", "expected ':VG/LV'");
-	refused(_metadata, "exec:'x':", "missing volume");
-	refused(_metadata, "exec:'x':nope", "not VG/LV");
+	endpoint_refused(_metadata, "", "empty");
+	endpoint_refused(_metadata, ":vg/lv", "empty host");
+	endpoint_refused(_metadata, "host:", "missing volume");
+	endpoint_refused(_metadata, "host:vg", "not VG/LV");
+	endpoint_refused(_metadata, "vg", "not VG/LV");
+	endpoint_refused(_metadata, "vg/lv/x", "not VG/LV");
+	endpoint_refused(_metadata, "host:vg/a;b", "not VG/LV");
+	endpoint_refused(_metadata, "host:vg/-lv", "not VG/LV");
+	endpoint_refused(_metadata, "-oProxyCommand=x:vg/lv", "start with '-'");
+	endpoint_refused(_metadata, "a b:vg/lv", "space");
+	endpoint_refused(_metadata, "a'b:vg/lv", "quote");
+	endpoint_refused(_metadata, "exec:'cmd:vg/lv", "unterminated quote");
+	endpoint_refused(_metadata, "exec:\"cmd':vg/lv", "unterminated quote");
+	endpoint_refused(_metadata, "exec:cmd:vg/lv", "quoted command");
+	endpoint_refused(_metadata, "exec:", "quoted command");
+	endpoint_refused(_metadata, "exec:'':vg/lv", "empty exec");
+	endpoint_refused(_metadata, "exec:'x'vg/lv", "expected ':VG/LV'");
+	endpoint_refused(_metadata, "exec:'x'", "expected ':VG/LV'");
+	endpoint_refused(_metadata, "exec:'x':", "missing volume");
+	endpoint_refused(_metadata, "exec:'x':nope", "not VG/LV");
 	memset(host, 'h', 300);
 	strcpy(host + 300, ":vg/lv");
-	refused(_metadata, host, "host is too long");
+	endpoint_refused(_metadata, host, "host is too long");
 	strcpy(cmd, "exec:'");
 	memset(cmd + 6, 'c', 1100);
 	strcpy(cmd + 1106, "':vg/lv");
-	refused(_metadata, cmd, "too long");
+	endpoint_refused(_metadata, cmd, "too long");
 }
 
 /* ---- The peer process ---- */

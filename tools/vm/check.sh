@@ -15,7 +15,8 @@
 # Environment: KERNELS="6.1 6.12" (version prefixes), TESTS="a b" (test
 # names, default all; with --bench, benchmark names: kernel mirror soak),
 # VM_TIMEOUT (seconds per guest), BENCH_MEM (MiB, default 6144), BUILD,
-# LINUX_SRC, TCG_THREAD (single or multi: see qemu_accel); with --bench, SOAK_SECONDS and SOAK_SEED reach the guest.
+# LINUX_SRC, TCG_THREAD (single or multi: see qemu_accel); with --bench,
+# SOAK_SECONDS and SOAK_SEED reach the guest.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 here=$top/tools/vm

@@ -56,11 +56,11 @@ pick_kernels() {
 }
 
 # pkg_test.sh installs the Debian packages in a chroot of the host's root,
-# shared read-only over virtio-9p: runs of every test, or of a list that
-# names it, build the packages and share the host's root.
-pkg_wanted() {
+# shared read-only over virtio-9p: runs of TESTS (every test when empty)
+# that include it build the packages and share the host's root.
+pkg_wanted() { # TESTS
 	[ "$mode" = tests ] || return 1
-	case " ${TESTS:-pkg_test.sh} " in *" pkg_test.sh "*) return 0 ;; esac
+	case " ${1:-pkg_test.sh} " in *" pkg_test.sh "*) return 0 ;; esac
 	return 1
 }
 
@@ -79,7 +79,7 @@ build_user() {
 	make -s -C "$top/selftests/softlock" LINUX_SRC="$LINUX_SRC" O="$obj" all &&
 	make -s -C "$top/selftests/softlock" LINUX_SRC="$LINUX_SRC" O="$obj" \
 		DESTDIR="$dest" install || return 1
-	if pkg_wanted; then
+	if pkg_wanted "$TESTS"; then
 		build_debs "$dest/debs" || return 1
 	fi
 	if [ -f "$top/user/Makefile" ]; then
@@ -139,11 +139,9 @@ run_guest() { # KVER PHASE TESTS
 	# The kernel hands NAME=VALUE words it does not know to init's environment.
 	[ "$mode" = bench ] && [ -n "${SOAK_SECONDS:-}" ] && append="$append SOAK_SECONDS=$SOAK_SECONDS"
 	[ "$mode" = bench ] && [ -n "${SOAK_SEED:-}" ] && append="$append SOAK_SEED=$SOAK_SEED"
-	# The host's root, read-only, for pkg_test.sh (in every test's list).
-	case " ${3:-pkg_test.sh} " in
-	*" pkg_test.sh "*) pkg_wanted &&
-		virtfs="-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on" ;;
-	esac
+	# The host's root, read-only, for pkg_test.sh.
+	pkg_wanted "${3:-}" &&
+		virtfs="-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on"
 	# shellcheck disable=SC2046
 	while IFS= read -r line; do
 		line=${line%$'\r'}

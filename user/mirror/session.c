@@ -136,15 +136,25 @@ static void sl_peer_said(struct sl_session *s, const char *msg)
 		snprintf(s->err, sizeof(s->err), "%s: %s", peer, msg);
 }
 
-/* After a failed write: the peer's last words are usually an ERROR. */
+/*
+ * After a failed write: the peer's last words are usually an ERROR. A
+ * peer that is no softlock at all (a shell's banner, a wrong forced
+ * command) may have written something and exited before our first frame
+ * went out: what it wrote says more than the broken pipe does.
+ */
 static void sl_read_peer_error(struct sl_session *s)
 {
 	struct sl_msg m;
 	char e[256];
 	const char *msg;
+	int rc;
 
-	if (sl_frame_read(s->rfd, &s->in, e, sizeof(e)) != SL_FRAME_OK ||
-	    s->in.type != SL_MSG_ERROR ||
+	rc = sl_frame_read(s->rfd, &s->in, e, sizeof(e));
+	if (rc < 0) {
+		snprintf(s->err, sizeof(s->err), "%s", e);
+		return;
+	}
+	if (rc != SL_FRAME_OK || s->in.type != SL_MSG_ERROR ||
 	    sl_msg_decode(&s->in, &m, e, sizeof(e)) ||
 	    sl_msg_get_str(&m, SL_A_MESSAGE, &msg))
 		return;

@@ -10,6 +10,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -282,6 +283,34 @@ TEST_F(v, errors)
 	ASSERT_EQ(-EIO, verify(self->a, SIZE, MiB, &p, &self->res, self->err,
 			       sizeof(self->err), &self->status));
 	ASSERT_NE(NULL, strstr(self->err, "end of device")) TH_LOG("%s", self->err);
+}
+
+/*
+ * A peer that is no softlock (a login banner, a wrong forced command)
+ * writes its line and exits before HELLO goes out: the write breaks, and
+ * the error says what the peer is, not only that the pipe broke.
+ */
+TEST(peer_not_softlock)
+{
+	static const char banner[] = "Welcome to the server\n";
+	struct sl_session s;
+	int in[2], out[2];
+
+	signal(SIGPIPE, SIG_IGN);
+	ASSERT_EQ(0, pipe(in));
+	ASSERT_EQ(0, pipe(out));
+	ASSERT_EQ((ssize_t)sizeof(banner) - 1,
+		  write(in[1], banner, sizeof(banner) - 1));
+	close(in[1]);
+	close(out[0]);
+	sl_sess_init(&s, in[0], out[1], true, SL_ROLE_DESTINATION, "hostA");
+	ASSERT_EQ(-EPIPE, sl_sess_hello_purpose(&s, "rel", "vgB/vol",
+						SL_PURPOSE_VERIFY));
+	ASSERT_NE(NULL, strstr(s.err, "does not speak the softlock protocol"))
+		TH_LOG("%s", s.err);
+	sl_sess_free(&s);
+	close(in[0]);
+	close(out[1]);
 }
 
 TEST_HARNESS_MAIN

@@ -1,8 +1,13 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # Every test of the project: host checks (uAPI in sync with its spec, lint,
-# selftests built with -Werror and with ASan/UBSan), then the VM suite on
-# each test kernel. Ends with one line "N passed, N failed".
+# selftests built with -Werror and with ASan/UBSan...) and the VM suite on
+# each test kernel, at the same time: the guests' TCG threads keep both
+# cores busy most of the time, and the host checks, at a lower priority,
+# take what they leave (the start, while the guests' programs build, and
+# the end, when one kernel has finished before the other). Prints the VM
+# suite's stream as it comes, then the host checks' results, the times,
+# and ends with one line "N passed, N failed".
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
@@ -13,14 +18,15 @@ passed=0
 failed=0
 
 host_check() { # NAME CMD...
-	local name=$1 log
+	local name=$1 log t0
 	shift
 	log=$(mktemp)
+	t0=$(date +%s)
 	if "$@" > "$log" 2>&1; then
-		echo "ok - host: $name"
+		echo "ok - host: $name ($(($(date +%s) - t0)) s)"
 		passed=$((passed + 1))
 	else
-		echo "not ok - host: $name"
+		echo "not ok - host: $name ($(($(date +%s) - t0)) s)"
 		sed 's/^/# /' "$log" | tail -40
 		failed=$((failed + 1))
 	fi
@@ -35,6 +41,7 @@ count_lint() {
 	failed=$((failed + $(echo "$out" | grep -c '^not ok')))
 }
 
+host_checks() {
 host_check "uapi header in sync with the YAML spec" make -s check-uapi
 count_lint
 host_check "selftests build (-Werror)" \
@@ -58,11 +65,30 @@ host_check "versions agree: MODULE_VERSION, SL_VERSION, dkms.conf, debian/change
 	sh tools/build-deb.sh --check-version
 host_check "make install/uninstall into a DESTDIR: exact file list, empty after" \
 	sh scripts/install_test.sh
+host_check "tests.list names every VM test once, for both kernels or one" \
+	sh scripts/check-tests-list.sh
+host_check "the VM suite's result reading: skips, plans, exits, leftovers (made-up streams)" \
+	bash scripts/test-tap.sh
+echo "$passed $failed $(($(date +%s) - t_start))" > "$hostres"
+}
 
-vmlog=$BUILD/vm-check.log
+t_start=$(date +%s)
 mkdir -p "$BUILD"
+vmlog=$BUILD/vm-check.log
+hostlog=$BUILD/host-check.log
+hostres=$BUILD/host-check.result
+rm -f "$hostres"
+( renice -n 10 -p $BASHPID > /dev/null; host_checks ) > "$hostlog" 2>&1 &
+host_pid=$!
 bash tools/vm/check.sh 2>&1 | tee "$vmlog"
 vm_rc=${PIPESTATUS[0]}
+t_vm=$(($(date +%s) - t_start))
+wait "$host_pid"
+cat "$hostlog"
+if ! read -r passed failed t_host < "$hostres"; then
+	echo "not ok - host: the host checks did not finish"
+	passed=0 failed=1 t_host=?
+fi
 summary=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$vmlog" | tail -1)
 vm_passed=0
 vm_failed=0
@@ -76,5 +102,8 @@ if [ "$vm_rc" != 0 ] && [ "$vm_failed" = 0 ]; then
 fi
 passed=$((passed + vm_passed))
 failed=$((failed + vm_failed))
+t_all=$(($(date +%s) - t_start))
+echo "# time: host checks ${t_host} s and VM suite ${t_vm} s side by side, total ${t_all} s ($((t_all / 60)) min $((t_all % 60)) s)"
+grep -E '^# [0-9.]+-.*: [0-9]+ passed' "$vmlog" | sed -E 's/^# ([^:]*):.*\(([0-9]+s)\).*/# time: \1 \2/'
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]

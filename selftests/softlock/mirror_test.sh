@@ -17,7 +17,7 @@ cd "$(dirname "$0")" || exit 1
 sl_init lvm softlock sha256sum blkdiscard thin_delta thin_dump
 . ./mirror_lib.sh
 [ -x "$SL_RANGES" ] || bail_out "$SL_RANGES not found"
-tap_plan 61
+tap_plan 62
 
 assert "insmod softlock" sl_load
 assert "two hosts: VGs, pools, catalogs" mirror_hosts_setup
@@ -41,8 +41,15 @@ assert_match "... naming hostB's volume" "hostB:$VB/vol" "$OUT"
 
 # --- incremental after random writes ---
 random_writes /dev/$VA/vol 7 60 4096 $((MB * 256)) 64 "$SL_TMP/writes"
-assert "incremental update after random writes" on_a softlock mirror update ab --json
+assert "incremental update after random writes" on_a \
+	env SOFTLOCK_TRACE_COMMANDS="$SL_TMP/commands" softlock mirror update ab --json
 J=$OUT
+# Each process an update starts (an LVM command costs 0.3-1 s under TCG)
+# is its fixed cost: both ends' children, as the trace lists them.
+diag "an incremental update started $(wc -l < "$SL_TMP/commands") processes, $(grep -c ' lvm\| lv[a-z]* \| vg[a-z]* ' "$SL_TMP/commands") of them LVM:"
+diag "$(cut -d' ' -f2- "$SL_TMP/commands")"
+assert "an incremental update starts at most 9 processes on both ends" \
+	test "$(wc -l < "$SL_TMP/commands")" -le 9
 assert_eq "incremental: B's vol.sl.2 equals A's" "$(hash_of $VA/vol.sl.2)" "$(hash_of $VB/vol.sl.2)"
 changed=$(ranges_total changed delta $VA-pool-tpool /dev/mapper/$VA-pool_tmeta \
 	"$(thin_id $VA/vol.sl.1)" "$(thin_id $VA/vol.sl.2)")

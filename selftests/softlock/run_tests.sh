@@ -13,7 +13,7 @@
 # Each test may run for SL_TEST_TIMEOUT seconds (900), or for what its own
 # "# sl-timeout: SECONDS" line says.
 ALL="netlink_test netlink_limits_test netlink_policy_test nl_fuzz privilege_test netns_test pin_test replace_test stress_test
-dm_raw_test.sh lvm_test.sh seal_test.sh load_order_test.sh
+dm_raw_test.sh lvm_test.sh seal_test.sh load_order_test.sh guard_trace_test.sh
 helper_test.sh queued_delete_test.sh helper_reboot_test.sh ranges_test.sh apply_test.sh
 mirror_test.sh mirror_verify_test.sh mirror_retention_test.sh cascade_test.sh
 cascade_topology_test.sh cascade_lease_test.sh tls_test.sh mirror_kill_test.sh

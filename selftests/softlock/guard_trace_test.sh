@@ -78,7 +78,7 @@ hits() {
 	case $1 in
 	kretprobe | kprobe) grep -c ' sltrace: ' "$T/trace" ;;
 	function) grep -c ' pool_message <-' "$T/trace" ;;
-	function_graph) grep -Ec 'pool_message( \[[a-z_]+\])?\(\)' "$T/trace" ;;
+	function_graph) grep -Ec '[| ]pool_message( \[[a-z_]+\])?\(\)' "$T/trace" ;;
 	esac
 }
 
@@ -88,7 +88,7 @@ traced_msg() {
 	echo > "$T/trace"
 	run pool_msg "$P" "$1"
 	HITS=$(hits "$mode")
-	TRACE=$(grep -v '^#' "$T/trace" | head -n 40)
+	TRACE=$(grep -v '^#' "$T/trace" | grep -n -B 2 -A 2 pool_message | head -n 60)
 }
 
 # assert_hits DESC EXPECTED: HITS is EXPECTED, else the trace is shown.

@@ -31,7 +31,7 @@ done
 [ -e "$T/kprobe_events" ] || skip_all "no kprobe_events (CONFIG_KPROBE_EVENTS)"
 
 MODES="kretprobe kprobe function function_graph"
-tap_plan 107
+tap_plan 108
 
 P=sltest-trace
 LOCKED=1
@@ -66,7 +66,11 @@ tracer_on() { # MODE
 		echo function > "$T/current_tracer"
 		;;
 	function_graph)
+		# set_ftrace_filter too: switching the tracer then patches one
+		# function, not all of them (under TCG on a busy host that took
+		# long enough for 6.1's soft-lockup watchdog).
 		echo pool_message > "$T/set_graph_function" || return 1
+		echo pool_message > "$T/set_ftrace_filter" || return 1
 		echo function_graph > "$T/current_tracer"
 		;;
 	esac
@@ -112,6 +116,17 @@ assert "pool $P: thin 0, snapshot $LOCKED of it, locked" setup
 # second user that does (livepatch, a kprobe with a post_handler) is refused.
 assert_match "ftrace lists pool_message as IP-modified (enabled_functions)" \
 	'^pool_message .*\([0-9]+\) +R +I' "$(cat "$T/enabled_functions")"
+# The hook is permanent, as livepatch's: ftrace cannot be switched off
+# under it.
+ftrace_off_refused() {
+	if echo 0 > /proc/sys/kernel/ftrace_enabled; then
+		echo 1 > /proc/sys/kernel/ftrace_enabled
+		echo "kernel.ftrace_enabled=0 was accepted"
+		return 1
+	fi
+	[ "$(cat /proc/sys/kernel/ftrace_enabled)" = 1 ]
+}
+assert "kernel.ftrace_enabled=0 is refused while the guard is armed" ftrace_off_refused
 
 # check WHEN: the locked id refused, an unlocked one deleted, and the
 # number of pool_message entries each took.

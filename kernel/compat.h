@@ -10,7 +10,6 @@
 #include <linux/blkdev.h>
 #include <linux/fs.h>
 #include <net/genetlink.h>
-#include <linux/kprobes.h>
 
 /* Block device opens: 6.9 turned the handle into a struct file. */
 #ifdef SL_HAVE_BDEV_FILE
@@ -44,21 +43,6 @@ static inline void sl_bdev_close(struct sl_bdev_handle *h)
 	blkdev_put(h->bdev, FMODE_READ);
 }
 #endif
-
-/*
- * A kprobe at a function's entry sits after its ENDBR64 when the kernel is
- * built with IBT; an indirect call must land on the ENDBR itself.
- */
-#include <asm/ibt.h>
-static inline void *sl_func_entry(kprobe_opcode_t *probe_addr)
-{
-	unsigned long addr = (unsigned long)probe_addr;
-
-	if (IS_ENABLED(CONFIG_X86_KERNEL_IBT) &&
-	    is_endbr(*(u32 *)(addr - ENDBR_INSN_SIZE)))
-		addr -= ENDBR_INSN_SIZE;
-	return (void *)addr;
-}
 
 /* Parsed request attributes of a dump: 6.2 moved them into a genl_info. */
 static inline struct nlattr **sl_dump_attrs(struct netlink_callback *cb)

@@ -3,19 +3,34 @@
 /*
  * The deletion guard. dm-thin deletes a thin device only through the pool
  * target's message "delete <id>", handled by the static pool_message() in
- * dm-thin-pool. A kprobe on its entry sends "delete" calls to
- * sl_pool_message(), which has the same prototype: it refuses with -EBUSY
+ * dm-thin-pool. An ftrace_ops on pool_message's entry sends "delete" calls
+ * to sl_pool_message(), which has the same prototype: it refuses with -EBUSY
  * while the thin id holds live locks or the module is sealed, and otherwise
- * calls the original. That call runs into the kprobe again; calls whose
- * return address lies in this module pass through untouched.
+ * calls the original through the target type's message method.
+ *
+ * That call enters pool_message, and so the ftrace handler, again. The
+ * handler passes it because its argv[0] is sl_own_delete, a string only
+ * this module has: the wrapper hands the original a copy of argv with that
+ * first word. The return address cannot tell the two calls apart: a
+ * kretprobe, an fprobe exit handler or the function_graph tracer on
+ * pool_message replace it with their own trampoline.
+ *
+ * The ops sets FTRACE_OPS_FL_IPMODIFY: it changes where pool_message's
+ * callers land, and ftrace refuses a second ops that does the same on the
+ * same function (livepatch, a kprobe with a post_handler) instead of
+ * letting one of them win silently. It is FTRACE_OPS_FL_PERMANENT, as
+ * livepatch's are: while it is registered, ftrace cannot be switched off
+ * under the guard (sysctl kernel.ftrace_enabled=0 fails with EBUSY).
  *
  * dm-thin-pool may load after us, unload and come back: a module notifier
- * arms the kprobe whenever it is live and disarms it when it goes.
+ * arms the guard when it is coming, before its init registers the thin-pool
+ * target, and disarms it when it goes, before ftrace drops its functions.
  */
 #include <linux/atomic.h>
-#include <linux/kprobes.h>
+#include <linux/ftrace.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
+#include <linux/ptrace.h>
 #include <linux/string.h>
 #include <linux/kernel.h>
 #include <linux/rcupdate.h>
@@ -24,21 +39,28 @@
 #include "softlock.h"
 
 #define SL_THIN_MODULE "dm_thin_pool"
-
-typedef int (*sl_message_fn)(struct dm_target *ti, unsigned int argc,
-			     char **argv, char *result, unsigned int maxlen);
-
-static int sl_guard_pre(struct kprobe *p, struct pt_regs *regs);
+#define SL_THIN_FUNC "pool_message"
 
 /*
- * sl_guard_mutex protects sl_probe and sl_armed: arming and disarming come
- * from the module notifier and from our own init/exit.
+ * argv[0] of the wrapper's own call of the original. dm-thin only reads it
+ * (strcasecmp), so the const is cast away for dm's prototype.
+ */
+static const char sl_own_delete[] = "delete";
+
+static void sl_guard_ftrace(unsigned long ip, unsigned long parent_ip,
+			    struct ftrace_ops *ops, struct ftrace_regs *fregs);
+
+/*
+ * sl_guard_mutex protects sl_ops's registration and filter and sl_armed:
+ * arming and disarming come from the module notifier and from our own
+ * init/exit. The handler itself takes no lock.
  */
 static DEFINE_MUTEX(sl_guard_mutex);
 static bool sl_armed;
-static struct kprobe sl_probe = {
-	.symbol_name = "pool_message",
-	.pre_handler = sl_guard_pre,
+static struct ftrace_ops sl_ops = {
+	.func = sl_guard_ftrace,
+	.flags = FTRACE_OPS_FL_SAVE_REGS | FTRACE_OPS_FL_IPMODIFY |
+		 FTRACE_OPS_FL_RECURSION | FTRACE_OPS_FL_PERMANENT,
 };
 
 /* Set once a call has been redirected: sl_guard_exit() must then wait. */
@@ -53,21 +75,16 @@ void sl_guard_stats(u64 *refused_locked, u64 *refused_sealed)
 	*refused_sealed = atomic64_read(&sl_refused_sealed);
 }
 
-static bool sl_is_delete(unsigned int argc, char **argv)
-{
-	return argc == 2 && !strcasecmp(argv[0], "delete");
-}
-
 /*
- * The redirected pool_message. Holds a module reference taken by the
- * pre-handler, so softlock cannot be unloaded under it; after the
- * module_put() only its return is left to run here, which
- * sl_guard_exit() waits for.
+ * The redirected pool_message, entered only for "delete <arg>" (argc 2).
+ * Holds a module reference taken by the handler, so softlock cannot be
+ * unloaded under it; after the module_put() only its return is left to
+ * run here, which sl_guard_exit() waits for.
  */
 static int sl_pool_message(struct dm_target *ti, unsigned int argc,
 			   char **argv, char *result, unsigned int maxlen)
 {
-	sl_message_fn orig = (sl_message_fn)sl_func_entry(sl_probe.addr);
+	char *own_argv[2] = { (char *)sl_own_delete, argv[1] };
 	struct mapped_device *md = dm_table_get_md(ti->table);
 	char name[DM_NAME_LEN], uuid[DM_UUID_LEN];
 	struct sl_verdict v;
@@ -99,49 +116,82 @@ static int sl_pool_message(struct dm_target *ti, unsigned int argc,
 	r = -EBUSY;
 	goto out;
 pass:
-	r = orig(ti, argc, argv, result, maxlen);
+	/*
+	 * pool_message itself, through dm's own pointer to it (an indirect
+	 * call dm makes too, so it lands where IBT wants it). Its entry
+	 * comes back to sl_guard_ftrace(), which lets own_argv through.
+	 */
+	r = ti->type->message(ti, argc, own_argv, result, maxlen);
 out:
 	module_put(THIS_MODULE);
 	return r;
 }
 
-static int sl_guard_pre(struct kprobe *p, struct pt_regs *regs)
+/*
+ * Runs at every entry of pool_message, with preemption disabled and
+ * ftrace's recursion protection. Decides only whether to redirect: no
+ * lock, no allocation.
+ */
+static void notrace sl_guard_ftrace(unsigned long ip, unsigned long parent_ip,
+				    struct ftrace_ops *ops,
+				    struct ftrace_regs *fregs)
 {
-	/* At function entry the stack top is the caller's return address. */
-	unsigned long caller = *(unsigned long *)kernel_stack_pointer(regs);
-	unsigned int argc = regs_get_kernel_argument(regs, 1);
-	char **argv = (char **)regs_get_kernel_argument(regs, 2);
+	struct pt_regs *regs = ftrace_get_regs(fregs);
+	unsigned int argc;
+	char **argv;
 
-	if (within_module(caller, THIS_MODULE) || !sl_is_delete(argc, argv))
-		return 0;
+	/* Never NULL with FTRACE_OPS_FL_SAVE_REGS. */
+	if (WARN_ON_ONCE(!regs))
+		return;
+	argc = regs_get_kernel_argument(regs, 1);
+	argv = (char **)regs_get_kernel_argument(regs, 2);
+	/* Our own call of the original, or not a delete: run pool_message. */
+	if (argc != 2 || argv[0] == sl_own_delete ||
+	    strcasecmp(argv[0], "delete"))
+		return;
 	/* Going away: let the call through rather than run unloaded code. */
 	if (!try_module_get(THIS_MODULE))
-		return 0;
+		return;
 	WRITE_ONCE(sl_redirected, true);
 	instruction_pointer_set(regs, (unsigned long)sl_pool_message);
-	return 1;
 }
 
+/*
+ * Only dm-thin has a pool_message. Without dm-thin-pool nothing matches
+ * and the filter is not set (-EINVAL); ftrace never lets an IPMODIFY ops
+ * without a filter hook every function.
+ */
+static int sl_guard_set_filter(void)
+{
+	unsigned char func[] = SL_THIN_FUNC;
+
+	return ftrace_set_filter(&sl_ops, func, strlen(func), 1);
+}
+
+/* @must: dm-thin-pool is known to be there. */
 static void sl_guard_try_arm(bool must)
 {
 	int err;
 
 	mutex_lock(&sl_guard_mutex);
-	if (!sl_armed) {
-		/* register_kprobe() resolves symbol_name again each time. */
-		sl_probe.addr = NULL;
-		sl_probe.flags = 0;
-		err = register_kprobe(&sl_probe);
-		if (err && !must)
-			pr_debug("%s is not loaded yet (%d)\n", SL_THIN_MODULE, err);
-		else if (err)
-			pr_err("cannot guard %s: kprobe on pool_message failed (%d); deletes are NOT guarded\n",
-			       SL_THIN_MODULE, err);
-		else
-			sl_armed = true;
-		if (!err)
-			pr_info("guarding %s pool deletes\n", SL_THIN_MODULE);
+	if (sl_armed)
+		goto out;
+	err = sl_guard_set_filter();
+	if (err && !must) {
+		pr_debug("%s is not loaded yet (%d)\n", SL_THIN_MODULE, err);
+		goto out;
 	}
+	if (!err)
+		err = register_ftrace_function(&sl_ops);
+	if (err) {
+		pr_err("cannot guard %s: ftrace on %s failed (%d%s); deletes are NOT guarded\n",
+		       SL_THIN_MODULE, SL_THIN_FUNC, err,
+		       err == -EBUSY ? ": another user modifies it, or ftrace is off" : "");
+		goto out;
+	}
+	sl_armed = true;
+	pr_info("guarding %s pool deletes\n", SL_THIN_MODULE);
+out:
 	mutex_unlock(&sl_guard_mutex);
 }
 
@@ -149,7 +199,8 @@ static void sl_guard_disarm(void)
 {
 	mutex_lock(&sl_guard_mutex);
 	if (sl_armed) {
-		unregister_kprobe(&sl_probe);
+		/* Returns once no CPU runs sl_guard_ftrace(). */
+		unregister_ftrace_function(&sl_ops);
 		sl_armed = false;
 	}
 	mutex_unlock(&sl_guard_mutex);
@@ -162,7 +213,12 @@ static int sl_module_event(struct notifier_block *nb, unsigned long state,
 
 	if (strcmp(mod->name, SL_THIN_MODULE))
 		return NOTIFY_DONE;
-	if (state == MODULE_STATE_LIVE)
+	/*
+	 * COMING: ftrace knows the module's functions, its init has not run,
+	 * so no thin-pool target exists yet. LIVE again in case arming
+	 * failed then. GOING comes before ftrace forgets the functions.
+	 */
+	if (state == MODULE_STATE_COMING || state == MODULE_STATE_LIVE)
 		sl_guard_try_arm(true);
 	else if (state == MODULE_STATE_GOING)
 		sl_guard_disarm();
@@ -181,7 +237,7 @@ int sl_guard_init(void)
 		return err;
 	/*
 	 * find_module() is not exported: just try. With dm-thin-pool absent
-	 * the symbol does not resolve; the notifier arms when it arrives.
+	 * the function is not found; the notifier arms when it arrives.
 	 */
 	sl_guard_try_arm(false);
 	return 0;
@@ -190,8 +246,9 @@ int sl_guard_init(void)
 void sl_guard_exit(void)
 {
 	unregister_module_notifier(&sl_module_nb);
-	/* Waits for running pre-handlers; redirected calls hold a reference. */
+	/* Waits for running handlers; redirected calls hold a reference. */
 	sl_guard_disarm();
+	ftrace_free_filter(&sl_ops);
 	/*
 	 * The last redirected call may have dropped its reference and been
 	 * preempted before returning out of sl_pool_message(). A task there

@@ -27,7 +27,8 @@ else
 	diag "$OUT"
 fi
 
-mountpoint -q /sys/kernel/debug || mount -t debugfs debugfs /sys/kernel/debug
+grep -q " /sys/kernel/debug " /proc/mounts ||
+	mount -t debugfs debugfs /sys/kernel/debug
 preempt=$(cat /sys/kernel/debug/sched/preempt 2>/dev/null)
 case $preempt in
 *"(full)"*) tap_ok "the kernel preempts fully: $preempt" ;;

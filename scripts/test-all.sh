@@ -104,6 +104,6 @@ passed=$((passed + vm_passed))
 failed=$((failed + vm_failed))
 t_all=$(($(date +%s) - t_start))
 echo "# time: host checks ${t_host} s and VM suite ${t_vm} s side by side, total ${t_all} s ($((t_all / 60)) min $((t_all % 60)) s)"
-grep -E '^# [0-9.]+-.*: [0-9]+ passed' "$vmlog" | sed -E 's/^# ([^:]*):.*\(([0-9]+s)\).*/# time: \1 \2/'
+grep -E '^# [0-9][^ ]*: [0-9]+ passed' "$vmlog" | sed -E 's/^# ([^:]*):.*\(([0-9]+s)\).*/# time: \1 \2/'
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]

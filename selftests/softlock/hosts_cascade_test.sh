@@ -139,7 +139,7 @@ host_a() {
 
 host_c() {
 	local fp
-	tap_plan 8
+	tap_plan 9
 	assert "$HOST: network up (10.99.2.3)" net_up
 	assert "$HOST: /dev/vda is VG $VG with a thin pool, the catalog mounted" disk_new
 	assert "$HOST: softlock.ko loaded" sl_load
@@ -151,9 +151,12 @@ host_c() {
 		diag "$OUT"
 	assert_no_match "$HOST: no half-received PCPI (.part) left" '\.part' \
 		"$(lvs --noheadings -o lv_name $VG)"
+	# A fingerprint is base64: matched as a fixed string.
 	fp=$(ssh-keygen -lf /root/.ssh/mirror_key.pub | awk '{ print $2 }')
-	assert_match "$HOST: sshd took hostB's mirror key ($fp)" \
-		"Accepted publickey for root from 10\\.99\\.2\\.2 port [0-9]+ ssh2: ED25519 $fp" \
+	assert "$HOST: sshd took hostB's mirror key ($fp)" sh -c \
+		"grep 'Accepted publickey for root from 10.99.2.2 ' /var/log/sshd.log | grep -qF 'ED25519 $fp'"
+	assert_match "... and ran its forced command for it" \
+		"Starting session: forced-command \\(key-option\\) 'softlock serve --stdio' for root from 10\\.99\\.2\\.2 " \
 		"$(cat /var/log/sshd.log)"
 }
 

@@ -333,7 +333,11 @@ end=$(date +%s)
 
 collect a 1
 collect b 1
-[ "$b_boots" = 2 ] && collect b 2 || not_ok "hostB was not booted again after the power cut"
+if [ "$b_boots" = 2 ]; then
+	collect b 2
+else
+	not_ok "hostB was not booted again after the power cut"
+fi
 collect c 1
 echo "# wall time: $((end - start)) s in all, $((end - built)) s with the guests" \
 	"(build $((built - start)) s)"

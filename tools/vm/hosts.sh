@@ -26,9 +26,11 @@ VM=$BUILD/hosts
 HOSTS_KERNEL=${HOSTS_KERNEL:-6.12}
 HOSTS_TIMEOUT=${HOSTS_TIMEOUT:-600}
 HOSTS_MEM=${HOSTS_MEM:-1024}
+# shellcheck disable=SC2034 # vm_lib.sh's build_user reads it
 TESTS=
 # No Debian packages here (vm_lib.sh's build_user asks).
 pkg_wanted() { return 1; }
+# shellcheck source=tools/vm/vm_lib.sh
 . "$here/vm_lib.sh"
 
 pass=0 fail=0
@@ -190,8 +192,8 @@ free_port() {
 # PORT: QEMU is listening there (its socket netdev binds before the
 # guest runs): a bounded retry on that, without connecting to it.
 wait_listen() {
-	local i
-	for i in $(seq 1 100); do
+	local _
+	for _ in $(seq 1 100); do
 		[ -n "$(ss -Hltn "( src 127.0.0.1 and sport = :$1 )")" ] && return 0
 		sleep 0.1
 	done
@@ -228,8 +230,9 @@ boot() {
 # marker it must reach (done, or poweroff for B's first boot), and its
 # kernel log: each a check of this script.
 collect() {
-	local x=$1 p=$2 d=$VM/host$1 name=host$(echo "$1" | tr a-z A-Z) line desc plan= n=0
+	local x=$1 p=$2 d=$VM/host$1 name line desc plan='' n=0
 	local want="# softlock-done" secs
+	name=host$(echo "$x" | tr '[:lower:]' '[:upper:]')
 	[ "$x$p" = b1 ] && want="# softlock-poweroff"
 	secs=$(( $(cat "$d/end-$p" 2>/dev/null || date +%s) - $(cat "$d/start-$p") ))
 	echo "# --- $name, boot $p (${secs} s) ---"

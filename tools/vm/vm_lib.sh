@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
 #
 # What the QEMU harnesses share (sourced by tools/vm/check.sh and
 # tools/vm/hosts.sh, never run): the kernel-log splat pattern and the
@@ -7,6 +8,7 @@
 # build_debs (check.sh: the Debian packages for pkg_test.sh).
 
 # A splat anywhere in the guest's kernel log fails the run.
+# shellcheck disable=SC2034 # used by the scripts that source this
 SPLAT='WARNING:|BUG:|Oops|general protection fault|Kernel panic|kernel BUG|INFO: task .* blocked for more than|rcu: INFO|RCU stall|UBSAN:|KASAN:|refcount_t:|list_(add|del) corruption|Call Trace:'
 
 # The selftests, the helper and the base initramfs ($VM/base.cpio.gz).

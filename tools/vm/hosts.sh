@@ -200,12 +200,16 @@ wait_listen() {
 	return 1
 }
 
-# LETTER PHASE NETDEV-ARGS...: boot one guest in the background; its
-# kernel skips the IO-APIC timer check (no_timer_check): with three TCG
-# guests and other work on two cores, 6.12 once panicked at boot with "IO-APIC +
-# timer doesn't work!", the emulated timer too slow for that check. Its
-# kernel console goes to console-PHASE.log, the TAP stream (ttyS1) to
-# stream-PHASE.log. Sets GUEST_PID.
+# LETTER PHASE NETDEV-ARGS...: boot one guest in the background. Its
+# console goes to console-PHASE.log, the TAP stream (ttyS1) to
+# stream-PHASE.log. Sets GUEST_PID. With three TCG guests and other work
+# on two cores a guest's one TCG thread can go unscheduled for many
+# seconds, which the kernel saw twice as a fault of its own: 6.12 once
+# panicked at boot with "IO-APIC + timer doesn't work!" (hence
+# no_timer_check), and once, 24 s into a boot and before /init, reported
+# "rcu_preempt kthread timer wakeup didn't happen for 5337 jiffies" (21 s
+# at HZ=250, Debian's stall timeout; hence 60 s). A real stall lasts: it
+# is still reported, 60 s in, and a hung task after 60 s (init).
 boot() {
 	local x=$1 p=$2 d=$VM/host$1
 	shift 2
@@ -217,7 +221,7 @@ boot() {
 			-machine q35 -smp 2 -m "$HOSTS_MEM" -nodefaults -display none -no-reboot \
 			-kernel "/boot/vmlinuz-$kver" -initrd "$d/initrd.img" \
 			-drive "file=$d/disk.img,if=virtio,format=raw" "$@" \
-			-append "console=ttyS0 loglevel=7 panic=-1 oops=panic softlockup_panic=0 no_timer_check sl.mode=hosts sl.host=$x sl.phase=$p" \
+			-append "console=ttyS0 loglevel=7 panic=-1 oops=panic softlockup_panic=0 no_timer_check rcupdate.rcu_cpu_stall_timeout=60 sl.mode=hosts sl.host=$x sl.phase=$p" \
 			-serial "file:$d/console-$p.log" -serial "file:$d/stream-$p.log" \
 			< /dev/null > "$d/qemu-$p.err" 2>&1
 		echo $? > "$d/rc-$p"

@@ -10,7 +10,7 @@ linux-image-6.12-amd64 linux-headers-6.12-amd64 linux-source-6.12
 qemu-system-x86 busybox-static lvm2 thin-provisioning-tools
 libnl-genl-3-dev libmnl-dev libsqlite3-dev sqlite3 sparse
 python3 python3-yaml python3-jsonschema iproute2 e2fsprogs groff-base
-clang libclang-rt-14-dev libssl-dev openssl
+clang libclang-rt-14-dev libssl-dev openssl openssh-server openssh-client
 debhelper dh-dkms dkms dpkg-dev fakeroot"
 
 if [ "$(id -u)" != 0 ]; then
@@ -29,5 +29,17 @@ export DEBIAN_FRONTEND=noninteractive
 apt-get update -q
 # The kernels are only booted inside QEMU: keep initramfs-tools and
 # bootloader hooks from doing work on the build machine.
+# openssh-server (and lvm2's daemons) are for the guests: no service of
+# theirs starts on this machine while they install (policy-rc.d 101:
+# "action forbidden"), unless the machine has a policy of its own.
+own_policy=
+if [ ! -e /usr/sbin/policy-rc.d ]; then
+	own_policy=1
+	printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
+	chmod 0755 /usr/sbin/policy-rc.d
+fi
 # shellcheck disable=SC2086
-apt-get install -y -q --no-install-recommends $missing
+rc=0
+apt-get install -y -q --no-install-recommends $missing || rc=$?
+[ -n "$own_policy" ] && rm -f /usr/sbin/policy-rc.d
+exit $rc

@@ -83,6 +83,11 @@ host_pid=$!
 bash tools/vm/check.sh 2>&1 | tee "$vmlog"
 vm_rc=${PIPESTATUS[0]}
 t_vm=$(($(date +%s) - t_start))
+# Every host its own kernel: the cascade A -> B -> C on three guests, over
+# TLS and a real sshd, with B's power cut mid-transfer.
+bash tools/vm/hosts.sh 2>&1 | tee "$BUILD/hosts-check.log"
+hosts_rc=${PIPESTATUS[0]}
+t_hosts=$(($(date +%s) - t_start - t_vm))
 wait "$host_pid"
 cat "$hostlog"
 if ! read -r passed failed t_host < "$hostres"; then
@@ -102,8 +107,17 @@ if [ "$vm_rc" != 0 ] && [ "$vm_failed" = 0 ]; then
 fi
 passed=$((passed + vm_passed))
 failed=$((failed + vm_failed))
+summary=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$BUILD/hosts-check.log" | tail -1)
+h_passed=$(echo "$summary" | sed -nE 's/^([0-9]+) passed.*/\1/p')
+h_failed=$(echo "$summary" | sed -nE 's/^[0-9]+ passed, ([0-9]+) failed.*/\1/p')
+if [ -z "$summary" ] || { [ "$hosts_rc" != 0 ] && [ "$h_failed" = 0 ]; }; then
+	echo "not ok - hosts: tools/vm/hosts.sh exited $hosts_rc without reporting a failure"
+	h_failed=$((${h_failed:-0} + 1))
+fi
+passed=$((passed + ${h_passed:-0}))
+failed=$((failed + h_failed))
 t_all=$(($(date +%s) - t_start))
-echo "# time: host checks ${t_host} s and VM suite ${t_vm} s side by side, total ${t_all} s ($((t_all / 60)) min $((t_all % 60)) s)"
+echo "# time: host checks ${t_host} s and VM suite ${t_vm} s side by side, then the three-guest cascade ${t_hosts} s; total ${t_all} s ($((t_all / 60)) min $((t_all % 60)) s)"
 grep -E '^# [0-9][^ ]*: [0-9]+ passed' "$vmlog" | sed -E 's/^# ([^:]*):.*\(([0-9]+s)\).*/# time: \1 \2/'
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]

@@ -30,23 +30,9 @@ mode=tests
 [ "${1:-}" = --bench ] && mode=bench
 mem=1536
 [ "$mode" = bench ] && mem=${BENCH_MEM:-6144}
-# A splat anywhere in the guest's kernel log fails the run: the kernel's
-# own reports, and what the debug options below make it print (SLUB's
-# "BUG kmalloc-64 (Not tainted): Redzone overwritten" has no colon after
-# BUG; KFENCE's reports start "BUG: KFENCE:").
-SPLAT='WARNING:|BUG:|Oops|general protection fault|Kernel panic|kernel BUG|INFO: task .* blocked for more than|rcu: INFO|RCU stall|UBSAN:|KASAN:|KFENCE:|refcount_t:|list_(add|del) corruption|Call Trace:|BUG [^ ]+ \((Not t|T)ainted\)|Redzone overwritten|Poison overwritten|Object already free|Freepointer corrupt|Padding overwritten|Objects remaining in|Wrong object count'
-
-# The kernel's own checkers for the tests' boots (Debian's kernels have
-# no KASAN or lockdep): SLUB red zones, poisoning, sanity checks and
-# user tracking on every cache; full preemption, so the guard and the
-# table are preempted anywhere a preemptible kernel would; and on a
-# kernel built with KFENCE, a guarded sample of allocations every 10 ms.
-debug_cmdline() { # KVER
-	local opts="slub_debug=FZPU preempt=full"
-	grep -q '^CONFIG_KFENCE=y' "/boot/config-$1" 2>/dev/null &&
-		opts="$opts kfence.sample_interval=10"
-	echo "$opts"
-}
+# SPLAT (a splat anywhere in the guest's kernel log fails the run),
+# debug_cmdline, build_user and build_module.
+. "$here/vm_lib.sh"
 
 die() {
 	echo "check.sh: $*" >&2
@@ -88,35 +74,10 @@ build_debs() { # DEST
 	cp "$VM"/deb/softlock-dkms_*_all.deb "$VM"/deb/softlock_*.deb "$1/"
 }
 
-build_user() {
-	local obj=$VM/user-obj dest=$VM/user
-	rm -rf "$dest" && mkdir -p "$obj" "$dest"
-	make -s -C "$top/selftests/softlock" LINUX_SRC="$LINUX_SRC" O="$obj" all &&
-	make -s -C "$top/selftests/softlock" LINUX_SRC="$LINUX_SRC" O="$obj" \
-		DESTDIR="$dest" install || return 1
-	if pkg_wanted "$(kernel_tests all)"; then
-		build_debs "$dest/debs" || return 1
-	fi
-	if [ -f "$top/user/Makefile" ]; then
-		make -s -C "$top/user" LINUX_SRC="$LINUX_SRC" O="$VM/helper-obj" &&
-		cp "$VM/helper-obj/softlock" "$VM/helper-obj/sl_ranges" "$VM/helper-obj/sl_apply" "$dest/" || return 1
-	fi
-	bash "$here/mkinitramfs.sh" "$VM" "$dest"
-}
-
-# Build softlock.ko for KVER from a private copy, so kernels never share
-# objects.
-build_module() { # KVER
-	local src=$VM/$1/mod
-	rm -rf "$src" && mkdir -p "$src"
-	# Sources only: make install (a host check running meanwhile)
-	# builds in the tree, and a half-written object must not come along.
-	mkdir -p "$src/kernel" "$src/include"
-	cp -a "$top/Kbuild" "$src/"
-	cp -a "$top"/kernel/*.[ch] "$src/kernel/"
-	cp -a "$top/include/uapi" "$src/include/"
-	make -s -C "/usr/src/linux-headers-$1" M="$src" modules >"$VM/$1/build.log" 2>&1 ||
-		{ cat "$VM/$1/build.log"; return 1; }
+# vm_lib.sh's build_user: the packages when any kernel's list has
+# pkg_test.sh.
+build_wants_debs() {
+	pkg_wanted "$(kernel_tests all)"
 }
 
 # KVM when /dev/kvm opens; a guest that then fails to start (nested KVM

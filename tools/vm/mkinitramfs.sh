@@ -21,16 +21,18 @@ here=$(cd "$(dirname "$0")" && pwd)
 EXEC_BINS="/usr/bin/timeout /usr/bin/env /usr/bin/nohup /usr/bin/nice
 /usr/bin/xargs /usr/bin/setsid /usr/bin/flock"
 HOST_BINS="$EXEC_BINS /bin/bash /sbin/mke2fs /usr/sbin/lvm /usr/sbin/dmsetup /usr/sbin/pdata_tools /usr/bin/kmod
-/usr/sbin/losetup /usr/bin/sqlite3 /usr/bin/ip /usr/bin/openssl"
+/usr/sbin/losetup /usr/bin/sqlite3 /usr/bin/ip /usr/bin/openssl
+/usr/sbin/sshd /usr/bin/ssh /usr/bin/ssh-keygen"
 LVM_CMDS="lvcreate lvremove lvs lvchange lvconvert lvextend lvresize lvrename vgcreate
 vgremove vgs vgchange vgscan pvcreate pvremove pvs pvscan lvdisplay vgdisplay"
 THIN_CMDS="thin_check thin_delta thin_dump thin_ls thin_repair thin_restore
 thin_rmap thin_metadata_size"
 KMOD_CMDS="modprobe insmod rmmod lsmod depmod modinfo"
 # Modules loaded on demand in the guest (with their dependencies); 9p and
-# overlay mount the host's root for pkg_test.sh.
+# overlay mount the host's root for pkg_test.sh; virtio_net links the
+# guests of tools/vm/hosts.sh.
 MODULES="dm-thin-pool dm-snapshot loop virtio_blk virtio_pci brd ext4 veth
-9p 9pnet_virtio overlay"
+9p 9pnet_virtio overlay virtio_net"
 
 copy_with_libs() { # ROOT FILE
 	local root=$1 f=$2 lib
@@ -60,7 +62,8 @@ build_base() { # BASE_DIR USER_DIR
 	# The dynamic loader is found through PT_INTERP, not ldd's list form.
 	copy_with_libs "$root" /lib64/ld-linux-x86-64.so.2
 	install -m 0644 "$here/lvm.conf" "$root/etc/lvm/lvm.conf"
-	printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n' \
+	# sshd (tools/vm/hosts.sh) drops privileges to "sshd" in /run/sshd.
+	printf 'root:x:0:0:root:/root:/bin/sh\nsshd:x:100:65534::/run/sshd:/bin/false\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n' \
 		> "$root/etc/passwd"
 	printf 'root:x:0:\nnogroup:x:65534:\n' > "$root/etc/group"
 	install -m 0755 "$here/init" "$root/init"

@@ -62,10 +62,14 @@ problems() {
 		}'
 	# Each benchmark the guest started must have exited, with status 0:
 	# a failed step stops a benchmark before its figures are complete.
+	# A "not ok" line is a benchmark's failed check, or outside one
+	# check.sh's own verdict (the guest did not finish, a splat).
 	sed -n 's/^\[[^]]*\] //p' "$stream" | awk -v k="$kver" '
-		/^# softlock-test: bench-/ { name = $3; started[name] = 1; order[++n] = name }
+		/^# softlock-test: bench-/ { cur = $3; order[++n] = cur }
+		/^not ok / { printf "%s: %s%s\n", k, cur ? substr(cur, 7) ": " : "", $0 }
 		/^# softlock-exit: bench-/ {
 			exited[$3] = 1
+			cur = ""
 			if ($4 != "0") printf "%s: benchmark %s exited with status %s\n", k, substr($3, 7), $4
 		}
 		END {
@@ -74,9 +78,6 @@ problems() {
 				if (!(order[i] in exited))
 					printf "%s: benchmark %s did not finish (no exit status: the guest died or timed out)\n", k, substr(order[i], 7)
 		}'
-	# check.sh's own verdicts on the guest (it did not finish, a splat in
-	# its kernel log) and any benchmark's failed check.
-	sed -n 's/^\[[^]]*\] //; /^not ok /p' "$stream" | sed "s/^/$kver: /"
 }
 
 errors=$(for arg in "$@"; do

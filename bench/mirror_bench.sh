@@ -12,13 +12,15 @@
 #     bytes on the wire against the changed chunks thin_delta reports;
 #   - the update time of a 1% change on 256 MiB, 512 MiB and 1 GiB;
 #   - both helpers' peak RSS.
+# Every step is checked (bench_lib.sh): a failed lvcreate, dd, update or
+# thin_delta stops the run naming it, never a figure made from it.
 cd /softlock/tests || exit 1
 . ./lib.sh
 . /softlock/bench/bench_lib.sh
 sl_init lvm softlock thin_delta
 # One line of TAP: the run's exit status says whether it got to the end.
 tap_plan 1
-sl_load || exit 1
+step "insmod softlock" sl_load
 SIZE_MB=${BENCH_SIZE_MB:-1024}
 A="env SOFTLOCK_HOST=benchA SOFTLOCK_DB=$SL_TMP/a.db"
 B="env SOFTLOCK_HOST=benchB SOFTLOCK_DB=$SL_TMP/b.db"
@@ -33,14 +35,18 @@ host_vg() { # VG
 	lvcreate -y -L 5G -T "$1/pool" >/dev/null
 }
 
-json_field() { # KEY JSON
+# KEY JSON: a number of the "done" line of an update's --json output;
+# nothing when the line or the key is missing (bench then refuses it).
+json_field() {
 	printf '%s\n' "$2" | grep '"event":"done"' | sed -n "s/.*\"$1\":\\([0-9.]*\\).*/\\1/p"
 }
 
 # VG LV PERCENT SEED: random 4 KiB..1 MiB writes adding up to PERCENT of LV.
 change() {
-	local mb n
-	mb=$(($(blockdev --getsize64 "/dev/$1/$2") / 1048576))
+	local bytes mb n
+	bytes=$(blockdev --getsize64 "/dev/$1/$2") || return 1
+	is_number "$bytes" || return 1
+	mb=$((bytes / 1048576))
 	n=$(( (mb * $3 * 2 + 99) / 100 ))	# writes of 512 KiB on average
 	random_writes "/dev/$1/$2" "$4" "$n" 4096 $((mb * 256)) 256 "$SL_TMP/w"
 }
@@ -52,6 +58,9 @@ update() {
 	U_JSON=$($A softlock mirror update "$1" --json 2>"$SL_TMP/update.err") ||
 		{ echo "bench: update $1 failed: $(cat "$SL_TMP/update.err")" >&2; return 1; }
 	U_SECS=$(since "$t0")
+	# A zero status without its summary is not an update we can time.
+	printf '%s\n' "$U_JSON" | grep -q '"event":"done"' ||
+		{ echo "bench: update $1 printed no \"done\" line: $U_JSON" >&2; return 1; }
 }
 
 # SRC: seconds for dd of all of SRC (O_DIRECT, 4 MiB units) into
@@ -59,10 +68,13 @@ update() {
 # bound, which flatters dd, and keeps the guest's memory for the volumes.
 dd_secs() {
 	local t0
-	lvchange -ay -K "${1#/dev/}" >/dev/null 2>&1
-	dmsetup mknodes
+	if ! { lvchange -ay -K "${1#/dev/}" && dmsetup mknodes; } >"$SL_TMP/dd.err" 2>&1; then
+		echo "bench: activating ${1#/dev/}: $(cat "$SL_TMP/dd.err")" >&2
+		return 1
+	fi
 	t0=$(now)
-	dd if="$1" of=/dev/null bs=4M iflag=direct 2>/dev/null || return 1
+	dd if="$1" of=/dev/null bs=4M iflag=direct 2>"$SL_TMP/dd.err" ||
+		{ echo "bench: dd of $1: $(cat "$SL_TMP/dd.err")" >&2; return 1; }
 	since "$t0"
 }
 
@@ -74,43 +86,67 @@ dd_secs() {
 # catalog, no checkpoints, no verification of what the peer holds.
 # Prints the seconds it took; removes both snapshots after.
 script_secs() {
-	local vg=$1 dvg=$3 id1 id2 tpool t0 secs kind begin len
+	local vg=$1 dvg=$3 id1 id2 tpool t0 secs kind begin len rc
 	tpool=$vg-pool-tpool
 	t0=$(now)
-	lvcreate -y -s "$vg/vol" -n scrsrc -ay -K >/dev/null || return 1
-	lvcreate -y -s "$dvg/$4" -n scr -ay -K >/dev/null || return 1
-	dmsetup mknodes
-	lvs --noheadings -o lv_name,thin_id "$vg" > "$SL_TMP/ids"
+	lvcreate -y -s "$vg/vol" -n scrsrc -ay -K >/dev/null ||
+		{ echo "bench: script: lvcreate of $vg/scrsrc failed" >&2; return 1; }
+	lvcreate -y -s "$dvg/$4" -n scr -ay -K >/dev/null ||
+		{ echo "bench: script: lvcreate of $dvg/scr failed" >&2; return 1; }
+	dmsetup mknodes || { echo "bench: script: dmsetup mknodes failed" >&2; return 1; }
+	lvs --noheadings -o lv_name,thin_id "$vg" > "$SL_TMP/ids" ||
+		{ echo "bench: script: lvs $vg failed" >&2; return 1; }
 	id1=$(awk -v n="$2" '$1 == n { print $2 }' "$SL_TMP/ids")
 	id2=$(awk '$1 == "scrsrc" { print $2 }' "$SL_TMP/ids")
-	dmsetup message "$tpool" 0 reserve_metadata_snap || return 1
+	if [ -z "$id1" ] || [ -z "$id2" ]; then
+		echo "bench: script: no thin id for $vg/$2 ('$id1') or $vg/scrsrc ('$id2')" >&2
+		return 1
+	fi
+	dmsetup message "$tpool" 0 reserve_metadata_snap ||
+		{ echo "bench: script: reserve_metadata_snap on $tpool failed" >&2; return 1; }
 	thin_delta --metadata-snap --snap1 "$id1" --snap2 "$id2" \
 		"/dev/mapper/$vg-pool_tmeta" > "$SL_TMP/delta.xml"
-	dmsetup message "$tpool" 0 release_metadata_snap
+	rc=$?
+	# Released whatever thin_delta did: a held metadata snapshot would
+	# fail the next update's own.
+	dmsetup message "$tpool" 0 release_metadata_snap ||
+		{ echo "bench: script: release_metadata_snap on $tpool failed" >&2; return 1; }
+	[ "$rc" = 0 ] || { echo "bench: script: thin_delta $id1 $id2 failed (exit status $rc)" >&2; return 1; }
 	sed -n 's/.*<\(different\|right_only\) begin="\([0-9]*\)" length="\([0-9]*\)".*/\1 \2 \3/p' \
 		"$SL_TMP/delta.xml" > "$SL_TMP/delta.txt"
+	# The change was just written: a delta without a range means the
+	# script copied nothing, and its time would flatter it.
+	[ -s "$SL_TMP/delta.txt" ] ||
+		{ echo "bench: script: thin_delta $id1 $id2 reported no changed range" >&2; return 1; }
 	while read -r kind begin len; do
 		dd if="/dev/$vg/scrsrc" of="/dev/$dvg/scr" bs="$CHUNK" skip="$begin" \
 			seek="$begin" count="$len" iflag=direct oflag=direct \
-			conv=notrunc 2>/dev/null || return 1
+			conv=notrunc 2>"$SL_TMP/dd.err" ||
+			{ echo "bench: script: dd of $kind range $begin+$len: $(cat "$SL_TMP/dd.err")" >&2; return 1; }
 	done < "$SL_TMP/delta.txt"
 	secs=$(since "$t0")
-	lvremove -y "$vg/scrsrc" "$dvg/scr" >/dev/null
+	lvremove -y "$vg/scrsrc" "$dvg/scr" >/dev/null ||
+		{ echo "bench: script: lvremove of $vg/scrsrc $dvg/scr failed" >&2; return 1; }
 	echo "$secs"
 }
 
 # The loop files live in /tmp: let it use the guest's memory.
-mount -o remount,size=90% /tmp
-host_vg bma && host_vg bmb || { echo "bench: VGs failed" >&2; exit 1; }
+step "remount of /tmp with 90% of the memory" mount -o remount,size=90% /tmp
+step "VG and pool bma" host_vg bma
+step "VG and pool bmb" host_vg bmb
 CHUNK=$(lvs --noheadings --units b --nosuffix -o chunk_size bma/pool | tr -d ' ')
+is_number "$CHUNK" || bench_fail "chunk size of bma/pool: '$CHUNK'"
 
 # --- 1 GiB, half written: baseline, then 1%, 5%, 10% ---
-lvcreate -y -V "${SIZE_MB}M" -T bma/pool -n vol >/dev/null && dmsetup mknodes
-dd if=/dev/urandom of=/dev/bma/vol bs=1M count=$((SIZE_MB / 2)) oflag=direct 2>/dev/null
-$A softlock mirror init --keep 2 --name ab bma/vol "$PEER_B:bmb/vol" >/dev/null || exit 1
-update ab || exit 1
+step "lvcreate of bma/vol (${SIZE_MB} MiB)" lvcreate -y -V "${SIZE_MB}M" -T bma/pool -n vol >/dev/null
+step "dmsetup mknodes for bma/vol" dmsetup mknodes
+step "dd of $((SIZE_MB / 2)) MiB of random data into bma/vol" \
+	dd if=/dev/urandom of=/dev/bma/vol bs=1M count=$((SIZE_MB / 2)) oflag=direct status=none
+# shellcheck disable=SC2086 # $A is a command prefix, split on purpose
+step "mirror init ab" $A softlock mirror init --keep 2 --name ab bma/vol "$PEER_B:bmb/vol" >/dev/null
+step "baseline update of ab" update ab
 base_secs=$U_SECS
-dd_full=$(dd_secs /dev/bma/vol.sl.1)
+dd_full=$(dd_secs /dev/bma/vol.sl.1) || bench_fail "dd of /dev/bma/vol.sl.1"
 bench mirror.baseline_seconds "$base_secs" s - "baseline of a ${SIZE_MB} MiB volume, half written"
 bench mirror.baseline_data_bytes "$(json_field data_bytes "$U_JSON")" B - "DATA bytes of the baseline (the mapped half)"
 bench mirror.dd_full_seconds "$dd_full" s - "dd of the whole volume"
@@ -120,8 +156,8 @@ bench mirror.baseline_peer_max_rss_kib "$(json_field peer_max_rss_kib "$U_JSON")
 
 prev=1
 for pct in 1 5 10; do
-	change bma vol "$pct" "$pct" || exit 1
-	update ab || exit 1
+	step "random writes changing ${pct}% of bma/vol" change bma vol "$pct" "$pct"
+	step "${pct}% update of ab" update ab
 	cur=$((prev + 1))
 	changed=$(json_field changed_bytes "$U_JSON")
 	wire=$(json_field wire_bytes "$U_JSON")
@@ -130,23 +166,27 @@ for pct in 1 5 10; do
 	bench "mirror.wire_ratio_${pct}pct" "$(ratio "$wire" "$changed")" ratio "<=1.02" "bytes on the wire (both ways, all frames) / changed bytes"
 	bench "mirror.update_${pct}pct_max_rss_kib" "$(json_field max_rss_kib "$U_JSON")" KiB - "source helper's peak RSS"
 	bench "mirror.update_${pct}pct_peer_max_rss_kib" "$(json_field peer_max_rss_kib "$U_JSON")" KiB - "destination helper's peak RSS"
-	dd=$(dd_secs "/dev/bma/vol.sl.$cur")
+	dd=$(dd_secs "/dev/bma/vol.sl.$cur") || bench_fail "dd of /dev/bma/vol.sl.$cur"
 	goal=-
 	[ "$pct" = 1 ] && goal="<=0.05"
 	bench "mirror.update_vs_dd_${pct}pct" "$(ratio "$U_SECS" "$dd")" ratio "$goal" "update time / dd of the same snapshot ($dd s)"
-	scr=$(script_secs bma "vol.sl.$prev" bmb "vol.sl.$prev")
+	scr=$(script_secs bma "vol.sl.$prev" bmb "vol.sl.$prev") ||
+		bench_fail "the script's update from vol.sl.$prev (${pct}%)"
 	bench "mirror.update_vs_script_${pct}pct" "$(ratio "$U_SECS" "$scr")" ratio "<=1.0" "update time / a script's snapshots + thin_delta + dd per range ($scr s)"
 	prev=$cur
 done
 
 # --- growth with volume size, 1% changed ---
 for mb in 256 512; do
-	lvcreate -y -V "${mb}M" -T bma/pool -n "v$mb" >/dev/null && dmsetup mknodes
-	dd if=/dev/urandom of="/dev/bma/v$mb" bs=1M count=$((mb / 2)) oflag=direct 2>/dev/null
-	$A softlock mirror init --name "s$mb" "bma/v$mb" "$PEER_B:bmb/v$mb" >/dev/null || exit 1
-	update "s$mb" || exit 1
-	change bma "v$mb" 1 7 || exit 1
-	update "s$mb" || exit 1
+	step "lvcreate of bma/v$mb" lvcreate -y -V "${mb}M" -T bma/pool -n "v$mb" >/dev/null
+	step "dmsetup mknodes for bma/v$mb" dmsetup mknodes
+	step "dd of $((mb / 2)) MiB of random data into bma/v$mb" \
+		dd if=/dev/urandom of="/dev/bma/v$mb" bs=1M count=$((mb / 2)) oflag=direct status=none
+	# shellcheck disable=SC2086 # as above
+	step "mirror init s$mb" $A softlock mirror init --name "s$mb" "bma/v$mb" "$PEER_B:bmb/v$mb" >/dev/null
+	step "baseline update of s$mb" update "s$mb"
+	step "random writes changing 1% of bma/v$mb" change bma "v$mb" 1 7
+	step "1% update of s$mb" update "s$mb"
 	bench "mirror.update_1pct_${mb}mib_seconds" "$U_SECS" s - "incremental update, 1% of $mb MiB changed"
 done
 tap_ok "the mirror benchmark ran to the end"

@@ -102,7 +102,7 @@ exec {NAPFD}<> "$D/nap"
 
 # ---------------------------------------------------------------- setup
 
-mount -o remount,size=90% /tmp
+step "remount of /tmp with 90% of the memory" mount -o remount,size=90% /tmp
 setup() {
 	local i id
 	mirror_host_ns a && mirror_host_ns b || return 1
@@ -199,6 +199,11 @@ mon_alive=1
 
 # ---------------------------------------------------------------- figures
 
+# Each worker saves its counts when it ends: a missing file is a worker
+# that died, and its counts would read as 0 operations.
+for w in churn churn_ctl mirror delete readers; do
+	[ -e "$D/cnt/$w" ] || bench_fail "the $w worker did not end normally: no counts in $D/cnt/$w"
+done
 cat "$D/cnt/"* | awk '{ s[$1] += $2 } END { for (k in s) print k, s[k] }' | sort > "$D/counts"
 cnt() { awk -v k="$1" '$1 == k { v = $2 } END { print v + 0 }' "$D/counts"; }
 echo "# soak: counts: $(tr '\n' ' ' < "$D/counts")"
@@ -299,6 +304,8 @@ $(awk '{ b0 += $2 * $4; b1 += $5 * $4; n += $3 * $4; tb += $8 * $4; if ($7 > $8)
 	END { printf "%d %d %d %d %d", b0, b1, n, o + 0, tb }' "$D/slab.cmp")
 EOF
 ncache=$(wc -l < "$D/slab.cmp")
+# No cache in both samples would make every slab figure 0.
+[ "$ncache" -gt 0 ] || bench_fail "no kmalloc cache found in both slab samples ($D/slab0.med, $D/slab1.med)"
 echo "# soak: $ncache kmalloc caches; idle spread per cache at most $(awk '$3 > m { m = $3 } END { print m + 0 }' "$D/slab.cmp") objects"
 bench soak.slab_kmalloc_bytes_before "$b0" B - "active kmalloc-* bytes before insmod (median of 5 settled samples)"
 bench soak.slab_kmalloc_bytes_after "$b1" B - "the same after rmmod"
@@ -314,7 +321,13 @@ for kind in monitor hold-lvm hold-raw release-lvm release-raw probe-hold probe-c
 	holds pools update-source update-peer; do
 	[ -s "$D/rss/$kind" ] || { echo "# soak: no $kind samples"; flat=1; continue; }
 	read -r n m1 m3 mx <<< "$(series "$kind")"
-	r=$(ratio "$m3" "$m1")
+	# Fewer than 3 samples have no thirds to compare: no figure rather
+	# than a 0 or nan one (and, with fewer than 6, not judged below).
+	if [ "$n" -lt 3 ]; then
+		echo "# rss $kind: n=$n, too few samples for a ratio: no figure"
+		continue
+	fi
+	r=$(ratio "$m3" "$m1") || bench_fail "RSS ratio of $kind: first third's median is '$m1' KiB"
 	echo "# rss $kind: n=$n first=$m1 last=$m3 max=$mx ratio=$r"
 	bench "soak.rss_${kind//-/_}_ratio" "$r" ratio "<=1.$RSS_TOL_PCT" \
 		"$kind peak RSS: last third's median $m3 KiB / first third's $m1 KiB (n=$n, max $mx)"

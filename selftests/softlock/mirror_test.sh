@@ -17,7 +17,7 @@ cd "$(dirname "$0")" || exit 1
 sl_init lvm softlock sha256sum blkdiscard thin_delta thin_dump
 . ./mirror_lib.sh
 [ -x "$SL_RANGES" ] || bail_out "$SL_RANGES not found"
-tap_plan 62
+tap_plan 64
 
 assert "insmod softlock" sl_load
 assert "two hosts: VGs, pools, catalogs" mirror_hosts_setup
@@ -76,6 +76,58 @@ assert "the discard was sent" test "$(json_num discard_bytes "$J")" -gt 0
 assert_eq "B's vol.sl.3 equals A's" "$(hash_of $VA/vol.sl.3)" "$(hash_of $VB/vol.sl.3)"
 assert_eq "B's vol.sl.2 was left as it was" "$(hash_of $VA/vol.sl.2)" "$(hash_of $VB/vol.sl.2)"
 
+# What a resumed update really sent is counted on B's stdin, the pipe
+# from A, by a tee that B's command line starts (through test-env, see
+# peer_b), rather than taken from the helper's own resume_offset or
+# wire_bytes. COUNT_IN FILE CMD... copies its stdin to FILE and to CMD
+# and makes FILE.done once the copy is whole. CMD is what A waits for,
+# with A's pipe as its only other end: A sees EOF when CMD exits, then
+# closes its side, which ends tee. Nothing else may keep A's pipe open
+# (a shell waiting on "tee | CMD" would, and A would wait for the peer
+# until its timeout); an asynchronous list reads /dev/null unless told
+# otherwise, hence fd 3.
+COUNT_IN=$SL_TMP/count_in
+cat > "$COUNT_IN" <<'EOF'
+#!/bin/sh
+f=$1
+shift
+rm -f "$f.fifo" "$f.done" && mkfifo "$f.fifo" || exit 1
+exec 3<&0
+{ tee "$f" > "$f.fifo"; : > "$f.done"; } <&3 3<&- >/dev/null &
+exec "$@" < "$f.fifo" 3<&-
+EOF
+chmod +x "$COUNT_IN"
+# resumed_update BASE NEW: update ab, which must resume the transfer of
+# A's NEW over BASE from a checkpoint (RC, OUT and J are the update's).
+# Its status says whether what crossed the pipe was less than the whole
+# change thin_delta reports, and about (2% + 64 KiB for frames and the
+# handshake) its part past the resume offset.
+resumed_update() {
+	local ranges full rest sent resume i
+	echo "$COUNT_IN $SL_TMP/b.in" > "$SL_TMP/b/test-env"
+	run on_a softlock mirror update ab --json
+	rm -f "$SL_TMP/b/test-env"
+	J=$OUT
+	resume=$(json_num resume_offset "$J")
+	ranges=$("$SL_RANGES" delta $VA-pool-tpool /dev/mapper/$VA-pool_tmeta \
+		"$(thin_id $VA/$1)" "$(thin_id $VA/$2)")
+	full=$(echo "$ranges" | awk '$1 == "changed" { t += $3 } END { print t + 0 }')
+	rest=$(echo "$ranges" | awk -v r="${resume:-0}" '$1 == "changed" && $2 + $3 > r {
+		t += $2 + $3 - ($2 > r ? $2 : r) } END { print t + 0 }')
+	# tee ends when A closes the pipe, before A returns: a moment at most.
+	for i in 1 2 3 4 5 6 7 8 9 10; do
+		[ -e "$SL_TMP/b.in.done" ] && break
+		sleep 1
+	done
+	sent=$(wc -c < "$SL_TMP/b.in" 2>/dev/null || echo 0)
+	[ -e "$SL_TMP/b.in.done" ] || sent=0
+	rm -f "$SL_TMP/b.in" "$SL_TMP/b.in.fifo" "$SL_TMP/b.in.done"
+	diag "$2: changed $full bytes in all, $rest past resume_offset $resume; the pipe A -> B carried $sent"
+	[ "$RC" = 0 ] && [ "${resume:-0}" -gt 0 ] && [ "$full" -gt 0 ] && [ "$sent" -gt 0 ] &&
+		[ "$sent" -lt "$full" ] && [ "$sent" -ge "$rest" ] &&
+		[ "$sent" -le $((rest + rest / 50 + 65536)) ]
+}
+
 # --- a transfer killed half way resumes from its checkpoint ---
 dd if=/dev/urandom of=/dev/$VA/vol bs=1M seek=4 count=24 conv=fsync 2>/dev/null
 run on_a env SOFTLOCK_TEST_KILL_AFTER_DATA=4 SOFTLOCK_CHECKPOINT_BYTES=4194304 \
@@ -84,9 +136,12 @@ assert_eq "the source was killed after its 4th DATA frame" 137 "$RC"
 assert "B holds vol.sl.4.part, not yet a PCPI" lvs $VB/vol.sl.4.part
 assert_fail "... and no vol.sl.4" lvs $VB/vol.sl.4
 assert_eq "B's newest PCPI is still complete" "$(hash_of $VA/vol.sl.3)" "$(hash_of $VB/vol.sl.3)"
-assert "the next update resumes" on_a softlock mirror update ab --json
-J=$OUT
+resumed_update vol.sl.3 vol.sl.4
+RC2=$?
+assert_eq "the next update resumes" 0 "$RC"
+[ "$RC" = 0 ] || diag "$OUT"
 assert "... from the checkpoint, not from 0" test "$(json_num resume_offset "$J")" -gt 0
+assert "... and sent less than the change, about what was past the checkpoint" test "$RC2" = 0
 assert_eq "... and B's vol.sl.4 equals A's" "$(hash_of $VA/vol.sl.4)" "$(hash_of $VB/vol.sl.4)"
 assert_fail "... with no .part left" lvs $VB/vol.sl.4.part
 
@@ -100,9 +155,12 @@ assert_eq "the destination killed after its 4th DATA frame fails the update" 1 "
 assert "B holds vol.sl.5.part, not yet a PCPI" lvs $VB/vol.sl.5.part
 run on_a env SOFTLOCK_TEST_KILL_AFTER_DATA=1 softlock mirror update ab
 assert_eq "then the source is killed at its first DATA frame" 137 "$RC"
-assert "the next update converges" on_a softlock mirror update ab --json
-J=$OUT
+resumed_update vol.sl.4 vol.sl.5
+RC2=$?
+assert_eq "the next update converges" 0 "$RC"
+[ "$RC" = 0 ] || diag "$OUT"
 assert "... resuming from B's checkpoint" test "$(json_num resume_offset "$J")" -gt 0
+assert "... and sent less than the change, about what was past the checkpoint" test "$RC2" = 0
 assert_eq "... and B's vol.sl.5 equals A's" "$(hash_of $VA/vol.sl.5)" "$(hash_of $VB/vol.sl.5)"
 assert_fail "... with no .part left" lvs $VB/vol.sl.5.part
 

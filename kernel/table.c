@@ -65,6 +65,7 @@ struct sl_pool *sl_get_pool(const char *name)
 	struct sl_pool *pool = sl_find_pool(name);
 	size_t len = strlen(name) + 1;
 
+	lockdep_assert_held(&sl_table_mutex);
 	if (pool)
 		return pool;
 	pool = kzalloc(struct_size(pool, name, len), GFP_KERNEL);
@@ -81,6 +82,7 @@ struct sl_pool *sl_get_pool(const char *name)
 
 void sl_pool_maybe_free(struct sl_pool *pool)
 {
+	lockdep_assert_held(&sl_table_mutex);
 	if (!list_empty(&pool->origins))
 		return;
 	list_del_rcu(&pool->node);
@@ -105,6 +107,7 @@ struct sl_origin *sl_find_origin(struct sl_pool *pool, const char *name)
 {
 	struct sl_origin *o;
 
+	lockdep_assert_held(&sl_table_mutex);
 	list_for_each_entry(o, &pool->origins, node)
 		if (!strcmp(o->name, name))
 			return o;
@@ -140,6 +143,7 @@ void sl_origin_maybe_free(struct sl_pool *pool, struct sl_origin *o)
 {
 	struct sl_set *set = sl_active(o);
 
+	lockdep_assert_held(&sl_table_mutex);
 	if (o->staging || set->nr_locks || set->generation)
 		return;
 	list_del(&o->node);
@@ -151,6 +155,7 @@ static struct sl_pcpi *sl_get_pcpi(struct sl_pool *pool, u32 id)
 {
 	struct sl_pcpi *pcpi = xa_load(&pool->pcpis, id);
 
+	lockdep_assert_held(&sl_table_mutex);
 	if (pcpi)
 		return pcpi;
 	pcpi = kzalloc(sizeof(*pcpi), GFP_KERNEL);
@@ -168,6 +173,7 @@ static struct sl_pcpi *sl_get_pcpi(struct sl_pool *pool, u32 id)
 /* A PCPI goes, and its pin is released, with its last lock. */
 static void sl_pcpi_maybe_free(struct sl_pool *pool, struct sl_pcpi *pcpi)
 {
+	lockdep_assert_held(&sl_table_mutex);
 	if (pcpi->nr_locks)
 		return;
 	xa_erase(&pool->pcpis, pcpi->id);
@@ -234,6 +240,7 @@ void sl_unlink_lock(struct sl_pool *pool, struct sl_lock *lock,
 {
 	struct sl_pcpi *pcpi = lock->pcpi;
 
+	lockdep_assert_held(&sl_table_mutex);
 	list_del_rcu(&lock->pcpi_node);
 	list_del(&lock->set_node);
 	xa_erase(&pool->locks, lock->seq);
@@ -268,6 +275,7 @@ int sl_insert_lock(struct sl_pool *pool, struct sl_set *set,
 	bool had_pin;
 	int err;
 
+	lockdep_assert_held(&sl_table_mutex);
 	pcpi = sl_get_pcpi(pool, spec->pcpi);
 	if (!pcpi)
 		return -ENOMEM;
@@ -463,6 +471,7 @@ void sl_free_set_locks(struct sl_pool *pool, struct sl_set *set,
 {
 	struct sl_lock *lock, *tmp;
 
+	lockdep_assert_held(&sl_table_mutex);
 	list_for_each_entry_safe(lock, tmp, &set->locks, set_node)
 		sl_unlink_lock(pool, lock, committed);
 }
@@ -471,6 +480,7 @@ void sl_drop_staging(struct sl_pool *pool, struct sl_origin *o)
 {
 	struct sl_set *set = o->staging;
 
+	lockdep_assert_held(&sl_table_mutex);
 	if (!set)
 		return;
 	sl_free_set_locks(pool, set, false);

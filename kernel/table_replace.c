@@ -58,6 +58,7 @@ static struct sl_origin *sl_staging_origin(struct sl_pool **poolp,
 	struct sl_pool *pool = sl_find_pool(pool_name);
 	struct sl_origin *o = pool ? sl_find_origin(pool, origin) : NULL;
 
+	lockdep_assert_held(&sl_table_mutex);
 	*poolp = pool;
 	if (!o || !o->staging) {
 		NL_SET_ERR_MSG_FMT_MOD(extack,

@@ -13,7 +13,17 @@
  * and staged locks at the tail. A reader walks the list in order, so if it
  * reads an old lock before the flip it counts it, and if it reads it after
  * the flip every staged lock it reaches later is live too: a PCPI locked in
- * both the old and the new set never looks unlocked.
+ * both the old and the new set never looks unlocked. That takes two
+ * orderings, not x86's alone: the writer links every staged lock before the
+ * flip (the flip is a release, rcu_assign_pointer()), and the reader reads
+ * origin->active before it reads on along the list (smp_rmb() in
+ * sl_table_check()).
+ *
+ * Updating a committed lock (same origin, type and text; a new dataset)
+ * puts the new lock in the old one's place with list_replace_rcu(): a
+ * reader at any point of the list meets one of the two. Adding the new one
+ * at the head and then unlinking the old one would let a reader already
+ * past the head, on a lock that is not live (expired), miss both.
  *
  * This file holds the table core: pools, origins, PCPIs and locks, adding
  * and deleting single locks, the guard's check and unload. The staged
@@ -258,10 +268,27 @@ void sl_unlink_lock(struct sl_pool *pool, struct sl_lock *lock,
 }
 
 /*
+ * @new takes @old's place in the PCPI's list and in the set's list; the
+ * counts stay as they are. list_replace_rcu() publishes @new, fully
+ * initialised, with rcu_assign_pointer() and leaves @old's ->next as it
+ * was: a reader that has not reached the spot meets @new, one already on
+ * @old goes on from it, and each meets exactly one of the two.
+ */
+static void sl_replace_lock(struct sl_pool *pool, struct sl_lock *old,
+			    struct sl_lock *new)
+{
+	lockdep_assert_held(&sl_table_mutex);
+	list_replace_rcu(&old->pcpi_node, &new->pcpi_node);
+	list_replace(&old->set_node, &new->set_node);
+	xa_erase(&pool->locks, old->seq);
+	kfree_rcu_mightsleep(old);
+}
+
+/*
  * Insert one lock into @set. In a committed set the same (pcpi, type, text)
- * updates the existing lock instead: a new lock replaces it when the dataset
- * changes, inserted before the old one is unlinked so the PCPI never looks
- * free. In a staged set it is refused.
+ * updates the existing lock instead: a new lock replaces it in place when
+ * the dataset changes, so the PCPI never looks free (table.c's header). In
+ * a staged set it is refused.
  */
 int sl_insert_lock(struct sl_pool *pool, struct sl_set *set,
 		   const struct sl_lock_spec *spec,
@@ -322,6 +349,10 @@ int sl_insert_lock(struct sl_pool *pool, struct sl_set *set,
 		goto out_unpin;
 	}
 	lock->pinned_here = !had_pin && pcpi->pin;
+	if (old) {
+		sl_replace_lock(pool, old, lock);
+		return 0;
+	}
 	if (committed)
 		list_add_rcu(&lock->pcpi_node, &pcpi->locks);
 	else
@@ -336,8 +367,6 @@ int sl_insert_lock(struct sl_pool *pool, struct sl_set *set,
 	} else {
 		pool->nr_staged++;
 	}
-	if (old)
-		sl_unlink_lock(pool, old, committed);
 	return 0;
 
 out_unpin:
@@ -445,8 +474,16 @@ void sl_table_check(const char *pool_name, u32 id, struct sl_verdict *v)
 	pcpi = pool ? xa_load(&pool->pcpis, id) : NULL;
 	if (pcpi) {
 		list_for_each_entry_rcu(lock, &pcpi->locks, pcpi_node) {
-			if (!sl_live(lock, now))
+			if (!sl_live(lock, now)) {
+				/*
+				 * Dead because a commit flipped its set: the
+				 * staged locks behind it were linked before
+				 * the flip, and the reads of ->next that
+				 * follow must see them (table.c's header).
+				 */
+				smp_rmb();
 				continue;
+			}
 			if (!v->count++) {
 				v->type = lock->type;
 				strscpy(v->text, lock->strings, sizeof(v->text));

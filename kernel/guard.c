@@ -34,6 +34,7 @@
 #include <linux/string.h>
 #include <linux/kernel.h>
 #include <linux/rcupdate.h>
+#include <linux/sched/mm.h>
 #include <linux/device-mapper.h>
 
 #include "softlock.h"
@@ -76,32 +77,41 @@ void sl_guard_stats(u64 *refused_locked, u64 *refused_sealed)
 }
 
 /*
- * The redirected pool_message, entered only for "delete <arg>" (argc 2).
- * Holds a module reference taken by the handler, so softlock cannot be
- * unloaded under it; after the module_put() only its return is left to
- * run here, which sl_guard_exit() waits for.
+ * The decision on "delete <@arg>" to @ti's pool: 0 to let it through, or
+ * -EBUSY after logging the refusal and sending its event.
+ *
+ * Its own noinline function: the pool name, uuid and verdict (about 850
+ * bytes) live in its frame only, gone before the caller goes on into the
+ * original pool_message and dm-thin's metadata commit on the same stack.
+ *
+ * It runs in the DM message ioctl, and LVM may replay a queued delete
+ * while an origin in this pool is suspended. Reclaim entered from an
+ * allocation here (the event's skb, the multicast's clones) could then
+ * wait on writeback to that suspended device, which waits for us. The
+ * check itself allocates nothing; the refusal's log and event run in a
+ * memalloc_noio scope, so every allocation under it, GFP_KERNEL ones
+ * included, is made as GFP_NOIO.
  */
-static int sl_pool_message(struct dm_target *ti, unsigned int argc,
-			   char **argv, char *result, unsigned int maxlen)
+static noinline int sl_guard_decide(struct dm_target *ti, const char *arg)
 {
-	char *own_argv[2] = { (char *)sl_own_delete, argv[1] };
 	struct mapped_device *md = dm_table_get_md(ti->table);
 	char name[DM_NAME_LEN], uuid[DM_UUID_LEN];
 	struct sl_verdict v;
 	unsigned long long id;
+	unsigned int noio;
 	const char *pool;
-	int r;
 
 	/* Not an id dm-thin would accept: let dm-thin say so. */
-	if (kstrtoull(argv[1], 10, &id) || id > SOFTLOCK_PCPI_MAX ||
+	if (kstrtoull(arg, 10, &id) || id > SOFTLOCK_PCPI_MAX ||
 	    dm_copy_name_and_uuid(md, name, uuid))
-		goto pass;
+		return 0;
 	pool = uuid[0] ? uuid : name;
 
 	sl_table_check(pool, id, &v);
 	if (v.reason == SOFTLOCK_REASON_NONE)
-		goto pass;
+		return 0;
 
+	noio = memalloc_noio_save();
 	atomic64_inc(v.reason == SOFTLOCK_REASON_SEALED ? &sl_refused_sealed :
 			&sl_refused_locked);
 	if (v.reason == SOFTLOCK_REASON_SEALED)
@@ -113,16 +123,31 @@ static int sl_pool_message(struct dm_target *ti, unsigned int argc,
 				    v.text, v.dataset[0] ? v.dataset : "-",
 				    v.origin);
 	sl_notify_refused(pool, id, &v);
-	r = -EBUSY;
-	goto out;
-pass:
+	memalloc_noio_restore(noio);
+	return -EBUSY;
+}
+
+/*
+ * The redirected pool_message, entered only for "delete <arg>" (argc 2).
+ * Holds a module reference taken by the handler, so softlock cannot be
+ * unloaded under it; after the module_put() only its return is left to
+ * run here, which sl_guard_exit() waits for.
+ */
+static int sl_pool_message(struct dm_target *ti, unsigned int argc,
+			   char **argv, char *result, unsigned int maxlen)
+{
+	char *own_argv[2] = { (char *)sl_own_delete, argv[1] };
+	int r;
+
+	r = sl_guard_decide(ti, argv[1]);
 	/*
-	 * pool_message itself, through dm's own pointer to it (an indirect
-	 * call dm makes too, so it lands where IBT wants it). Its entry
-	 * comes back to sl_guard_ftrace(), which lets own_argv through.
+	 * Let through: pool_message itself, through dm's own pointer to it
+	 * (an indirect call dm makes too, so it lands where IBT wants it).
+	 * Its entry comes back to sl_guard_ftrace(), which lets own_argv
+	 * through.
 	 */
-	r = ti->type->message(ti, argc, own_argv, result, maxlen);
-out:
+	if (!r)
+		r = ti->type->message(ti, argc, own_argv, result, maxlen);
 	module_put(THIS_MODULE);
 	return r;
 }

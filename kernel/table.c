@@ -13,7 +13,17 @@
  * and staged locks at the tail. A reader walks the list in order, so if it
  * reads an old lock before the flip it counts it, and if it reads it after
  * the flip every staged lock it reaches later is live too: a PCPI locked in
- * both the old and the new set never looks unlocked.
+ * both the old and the new set never looks unlocked. That takes two
+ * orderings, not x86's alone: the writer links every staged lock before the
+ * flip (the flip is a release, rcu_assign_pointer()), and the reader reads
+ * origin->active before it reads on along the list (smp_rmb() in
+ * sl_table_check()).
+ *
+ * Updating a committed lock (same origin, type and text; a new dataset)
+ * puts the new lock in the old one's place with list_replace_rcu(): a
+ * reader at any point of the list meets one of the two. Adding the new one
+ * at the head and then unlinking the old one would let a reader already
+ * past the head, on a lock that is not live (expired), miss both.
  *
  * This file holds the table core: pools, origins, PCPIs and locks, adding
  * and deleting single locks, the guard's check and unload. The staged
@@ -65,6 +75,7 @@ struct sl_pool *sl_get_pool(const char *name)
 	struct sl_pool *pool = sl_find_pool(name);
 	size_t len = strlen(name) + 1;
 
+	lockdep_assert_held(&sl_table_mutex);
 	if (pool)
 		return pool;
 	pool = kzalloc(struct_size(pool, name, len), GFP_KERNEL);
@@ -81,6 +92,7 @@ struct sl_pool *sl_get_pool(const char *name)
 
 void sl_pool_maybe_free(struct sl_pool *pool)
 {
+	lockdep_assert_held(&sl_table_mutex);
 	if (!list_empty(&pool->origins))
 		return;
 	list_del_rcu(&pool->node);
@@ -105,6 +117,7 @@ struct sl_origin *sl_find_origin(struct sl_pool *pool, const char *name)
 {
 	struct sl_origin *o;
 
+	lockdep_assert_held(&sl_table_mutex);
 	list_for_each_entry(o, &pool->origins, node)
 		if (!strcmp(o->name, name))
 			return o;
@@ -140,6 +153,7 @@ void sl_origin_maybe_free(struct sl_pool *pool, struct sl_origin *o)
 {
 	struct sl_set *set = sl_active(o);
 
+	lockdep_assert_held(&sl_table_mutex);
 	if (o->staging || set->nr_locks || set->generation)
 		return;
 	list_del(&o->node);
@@ -151,6 +165,7 @@ static struct sl_pcpi *sl_get_pcpi(struct sl_pool *pool, u32 id)
 {
 	struct sl_pcpi *pcpi = xa_load(&pool->pcpis, id);
 
+	lockdep_assert_held(&sl_table_mutex);
 	if (pcpi)
 		return pcpi;
 	pcpi = kzalloc(sizeof(*pcpi), GFP_KERNEL);
@@ -168,6 +183,7 @@ static struct sl_pcpi *sl_get_pcpi(struct sl_pool *pool, u32 id)
 /* A PCPI goes, and its pin is released, with its last lock. */
 static void sl_pcpi_maybe_free(struct sl_pool *pool, struct sl_pcpi *pcpi)
 {
+	lockdep_assert_held(&sl_table_mutex);
 	if (pcpi->nr_locks)
 		return;
 	xa_erase(&pool->pcpis, pcpi->id);
@@ -234,6 +250,7 @@ void sl_unlink_lock(struct sl_pool *pool, struct sl_lock *lock,
 {
 	struct sl_pcpi *pcpi = lock->pcpi;
 
+	lockdep_assert_held(&sl_table_mutex);
 	list_del_rcu(&lock->pcpi_node);
 	list_del(&lock->set_node);
 	xa_erase(&pool->locks, lock->seq);
@@ -251,10 +268,27 @@ void sl_unlink_lock(struct sl_pool *pool, struct sl_lock *lock,
 }
 
 /*
+ * @new takes @old's place in the PCPI's list and in the set's list; the
+ * counts stay as they are. list_replace_rcu() publishes @new, fully
+ * initialised, with rcu_assign_pointer() and leaves @old's ->next as it
+ * was: a reader that has not reached the spot meets @new, one already on
+ * @old goes on from it, and each meets exactly one of the two.
+ */
+static void sl_replace_lock(struct sl_pool *pool, struct sl_lock *old,
+			    struct sl_lock *new)
+{
+	lockdep_assert_held(&sl_table_mutex);
+	list_replace_rcu(&old->pcpi_node, &new->pcpi_node);
+	list_replace(&old->set_node, &new->set_node);
+	xa_erase(&pool->locks, old->seq);
+	kfree_rcu_mightsleep(old);
+}
+
+/*
  * Insert one lock into @set. In a committed set the same (pcpi, type, text)
- * updates the existing lock instead: a new lock replaces it when the dataset
- * changes, inserted before the old one is unlinked so the PCPI never looks
- * free. In a staged set it is refused.
+ * updates the existing lock instead: a new lock replaces it in place when
+ * the dataset changes, so the PCPI never looks free (table.c's header). In
+ * a staged set it is refused.
  */
 int sl_insert_lock(struct sl_pool *pool, struct sl_set *set,
 		   const struct sl_lock_spec *spec,
@@ -268,6 +302,7 @@ int sl_insert_lock(struct sl_pool *pool, struct sl_set *set,
 	bool had_pin;
 	int err;
 
+	lockdep_assert_held(&sl_table_mutex);
 	pcpi = sl_get_pcpi(pool, spec->pcpi);
 	if (!pcpi)
 		return -ENOMEM;
@@ -314,6 +349,10 @@ int sl_insert_lock(struct sl_pool *pool, struct sl_set *set,
 		goto out_unpin;
 	}
 	lock->pinned_here = !had_pin && pcpi->pin;
+	if (old) {
+		sl_replace_lock(pool, old, lock);
+		return 0;
+	}
 	if (committed)
 		list_add_rcu(&lock->pcpi_node, &pcpi->locks);
 	else
@@ -328,8 +367,6 @@ int sl_insert_lock(struct sl_pool *pool, struct sl_set *set,
 	} else {
 		pool->nr_staged++;
 	}
-	if (old)
-		sl_unlink_lock(pool, old, committed);
 	return 0;
 
 out_unpin:
@@ -437,8 +474,16 @@ void sl_table_check(const char *pool_name, u32 id, struct sl_verdict *v)
 	pcpi = pool ? xa_load(&pool->pcpis, id) : NULL;
 	if (pcpi) {
 		list_for_each_entry_rcu(lock, &pcpi->locks, pcpi_node) {
-			if (!sl_live(lock, now))
+			if (!sl_live(lock, now)) {
+				/*
+				 * Dead because a commit flipped its set: the
+				 * staged locks behind it were linked before
+				 * the flip, and the reads of ->next that
+				 * follow must see them (table.c's header).
+				 */
+				smp_rmb();
 				continue;
+			}
 			if (!v->count++) {
 				v->type = lock->type;
 				strscpy(v->text, lock->strings, sizeof(v->text));
@@ -463,6 +508,7 @@ void sl_free_set_locks(struct sl_pool *pool, struct sl_set *set,
 {
 	struct sl_lock *lock, *tmp;
 
+	lockdep_assert_held(&sl_table_mutex);
 	list_for_each_entry_safe(lock, tmp, &set->locks, set_node)
 		sl_unlink_lock(pool, lock, committed);
 }
@@ -471,6 +517,7 @@ void sl_drop_staging(struct sl_pool *pool, struct sl_origin *o)
 {
 	struct sl_set *set = o->staging;
 
+	lockdep_assert_held(&sl_table_mutex);
 	if (!set)
 		return;
 	sl_free_set_locks(pool, set, false);

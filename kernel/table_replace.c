@@ -58,6 +58,7 @@ static struct sl_origin *sl_staging_origin(struct sl_pool **poolp,
 	struct sl_pool *pool = sl_find_pool(pool_name);
 	struct sl_origin *o = pool ? sl_find_origin(pool, origin) : NULL;
 
+	lockdep_assert_held(&sl_table_mutex);
 	*poolp = pool;
 	if (!o || !o->staging) {
 		NL_SET_ERR_MSG_FMT_MOD(extack,
@@ -134,7 +135,12 @@ int sl_replace_commit(const char *pool_name, const char *origin, u64 gen,
 	pool->nr_locks += new->nr_locks;
 	pool->nr_staged -= new->nr_locks;
 	o->staging = NULL;
-	rcu_assign_pointer(o->active, new);	/* the atomic step */
+	/*
+	 * The atomic step. A release: a reader that sees @new here also sees
+	 * every staged lock linked into the PCPI lists before it (the
+	 * reader's half is the smp_rmb() in sl_table_check()).
+	 */
+	rcu_assign_pointer(o->active, new);
 	sl_free_set_locks(pool, old, true);
 	kfree_rcu(old, rcu);
 	*count = new->nr_locks;

@@ -179,7 +179,7 @@ for mode in $MODES; do
 	check "softlock reloaded under it"
 	run slctl stats
 	assert_eq "$mode: sl_ctl stats counts the one refusal since insmod" \
-		"refused_locked=1 refused_sealed=0" "$(echo $OUT)"
+		"refused_locked=1 refused_sealed=0 guard=armed" "$(echo $OUT)"
 	assert "$mode: off, rmmod softlock, on, insmod softlock, lock $LOCKED" tracer_first
 	check "tracer on before softlock"
 	assert "$mode: off" tracer_off

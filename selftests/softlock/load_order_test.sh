@@ -56,7 +56,10 @@ FTRACE_ENABLED=/proc/sys/kernel/ftrace_enabled
 ftrace_off() {
 	echo 0 > "$FTRACE_ENABLED" && [ "$(cat "$FTRACE_ENABLED")" = 0 ]
 }
-cleanup_push "echo 1 > $FTRACE_ENABLED"
+ftrace_on() {
+	echo 1 > "$FTRACE_ENABLED"
+}
+cleanup_push ftrace_on
 assert "(a) sysctl kernel.ftrace_enabled=0 while the guard is not armed" ftrace_off
 kmsg_mark
 assert "(a) modprobe dm-thin-pool with ftrace off" thin_module_load
@@ -82,7 +85,7 @@ unheld() {
 }
 assert "(a) released; pool $PF removed" unheld
 unguarded() {
-	echo 1 > "$FTRACE_ENABLED" && rmmod dm_thin_pool && ! thin_loaded
+	ftrace_on && rmmod dm_thin_pool && ! thin_loaded
 }
 assert "(a) ftrace on again; rmmod dm_thin_pool (never guarded)" unguarded
 assert "(a) sl_ctl stats: guard=not-loaded again" guard_is not-loaded

@@ -16,6 +16,17 @@ cd "$(dirname "$0")" || exit 1
 
 sl_init
 T=/sys/kernel/tracing
+# A tracefs this test mounts, or debugfs automounts when the test looks
+# into debug/tracing, is unmounted at the end: the harness checks mounts.
+tracefs_mounted() {
+	awk -v d="$1" '$2 == d && $3 == "tracefs" { f = 1 } END { exit !f }' /proc/mounts
+}
+tracefs_umount() {
+	! tracefs_mounted "$1" || umount "$1"
+}
+for m in "$T" /sys/kernel/debug/tracing; do
+	tracefs_mounted "$m" || cleanup_push "tracefs_umount $m"
+done
 if [ ! -e "$T/current_tracer" ]; then
 	if [ -e /sys/kernel/debug/tracing/current_tracer ]; then
 		T=/sys/kernel/debug/tracing

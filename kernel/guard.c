@@ -52,12 +52,13 @@ static void sl_guard_ftrace(unsigned long ip, unsigned long parent_ip,
 			    struct ftrace_ops *ops, struct ftrace_regs *fregs);
 
 /*
- * sl_guard_mutex protects sl_ops's registration and filter and sl_armed:
+ * sl_guard_mutex protects sl_ops's registration and filter and sl_state:
  * arming and disarming come from the module notifier and from our own
- * init/exit. The handler itself takes no lock.
+ * init/exit. The handler itself takes no lock; sl_guard_state() reads
+ * sl_state without it.
  */
 static DEFINE_MUTEX(sl_guard_mutex);
-static bool sl_armed;
+static enum softlock_guard_state sl_state = SOFTLOCK_GUARD_STATE_NOT_LOADED;
 static struct ftrace_ops sl_ops = {
 	.func = sl_guard_ftrace,
 	.flags = FTRACE_OPS_FL_SAVE_REGS | FTRACE_OPS_FL_IPMODIFY |
@@ -74,6 +75,11 @@ void sl_guard_stats(u64 *refused_locked, u64 *refused_sealed)
 {
 	*refused_locked = atomic64_read(&sl_refused_locked);
 	*refused_sealed = atomic64_read(&sl_refused_sealed);
+}
+
+enum softlock_guard_state sl_guard_state(void)
+{
+	return READ_ONCE(sl_state);
 }
 
 /*
@@ -199,7 +205,7 @@ static void sl_guard_try_arm(bool must)
 	int err;
 
 	mutex_lock(&sl_guard_mutex);
-	if (sl_armed)
+	if (sl_state == SOFTLOCK_GUARD_STATE_ARMED)
 		goto out;
 	err = sl_guard_set_filter();
 	if (err && !must) {
@@ -212,9 +218,10 @@ static void sl_guard_try_arm(bool must)
 		pr_err("cannot guard %s: ftrace on %s failed (%d%s); deletes are NOT guarded\n",
 		       SL_THIN_MODULE, SL_THIN_FUNC, err,
 		       err == -EBUSY ? ": another user modifies it, or ftrace is off" : "");
+		WRITE_ONCE(sl_state, SOFTLOCK_GUARD_STATE_FAILED);
 		goto out;
 	}
-	sl_armed = true;
+	WRITE_ONCE(sl_state, SOFTLOCK_GUARD_STATE_ARMED);
 	pr_info("guarding %s pool deletes\n", SL_THIN_MODULE);
 out:
 	mutex_unlock(&sl_guard_mutex);
@@ -223,11 +230,11 @@ out:
 static void sl_guard_disarm(void)
 {
 	mutex_lock(&sl_guard_mutex);
-	if (sl_armed) {
-		/* Returns once no CPU runs sl_guard_ftrace(). */
+	/* Returns once no CPU runs sl_guard_ftrace(). */
+	if (sl_state == SOFTLOCK_GUARD_STATE_ARMED)
 		unregister_ftrace_function(&sl_ops);
-		sl_armed = false;
-	}
+	/* dm-thin-pool is going, or we are: nothing is left to guard. */
+	WRITE_ONCE(sl_state, SOFTLOCK_GUARD_STATE_NOT_LOADED);
 	mutex_unlock(&sl_guard_mutex);
 }
 

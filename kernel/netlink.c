@@ -55,6 +55,7 @@ static const struct nla_policy sl_policy[SOFTLOCK_A_MAX + 1] = {
 	[SOFTLOCK_A_PAD] = { .type = NLA_REJECT },
 	[SOFTLOCK_A_REFUSED_LOCKED] = { .type = NLA_REJECT },
 	[SOFTLOCK_A_REFUSED_SEALED] = { .type = NLA_REJECT },
+	[SOFTLOCK_A_GUARD_STATE] = { .type = NLA_REJECT },
 };
 
 int sl_admin(struct sk_buff *skb, struct netlink_ext_ack *extack)

@@ -289,7 +289,8 @@ int sl_stats_doit(struct sk_buff *skb, struct genl_info *info)
 				SOFTLOCK_CMD_STATS_GET);
 	sl_guard_stats(&locked, &sealed);
 	if (!hdr || sl_put_u64(msg, SOFTLOCK_A_REFUSED_LOCKED, locked) ||
-	    sl_put_u64(msg, SOFTLOCK_A_REFUSED_SEALED, sealed)) {
+	    sl_put_u64(msg, SOFTLOCK_A_REFUSED_SEALED, sealed) ||
+	    nla_put_u32(msg, SOFTLOCK_A_GUARD_STATE, sl_guard_state())) {
 		nlmsg_free(msg);
 		return -EMSGSIZE;
 	}

@@ -114,6 +114,19 @@ void sl_table_clear(void);
 int sl_guard_init(void);
 void sl_guard_exit(void);
 void sl_guard_stats(u64 *refused_locked, u64 *refused_sealed);
+/**
+ * sl_guard_state() - whether the guard can refuse deletes now
+ *
+ * Read without sl_guard_mutex: the state may change right after, when
+ * dm-thin-pool loads or unloads.
+ *
+ * Return: %SOFTLOCK_GUARD_STATE_NOT_LOADED while dm-thin-pool is not
+ * loaded (nothing to guard), %SOFTLOCK_GUARD_STATE_ARMED while the hook on
+ * pool_message is registered, %SOFTLOCK_GUARD_STATE_FAILED when
+ * dm-thin-pool is loaded but registering the hook failed: deletes are not
+ * guarded.
+ */
+enum softlock_guard_state sl_guard_state(void);
 
 /* Netlink family (netlink.c). */
 int sl_netlink_init(void);

@@ -83,7 +83,7 @@ assert "unlocked: 'delete 1' succeeds" pool_msg "$P" "delete 1"
 assert_fail "snapshot 1 is gone" thin_exists "$P" 1
 run slctl stats
 assert_eq "sl_ctl stats: the 2 refusals counted, allowed deletes not" \
-	"refused_locked=2 refused_sealed=0" "$(echo $OUT)"
+	"refused_locked=2 refused_sealed=0 guard=armed" "$(echo $OUT)"
 
 # ---- pool identified by its DM uuid
 setup_uuid() {

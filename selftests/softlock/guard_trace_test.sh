@@ -31,6 +31,17 @@ tracefs_umount() {
 }
 cleanup_push tracefs_umount
 T=/sys/kernel/tracing
+# A tracefs this test mounts, or debugfs automounts when the test looks
+# into debug/tracing, is unmounted at the end: the harness checks mounts.
+tracefs_mounted() {
+	awk -v d="$1" '$2 == d && $3 == "tracefs" { f = 1 } END { exit !f }' /proc/mounts
+}
+tracefs_umount() {
+	! tracefs_mounted "$1" || umount "$1"
+}
+for m in "$T" /sys/kernel/debug/tracing; do
+	tracefs_mounted "$m" || cleanup_push "tracefs_umount $m"
+done
 if [ ! -e "$T/current_tracer" ]; then
 	if [ -e /sys/kernel/debug/tracing/current_tracer ]; then
 		T=/sys/kernel/debug/tracing
@@ -194,7 +205,7 @@ for mode in $MODES; do
 	check "softlock reloaded under it"
 	run slctl stats
 	assert_eq "$mode: sl_ctl stats counts the one refusal since insmod" \
-		"refused_locked=1 refused_sealed=0" "$(echo $OUT)"
+		"refused_locked=1 refused_sealed=0 guard=armed" "$(echo $OUT)"
 	assert "$mode: off, rmmod softlock, on, insmod softlock, lock $LOCKED" tracer_first
 	check "tracer on before softlock"
 	assert "$mode: off" tracer_off

@@ -1,18 +1,19 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 #
-# Load order: softlock before dm-thin-pool, after it, dm-thin-pool reloaded
+# Load order: softlock before dm-thin-pool (and a guard that cannot arm
+# then: stats-get says failed), after it, dm-thin-pool reloaded
 # under softlock (the lock table survives: locks are keyed by pool name),
 # softlock unloaded with locks and a pin held, and softlock inserted and
 # removed while delete messages are in flight.
 cd "$(dirname "$0")" || exit 1
 . ./lib.sh
 
-sl_init
+sl_init softlock
 if [ ! -e /sys/module/dm_thin_pool/refcnt ]; then
 	skip_all "dm-thin-pool is built into this kernel"
 fi
-tap_plan 24
+tap_plan 37
 
 P=sltest-lo
 CYCLES=10
@@ -43,10 +44,57 @@ kmsg_mark
 assert "(a) insmod softlock without dm_thin_pool" sl_load
 log=$(dmesg_since_mark)
 assert_no_match "(a) no kprobe error while dm_thin_pool is absent" "cannot guard" "$log"
+guard_is() {
+	slctl stats | grep -qx "guard=$1"
+}
+assert "(a) sl_ctl stats: guard=not-loaded without dm_thin_pool" guard_is not-loaded
+
+# A guard that cannot arm says so. ftrace refuses a permanent ops while
+# sysctl kernel.ftrace_enabled is 0 (-EBUSY, as for a second IP-modifying
+# user of pool_message): dm-thin-pool loads unguarded.
+FTRACE_ENABLED=/proc/sys/kernel/ftrace_enabled
+ftrace_off() {
+	echo 0 > "$FTRACE_ENABLED" && [ "$(cat "$FTRACE_ENABLED")" = 0 ]
+}
+ftrace_on() {
+	echo 1 > "$FTRACE_ENABLED"
+}
+cleanup_push ftrace_on
+assert "(a) sysctl kernel.ftrace_enabled=0 while the guard is not armed" ftrace_off
+kmsg_mark
+assert "(a) modprobe dm-thin-pool with ftrace off" thin_module_load
+assert_match "(a) softlock says it cannot guard dm_thin_pool" \
+	"softlock: cannot guard dm_thin_pool: .*deletes are NOT guarded" "$(dmesg_since_mark)"
+assert "(a) sl_ctl stats: guard=failed" guard_is failed
+run softlock version
+assert_match "(a) softlock version says the guard failed" "^guard: failed: .*NOT guarded" "$OUT"
+# The helper will not call a restore good while its holds go unguarded.
+export SOFTLOCK_DB=$SL_TMP/softlock.db
+PF=$P-f
+held() {
+	make_pool "$PF" && thin_create "$PF" 0 &&
+		softlock hold --pool "/dev/mapper/$PF" --id 0 --type owner --text lo
+}
+assert "(a) pool $PF, thin 0 held with the helper" held
+run softlock restore
+assert_eq "(a) softlock restore fails while holds are unguarded" 1 "$RC"
+assert_match "(a) ... and says why and what to do" \
+	"guard is not armed: dm-thin-pool is loaded but softlock could not hook.*reload the module" "$OUT"
+unheld() {
+	softlock release --pool "/dev/mapper/$PF" --id 0 --all && dm_remove "$PF"
+}
+assert "(a) released; pool $PF removed" unheld
+unguarded() {
+	ftrace_on && rmmod dm_thin_pool && ! thin_loaded
+}
+assert "(a) ftrace on again; rmmod dm_thin_pool (never guarded)" unguarded
+assert "(a) sl_ctl stats: guard=not-loaded again" guard_is not-loaded
+
 kmsg_mark
 assert "(a) modprobe dm-thin-pool" thin_module_load
 assert_match "(a) softlock arms its guard when dm_thin_pool arrives" \
 	"softlock: guarding dm_thin_pool pool deletes" "$(dmesg_since_mark)"
+assert "(a) sl_ctl stats: guard=armed" guard_is armed
 setup() {
 	make_pool "$P" || return 1
 	thin_create "$P" 0 || return 1

@@ -16,7 +16,7 @@ cd "$(dirname "$0")" || exit 1
 
 sl_init lvm softlock thin_ls
 . ./mirror_lib.sh
-tap_plan 46
+tap_plan 47
 
 # The value of the sample NAME{LABELS} in TEXT, or "absent". LABELS is
 # the exact label text, without braces ("" for none).
@@ -134,6 +134,7 @@ assert_eq "a valid exposition: grammar, HELP and TYPE once per metric" "" "$(for
 assert_eq "module loaded" 1 "$(sample softlock_module_loaded "" "$M")"
 assert_eq "not sealed" 0 "$(sample softlock_module_sealed "" "$M")"
 assert_eq "no part left out" 0 "$(sample softlock_metrics_collect_errors "" "$M")"
+assert_eq "the guard is armed: softlock_guard_armed 1" 1 "$(sample softlock_guard_armed "" "$M")"
 # The guard's counters: a raw delete of a held thin id reaches the kernel
 # (an lvremove would be refused by LVM itself: the snapshot is pinned).
 locked0=$(sample softlock_refused_deletes_total 'reason="locked"' "$M")

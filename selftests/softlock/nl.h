@@ -65,9 +65,9 @@ int sl_nl_check(struct sl_nl *nl, const char *pool, uint32_t pcpi,
 		uint32_t *reason, uint32_t *count);
 /* A command without attributes: SOFTLOCK_CMD_SEAL or SOFTLOCK_CMD_UNSEAL. */
 int sl_nl_simple(struct sl_nl *nl, uint8_t cmd);
-/* The guard's counters of refused deletes (stats-get). */
+/* The guard's counters of refused deletes and its state (stats-get). */
 int sl_nl_stats(struct sl_nl *nl, uint64_t *refused_locked,
-		uint64_t *refused_sealed);
+		uint64_t *refused_sealed, uint32_t *guard_state);
 
 /* "owner", "dest-path", "qtree", "app"; "?" for anything else. */
 const char *sl_nl_type_name(uint32_t t);

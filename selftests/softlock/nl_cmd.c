@@ -152,6 +152,7 @@ int sl_nl_simple(struct sl_nl *nl, uint8_t cmd)
 
 struct sl_stats_want {
 	uint64_t *locked, *sealed;
+	uint32_t *guard;
 	int seen;
 };
 
@@ -170,17 +171,22 @@ static int sl_nl_stats_cb(const struct nlmsghdr *nlh, void *data)
 		*w->sealed = mnl_attr_get_u64(tb[SOFTLOCK_A_REFUSED_SEALED]);
 		w->seen++;
 	}
+	if (tb[SOFTLOCK_A_GUARD_STATE]) {
+		*w->guard = mnl_attr_get_u32(tb[SOFTLOCK_A_GUARD_STATE]);
+		w->seen++;
+	}
 	return MNL_CB_OK;
 }
 
 int sl_nl_stats(struct sl_nl *nl, uint64_t *refused_locked,
-		uint64_t *refused_sealed)
+		uint64_t *refused_sealed, uint32_t *guard_state)
 {
 	struct nlmsghdr *nlh = sl_nl_req(nl, nl->req, SOFTLOCK_CMD_STATS_GET, 0);
-	struct sl_stats_want w = { refused_locked, refused_sealed, 0 };
+	struct sl_stats_want w = { refused_locked, refused_sealed, guard_state,
+				   0 };
 	int err = sl_nl_talk(nl, nlh, sl_nl_stats_cb, &w);
 
-	return !err && w.seen != 2 ? -EPROTO : err;
+	return !err && w.seen != 3 ? -EPROTO : err;
 }
 
 static const char *const sl_type_names[] = {

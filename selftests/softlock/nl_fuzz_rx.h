@@ -44,7 +44,7 @@ static void check_record(struct fz *f, const struct nlmsghdr *nlh)
 		[SOFTLOCK_CMD_LOCK_DEL] = A(COUNT),
 		[SOFTLOCK_CMD_REPLACE_COMMIT] = A(COUNT),
 		[SOFTLOCK_CMD_CHECK] = A(POOL) | A(PCPI) | A(REASON) | A(COUNT),
-		[SOFTLOCK_CMD_STATS_GET] = A(REFUSED_LOCKED) | A(REFUSED_SEALED),
+		[SOFTLOCK_CMD_STATS_GET] = A(REFUSED_LOCKED) | A(REFUSED_SEALED) | A(GUARD_STATE),
 	};
 	const struct genlmsghdr *gh = mnl_nlmsg_get_payload(nlh);
 	const struct nlattr *tb[SOFTLOCK_A_MAX + 1];

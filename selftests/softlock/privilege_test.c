@@ -92,6 +92,7 @@ static void try_everything(int fd, struct sl_nl *nl, char *buf,
 	struct recs out = { 0 };
 	struct nlmsghdr *nlh;
 	uint64_t s1, s2;
+	uint32_t s3;
 	uint32_t a, b;
 	int err;
 
@@ -119,7 +120,7 @@ static void try_everything(int fd, struct sl_nl *nl, char *buf,
 	report(fd, "pool-get", err, nl);
 	report(fd, "seal", sl_nl_simple(nl, SOFTLOCK_CMD_SEAL), nl);
 	report(fd, "unseal", sl_nl_simple(nl, SOFTLOCK_CMD_UNSEAL), nl);
-	report(fd, "stats-get", sl_nl_stats(nl, &s1, &s2), nl);
+	report(fd, "stats-get", sl_nl_stats(nl, &s1, &s2, &s3), nl);
 	report(fd, "join-events", sl_nl_join_events(nl), NULL);
 	recs_free(&out);
 }

@@ -38,7 +38,7 @@ assert "sealed: thin ids 1 and 2 still exist" both_exist
 # as locked even while sealed; checks are not deletes.
 run slctl stats
 assert_eq "sl_ctl stats: 1 refused for a lock, 2 for the seal" \
-	"refused_locked=1 refused_sealed=2" "$(echo $OUT)"
+	"refused_locked=1 refused_sealed=2 guard=armed" "$(echo $OUT)"
 
 run slctl pools
 assert_match "sl_ctl pools reports sealed=1" \
@@ -61,7 +61,7 @@ assert_busy "unsealed: 'delete 1' (locked) still refused" pool_msg "$P" "delete 
 assert_match "kernel log names the lock on id 1" "$(refusal_re "$P" 1)" "$(dmesg_since_mark)"
 run slctl stats
 assert_eq "sl_ctl stats: the refusal counted, the allowed delete not" \
-	"refused_locked=2 refused_sealed=2" "$(echo $OUT)"
+	"refused_locked=2 refused_sealed=2 guard=armed" "$(echo $OUT)"
 
 assert "sl_ctl seal" slctl seal
 run slctl pools

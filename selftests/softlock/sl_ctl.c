@@ -476,20 +476,34 @@ static int cmd_seal(struct ctl *c, int argc, bool seal)
 	return err ? fail(c, err) : 0;
 }
 
+static const char *guard_name(uint32_t state)
+{
+	switch (state) {
+	case SOFTLOCK_GUARD_STATE_NOT_LOADED:
+		return "not-loaded";
+	case SOFTLOCK_GUARD_STATE_ARMED:
+		return "armed";
+	case SOFTLOCK_GUARD_STATE_FAILED:
+		return "failed";
+	}
+	return "?";
+}
+
 static int cmd_stats(struct ctl *c, int argc)
 {
 	uint64_t locked, sealed;
+	uint32_t guard;
 	int err;
 
 	if (argc)
 		return usage("too many arguments", NULL);
 	if (ctl_open(c))
 		return 1;
-	err = sl_nl_stats(c->nl, &locked, &sealed);
+	err = sl_nl_stats(c->nl, &locked, &sealed, &guard);
 	if (err)
 		return fail(c, err);
-	printf("refused_locked=%" PRIu64 "\nrefused_sealed=%" PRIu64 "\n",
-	       locked, sealed);
+	printf("refused_locked=%" PRIu64 "\nrefused_sealed=%" PRIu64 "\nguard=%s\n",
+	       locked, sealed, guard_name(guard));
 	return 0;
 }
 

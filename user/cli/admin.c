@@ -196,6 +196,41 @@ int cmd_unseal(struct sl_ctx *x, int argc, char **argv)
 	return sl_seal(x, argc, argv, false);
 }
 
+/* Whether the loaded module's guard is armed (stats-get needs root). */
+static void sl_print_guard(struct sl_ctx *x)
+{
+	struct sl_kstats s;
+	int rc;
+
+	if (access("/sys/module/softlock", F_OK))
+		return;
+	if (geteuid()) {
+		printf("guard: unknown (only root can ask the module)\n");
+		return;
+	}
+	rc = x->k ? 0 : sl_kmod_open(&x->k);
+	if (!rc)
+		rc = sl_kmod_stats(x->k, &s);
+	if (rc) {
+		printf("guard: unknown (%s)\n", strerror(-rc));
+		return;
+	}
+	switch (s.guard_state) {
+	case SOFTLOCK_GUARD_STATE_ARMED:
+		printf("guard: armed\n");
+		break;
+	case SOFTLOCK_GUARD_STATE_NOT_LOADED:
+		printf("guard: not-loaded (dm-thin-pool is not loaded: no pool to guard; it arms when it loads)\n");
+		break;
+	case SOFTLOCK_GUARD_STATE_FAILED:
+		printf("guard: failed: dm-thin-pool is loaded but softlock could not hook its pool_message; deletes are NOT guarded ('dmesg | grep softlock' says why)\n");
+		break;
+	default:
+		printf("guard: unknown (the module does not say)\n");
+		break;
+	}
+}
+
 int cmd_version(struct sl_ctx *x, int argc, char **argv)
 {
 	char ver[64] = "not loaded";
@@ -215,5 +250,6 @@ int cmd_version(struct sl_ctx *x, int argc, char **argv)
 	}
 	printf("softlock %s (netlink family %s v%d)\nmodule: %s\n", SL_VERSION,
 	       SOFTLOCK_FAMILY_NAME, SOFTLOCK_FAMILY_VERSION, ver);
+	sl_print_guard(x);
 	return SL_EXIT_OK;
 }

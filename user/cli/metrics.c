@@ -271,6 +271,13 @@ static void sl_emit_kernel(struct sl_prom *pr, const struct sl_metrics *m)
 		sl_prom_sample(pr, (const char *const[]){ "reason", "sealed",
 			       NULL }, (double)m->stats.refused_sealed);
 	}
+	/* A module older than the guard-state attribute: left out. */
+	if (m->stats_ok && m->stats.guard_state) {
+		sl_prom_family(pr, "softlock_guard_armed", "gauge",
+			       "1 while the guard hooks dm-thin-pool's pool_message and refuses deletes of held snapshots. 0 when dm-thin-pool is not loaded (no pool to guard) or when the hook failed: then deletes are NOT guarded, 'softlock version' and the kernel log say why.");
+		sl_prom_sample(pr, NULL, m->stats.guard_state ==
+			       SOFTLOCK_GUARD_STATE_ARMED);
+	}
 	if (m->npools) {
 		sl_prom_family(pr, "softlock_locks", "gauge",
 			       "Committed locks the kernel holds, per pool and lock type.");

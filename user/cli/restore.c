@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <linux/softlock.h>
 
 #include "ctx.h"
 
@@ -108,6 +109,29 @@ static int sl_restore_set(struct sl_ctx *x, const struct sl_views *v,
 	return rc;
 }
 
+/*
+ * Holds are only kept while the kernel's guard is armed. dm-thin-pool
+ * loaded and the hook failed: say so, and fail, while any hold exists. A
+ * module too old to report the state is not second-guessed.
+ */
+static bool sl_guard_failed(struct sl_ctx *x, size_t holds)
+{
+	struct sl_kstats s;
+	int rc;
+
+	if (!holds)
+		return false;
+	rc = sl_kmod_stats(x->k, &s);
+	if (rc && rc != -EOPNOTSUPP) {
+		sl_kerr(x, rc, "reading the guard's state");
+		return true;
+	}
+	if (rc || s.guard_state != SOFTLOCK_GUARD_STATE_FAILED)
+		return false;
+	sl_err(x, "the kernel's guard is not armed: dm-thin-pool is loaded but softlock could not hook its pool_message ('dmesg | grep softlock' says why), so the holds are installed but deletes of held snapshots are NOT refused. Remove the other user of pool_message (a livepatch, a kprobe) or set sysctl kernel.ftrace_enabled=1, then reload the module ('rmmod softlock; modprobe softlock') and run 'softlock restore' again");
+	return true;
+}
+
 int cmd_restore(struct sl_ctx *x, int argc, char **argv)
 {
 	const struct sl_cat_lock **set = NULL;
@@ -187,6 +211,10 @@ int cmd_restore(struct sl_ctx *x, int argc, char **argv)
 	if (failed) {
 		sl_err(x, "restore incomplete (%d set(s) failed): the module stays sealed if it was, so deletes remain refused; fix the errors above and run 'softlock restore' again",
 		       failed);
+		goto out;
+	}
+	if (sl_guard_failed(x, v.nc - expired + v.nk)) {
+		failed = 1;
 		goto out;
 	}
 	rc = sl_kmod_seal(x->k, false);

@@ -448,8 +448,23 @@ static int sl_get_stats(struct nlattr **tb, void *arg)
 		return 0;
 	a->s->refused_locked = nla_get_u64(tb[SOFTLOCK_A_REFUSED_LOCKED]);
 	a->s->refused_sealed = nla_get_u64(tb[SOFTLOCK_A_REFUSED_SEALED]);
+	if (tb[SOFTLOCK_A_GUARD_STATE])
+		a->s->guard_state = nla_get_u32(tb[SOFTLOCK_A_GUARD_STATE]);
 	a->seen = true;
 	return 0;
+}
+
+const char *sl_guard_state_name(uint32_t state)
+{
+	switch (state) {
+	case SOFTLOCK_GUARD_STATE_NOT_LOADED:
+		return "not-loaded";
+	case SOFTLOCK_GUARD_STATE_ARMED:
+		return "armed";
+	case SOFTLOCK_GUARD_STATE_FAILED:
+		return "failed";
+	}
+	return "unknown";
 }
 
 int sl_kmod_stats(struct sl_kmod *k, struct sl_kstats *s)

@@ -70,10 +70,17 @@ int sl_kmod_replace(struct sl_kmod *k, const char *pool, const char *origin,
 		    uint64_t generation, const struct sl_kspec *specs,
 		    size_t n);
 int sl_kmod_seal(struct sl_kmod *k, bool seal);
-/* Deletes the guard refused since the module loaded, by reason. */
+/*
+ * Deletes the guard refused since the module loaded, by reason, and
+ * whether it is armed: an enum softlock_guard_state, 0 from a module too
+ * old to say.
+ */
 struct sl_kstats {
 	uint64_t refused_locked, refused_sealed;
+	uint32_t guard_state;
 };
+/* "not-loaded", "armed", "failed"; "unknown" for 0 or anything else. */
+const char *sl_guard_state_name(uint32_t state);
 /* -EOPNOTSUPP: a module older than the stats-get operation. */
 int sl_kmod_stats(struct sl_kmod *k, struct sl_kstats *s);
 

@@ -41,6 +41,28 @@ enum softlock_reason {
 	SOFTLOCK_REASON_SEALED,
 };
 
+/**
+ * enum softlock_guard_state - Whether the guard can refuse deletes. It hooks
+ *   dm-thin-pool's pool_message with an IP-modifying ftrace_ops, armed when
+ *   dm-thin-pool loads (or at our load when it is there already).
+ * @SOFTLOCK_GUARD_STATE_NOT_LOADED: dm-thin-pool is not loaded: no pool
+ *   exists, there is nothing to delete and nothing to guard. The guard arms
+ *   when it loads.
+ * @SOFTLOCK_GUARD_STATE_ARMED: dm-thin-pool is loaded and the hook is
+ *   registered.
+ * @SOFTLOCK_GUARD_STATE_FAILED: dm-thin-pool is loaded but the hook could not
+ *   be registered (another IP-modifying user of pool_message, such as a
+ *   livepatch or a kprobe with a post_handler, or sysctl
+ *   kernel.ftrace_enabled=0 when it loaded): deletes are NOT guarded. The
+ *   kernel log says why; it is retried only when dm-thin-pool or softlock
+ *   loads again.
+ */
+enum softlock_guard_state {
+	SOFTLOCK_GUARD_STATE_NOT_LOADED = 1,
+	SOFTLOCK_GUARD_STATE_ARMED,
+	SOFTLOCK_GUARD_STATE_FAILED,
+};
+
 enum {
 	SOFTLOCK_A_ENTRY_TYPE = 1,
 	SOFTLOCK_A_ENTRY_PCPI,
@@ -74,6 +96,7 @@ enum {
 	SOFTLOCK_A_PAD,
 	SOFTLOCK_A_REFUSED_LOCKED,
 	SOFTLOCK_A_REFUSED_SEALED,
+	SOFTLOCK_A_GUARD_STATE,
 
 	__SOFTLOCK_A_MAX,
 	SOFTLOCK_A_MAX = (__SOFTLOCK_A_MAX - 1)

@@ -15,21 +15,6 @@ cd "$(dirname "$0")" || exit 1
 . ./lib.sh
 
 sl_init
-# The tracefs mounts this test makes go with it, the automount that
-# looking into /sys/kernel/debug/tracing makes included: the harness
-# counts a mount left behind as a failure. Pushed first, so it runs after
-# tracer_off.
-tracefs0=$(awk '$3 == "tracefs" { print $2 }' /proc/mounts)
-tracefs_umount() {
-	local m
-	for m in $(awk '$3 == "tracefs" { print $2 }' /proc/mounts); do
-		case " $tracefs0 " in
-		*" $m "*) ;;
-		*) umount "$m" || return 1 ;;
-		esac
-	done
-}
-cleanup_push tracefs_umount
 T=/sys/kernel/tracing
 # A tracefs this test mounts, or debugfs automounts when the test looks
 # into debug/tracing, is unmounted at the end: the harness checks mounts.

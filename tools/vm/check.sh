@@ -13,7 +13,9 @@
 #                       kernel at a time; figures into bench/results/latest.json
 #
 # Environment: KERNELS="6.1 6.12" (version prefixes), TESTS="a b" (test
-# names, default all; with --bench, benchmark names: kernel mirror soak),
+# names, run on each kernel; default: each kernel's tests of
+# selftests/softlock/tests.list; with --bench, benchmark names: kernel
+# mirror soak),
 # VM_TIMEOUT (seconds per guest), BENCH_MEM (MiB, default 6144), BUILD,
 # LINUX_SRC, TCG_THREAD (single or multi: see qemu_accel); with --bench,
 # SOAK_SECONDS and SOAK_SEED reach the guest.

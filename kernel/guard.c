@@ -108,12 +108,30 @@ static noinline int sl_guard_decide(struct dm_target *ti, const char *arg)
 	const char *pool;
 
 	/* Not an id dm-thin would accept: let dm-thin say so. */
-	if (kstrtoull(arg, 10, &id) || id > SOFTLOCK_PCPI_MAX ||
-	    dm_copy_name_and_uuid(md, name, uuid))
+	if (kstrtoull(arg, 10, &id) || id > SOFTLOCK_PCPI_MAX)
 		return 0;
+	/*
+	 * A pool that cannot be named cannot be looked up: refuse rather
+	 * than let a delete through on doubt (dm fails this only for a
+	 * device on its way out).
+	 */
+	if (dm_copy_name_and_uuid(md, name, uuid)) {
+		pr_warn_ratelimited("refused delete of thin id %llu: cannot read the pool's DM name and uuid\n",
+				    id);
+		return -EBUSY;
+	}
+	/*
+	 * A pool is keyed by its DM uuid when it has one, else by its DM
+	 * name. Locks installed under the name of a pool that has a uuid
+	 * protect it too: a key given the wrong way must not let a locked
+	 * delete through.
+	 */
 	pool = uuid[0] ? uuid : name;
-
 	sl_table_check(pool, id, &v);
+	if (v.reason == SOFTLOCK_REASON_NONE && uuid[0]) {
+		pool = name;
+		sl_table_check(pool, id, &v);
+	}
 	if (v.reason == SOFTLOCK_REASON_NONE)
 		return 0;
 

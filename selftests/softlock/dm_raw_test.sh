@@ -8,7 +8,7 @@ cd "$(dirname "$0")" || exit 1
 . ./lib.sh
 
 sl_init
-tap_plan 32
+tap_plan 33
 
 P=sltest-raw		# pool without a uuid: identified by its name
 PU=sltest-rawu		# pool with a uuid: identified by the uuid
@@ -95,8 +95,12 @@ setup_uuid() {
 }
 assert "pool $PU with uuid $PU_UUID: thin 0, snapshots 1 and 2" setup_uuid
 assert "lock on the pool's DM name: sl_ctl add $PU 1" slctl add "$PU" 1 "$SL_TYPE" "$SL_TEXT"
-assert "a lock on the DM name does not protect a pool with a uuid: 'delete 1' succeeds" \
+assert_busy "a lock on the DM name protects a pool with a uuid too: 'delete 1' refused" \
 	pool_msg "$PU" "delete 1"
+unlock_name() {
+	slctl del "$PU" 1 && pool_msg "$PU" "delete 1" && ! thin_exists "$PU" 1
+}
+assert "unlock by the DM name: 'delete 1' succeeds" unlock_name
 assert "lock on the pool's uuid: sl_ctl add $PU_UUID 2" slctl add "$PU_UUID" 2 "$SL_TYPE" "$SL_TEXT"
 kmsg_mark
 assert_busy "locked by uuid: 'delete 2' on $PU refused with EBUSY" pool_msg "$PU" "delete 2"

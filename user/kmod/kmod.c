@@ -454,19 +454,6 @@ static int sl_get_stats(struct nlattr **tb, void *arg)
 	return 0;
 }
 
-const char *sl_guard_state_name(uint32_t state)
-{
-	switch (state) {
-	case SOFTLOCK_GUARD_STATE_NOT_LOADED:
-		return "not-loaded";
-	case SOFTLOCK_GUARD_STATE_ARMED:
-		return "armed";
-	case SOFTLOCK_GUARD_STATE_FAILED:
-		return "failed";
-	}
-	return "unknown";
-}
-
 int sl_kmod_stats(struct sl_kmod *k, struct sl_kstats *s)
 {
 	struct nl_msg *msg = sl_msg(k, SOFTLOCK_CMD_STATS_GET, 0, 0);

@@ -79,8 +79,6 @@ struct sl_kstats {
 	uint64_t refused_locked, refused_sealed;
 	uint32_t guard_state;
 };
-/* "not-loaded", "armed", "failed"; "unknown" for 0 or anything else. */
-const char *sl_guard_state_name(uint32_t state);
 /* -EOPNOTSUPP: a module older than the stats-get operation. */
 int sl_kmod_stats(struct sl_kmod *k, struct sl_kstats *s);
 

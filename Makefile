@@ -9,7 +9,9 @@
 #   make bench      figures in a VM (Documentation/performance.rst), then
 #                   10 million runs of the protocol fuzzer
 #   make lint       checkpatch, sparse and W=1 builds on every test kernel
-#   make uapi       regenerate include/uapi/linux/softlock.h from the spec
+#   make uapi       regenerate from the spec include/uapi/linux/softlock.h
+#                   and the module's policies and op table (kernel/
+#                   netlink_gen.[ch]); make check-uapi: are they in sync?
 #   make install    softlock.ko (for KVER), the helper, man pages, systemd
 #                   units, modprobe.d/modules-load.d files, bash completion
 #                   [DESTDIR=dir KVER=release]; scripts/install.sh says where
@@ -26,7 +28,7 @@ BUILD ?= $(CURDIR)/build
 LINUX_SRC ?= $(BUILD)/linux-src
 LINUX_TAR ?= $(lastword $(sort $(wildcard /usr/src/linux-source-6.12*.tar.xz)))
 
-.PHONY: all module helper selftests deps check demo bench lint uapi check-uapi clean \
+.PHONY: all module helper selftests deps check demo bench lint uapi check-uapi netlink-gen clean \
 	linux-src install uninstall
 
 all: module helper selftests
@@ -64,13 +66,20 @@ uninstall:
 deps:
 	sh scripts/deps.sh
 
-uapi: linux-src
-	sh scripts/gen-uapi.sh $(LINUX_SRC) include/uapi/linux/softlock.h
+# Every file generated from the spec, checked in so that the module builds
+# without python (DKMS, make module).
+NETLINK_GEN := include/uapi/linux/softlock.h kernel/netlink_gen.c kernel/netlink_gen.h
+
+uapi netlink-gen: linux-src
+	sh scripts/gen-netlink.sh $(LINUX_SRC) .
 
 check-uapi: linux-src
-	sh scripts/gen-uapi.sh $(LINUX_SRC) $(BUILD)/softlock.h.gen
-	cmp include/uapi/linux/softlock.h $(BUILD)/softlock.h.gen || \
-		{ echo "include/uapi/linux/softlock.h is out of date: run 'make uapi'" >&2; exit 1; }
+	rm -rf $(BUILD)/netlink-gen
+	sh scripts/gen-netlink.sh $(LINUX_SRC) $(BUILD)/netlink-gen
+	@for f in $(NETLINK_GEN); do \
+		cmp $$f $(BUILD)/netlink-gen/$$f || \
+		{ echo "$$f is out of date with the spec: run 'make uapi'" >&2; exit 1; }; \
+	done
 
 lint: linux-src
 	sh scripts/lint.sh $(LINUX_SRC)

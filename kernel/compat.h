@@ -55,6 +55,59 @@ static inline struct nlattr **sl_dump_attrs(struct netlink_callback *cb)
 }
 
 /*
+ * The op table: kernel/netlink_gen.c (generated from the spec) is written
+ * as split ops, per-operation policies with a pre_doit or start each. 6.1
+ * has no struct genl_split_ops (6.2 added it), so there it gets one with
+ * the same members, for the generated table to be written in, and
+ * sl_genl_ops_init() turns that table into the genl_ops 6.1 registers,
+ * once, at load: each op keeps its own policy (6.1 already takes one per
+ * op), and the pre_doit, one per family on 6.1, runs the op's own. The
+ * table has one source, the spec, on every kernel. SL_GENL_OPS names
+ * the table in the family (netlink.c, which sees netlink_gen.h).
+ */
+#ifdef SL_HAVE_SPLIT_OPS
+#define SL_GENL_OPS							\
+	.split_ops = softlock_nl_ops,					\
+	.n_split_ops = ARRAY_SIZE(softlock_nl_ops)
+static inline void sl_genl_ops_init(struct genl_family *family) { }
+#else
+struct genl_split_ops {
+	int (*pre_doit)(const struct genl_split_ops *ops, struct sk_buff *skb,
+			struct genl_info *info);
+	int (*doit)(struct sk_buff *skb, struct genl_info *info);
+	void (*post_doit)(const struct genl_split_ops *ops,
+			  struct sk_buff *skb, struct genl_info *info);
+	int (*start)(struct netlink_callback *cb);
+	int (*dumpit)(struct sk_buff *skb, struct netlink_callback *cb);
+	int (*done)(struct netlink_callback *cb);
+	const struct nla_policy *policy;
+	unsigned int maxattr;
+	u8 cmd;
+	u8 internal_flags;
+	u8 flags;
+	u8 validate;
+};
+
+/* .ops is set by sl_genl_ops_init(). */
+#define SL_GENL_OPS .n_ops = ARRAY_SIZE(softlock_nl_ops)
+void sl_genl_ops_init(struct genl_family *family);
+#endif
+
+/*
+ * 6.1's nla_policy points at a range through a non-const pointer (6.2 made
+ * it const); the generated policies point at const ranges, which nothing
+ * writes to on any kernel.
+ */
+#ifndef SL_HAVE_CONST_RANGE
+#undef NLA_POLICY_FULL_RANGE
+#define NLA_POLICY_FULL_RANGE(tp, _range) {				\
+	.type = NLA_ENSURE_UINT_OR_BINARY_TYPE(tp),			\
+	.validation_type = NLA_VALIDATE_RANGE_PTR,			\
+	.range = (struct netlink_range_validation *)(_range),		\
+}
+#endif
+
+/*
  * Formatted extack messages: 6.2 added a buffer to the extack. On 6.1 the
  * message must outlive the handler until the ack is built, so it goes into
  * one of a ring of static buffers (compat.c); a slot is reused only after

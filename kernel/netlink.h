@@ -1,14 +1,18 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* Shared between the netlink files: the family and request helpers. */
+/*
+ * Shared between the netlink files: the family and request helpers. The
+ * handlers' prototypes, the policies and the op table are generated from
+ * the spec (netlink_gen.h).
+ */
 #ifndef _SOFTLOCK_NETLINK_H
 #define _SOFTLOCK_NETLINK_H
 
 #include <net/genetlink.h>
 
 #include "softlock.h"
+#include "netlink_gen.h"
 
 extern struct genl_family sl_family;
-extern const struct nla_policy sl_entry_policy[SOFTLOCK_A_ENTRY_MAX + 1];
 
 /* Request strings, NUL-terminated, that outlive the attribute parsing. */
 struct sl_names {
@@ -28,14 +32,5 @@ int sl_put_u64(struct sk_buff *skb, int type, u64 v);
 void sl_notify(u8 cmd, int (*fill)(struct sk_buff *skb, const void *arg),
 	       const void *arg);
 int sl_reply_u32(struct genl_info *info, u8 cmd, int type, u32 v);
-
-/* netlink_set.c */
-int sl_replace_begin_doit(struct sk_buff *skb, struct genl_info *info);
-int sl_replace_add_doit(struct sk_buff *skb, struct genl_info *info);
-int sl_replace_commit_doit(struct sk_buff *skb, struct genl_info *info);
-int sl_replace_abort_doit(struct sk_buff *skb, struct genl_info *info);
-int sl_check_doit(struct sk_buff *skb, struct genl_info *info);
-int sl_seal_doit(struct sk_buff *skb, struct genl_info *info);
-int sl_stats_doit(struct sk_buff *skb, struct genl_info *info);
 
 #endif /* _SOFTLOCK_NETLINK_H */

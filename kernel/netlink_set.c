@@ -20,26 +20,23 @@ static int sl_get_generation(struct genl_info *info, u64 *gen)
 	return 0;
 }
 
-/* Admin check, pool, origin and generation: what every replace op needs. */
-static int sl_replace_args(struct sk_buff *skb, struct genl_info *info,
-			   struct sl_names *n, u64 *gen)
+/* Pool, origin and generation: what every replace op needs. */
+static int sl_replace_args(struct genl_info *info, struct sl_names *n, u64 *gen)
 {
-	int err = sl_admin(skb, info->extack);
+	int err = sl_get_names(info, n, true);
 
-	if (!err)
-		err = sl_get_names(info, n, true);
-	if (!err)
-		err = sl_get_generation(info, gen);
-	return err;
+	if (err)
+		return err;
+	return sl_get_generation(info, gen);
 }
 
-int sl_replace_begin_doit(struct sk_buff *skb, struct genl_info *info)
+int softlock_nl_replace_begin_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct sl_names n;
 	u64 gen;
 	int err;
 
-	err = sl_replace_args(skb, info, &n, &gen);
+	err = sl_replace_args(info, &n, &gen);
 	if (err)
 		return err;
 	return sl_replace_begin(n.pool, n.origin, gen, info->extack);
@@ -50,7 +47,7 @@ static int sl_parse_entry(const struct nlattr *nla, struct nlattr **tb,
 			  struct netlink_ext_ack *extack)
 {
 	int err = nla_parse_nested(tb, SOFTLOCK_A_ENTRY_MAX, nla,
-				   sl_entry_policy, extack);
+				   softlock_entry_nl_policy, extack);
 
 	if (err)
 		return err;
@@ -79,15 +76,19 @@ static int sl_entry_spec(const struct nlattr *nla, struct sl_lock_spec *spec,
 	dataset[0] = '\0';
 	err = sl_get_str(tb[SOFTLOCK_A_ENTRY_TEXT], text, sizeof(text), false,
 			 extack);
-	if (!err && tb[SOFTLOCK_A_ENTRY_DATASET])
+	if (err)
+		return err;
+	if (tb[SOFTLOCK_A_ENTRY_DATASET]) {
 		err = sl_get_str(tb[SOFTLOCK_A_ENTRY_DATASET], dataset,
 				 sizeof(dataset), true, extack);
-	if (!err)
-		err = sl_get_expires(tb[SOFTLOCK_A_ENTRY_EXPIRES],
-				     &spec->expires, extack);
-	if (!err)
-		err = sl_get_pin(tb[SOFTLOCK_A_ENTRY_PIN_DEV], &spec->pin_dev,
-				 extack);
+		if (err)
+			return err;
+	}
+	err = sl_get_expires(tb[SOFTLOCK_A_ENTRY_EXPIRES], &spec->expires,
+			     extack);
+	if (err)
+		return err;
+	err = sl_get_pin(tb[SOFTLOCK_A_ENTRY_PIN_DEV], &spec->pin_dev, extack);
 	if (err)
 		return err;
 	tlen = strlen(text) + 1;
@@ -104,7 +105,7 @@ static int sl_entry_spec(const struct nlattr *nla, struct sl_lock_spec *spec,
 	return 0;
 }
 
-int sl_replace_add_doit(struct sk_buff *skb, struct genl_info *info)
+int softlock_nl_replace_add_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct netlink_ext_ack *extack = info->extack;
 	struct sl_lock_spec spec, *specs;
@@ -116,7 +117,7 @@ int sl_replace_add_doit(struct sk_buff *skb, struct genl_info *info)
 	u64 gen;
 	int err, rem;
 
-	err = sl_replace_args(skb, info, &names, &gen);
+	err = sl_replace_args(info, &names, &gen);
 	if (err)
 		return err;
 	/* Validate every entry before staging any: all or nothing. */
@@ -169,15 +170,17 @@ static int sl_fill_replace(struct sk_buff *skb, const void *arg)
 	return 0;
 }
 
-int sl_replace_commit_doit(struct sk_buff *skb, struct genl_info *info)
+int softlock_nl_replace_commit_doit(struct sk_buff *skb,
+				    struct genl_info *info)
 {
 	struct sl_replace_event ev;
 	int err;
 
-	err = sl_replace_args(skb, info, &ev.n, &ev.gen);
-	if (!err)
-		err = sl_replace_commit(ev.n.pool, ev.n.origin, ev.gen,
-					&ev.count, info->extack);
+	err = sl_replace_args(info, &ev.n, &ev.gen);
+	if (err)
+		return err;
+	err = sl_replace_commit(ev.n.pool, ev.n.origin, ev.gen, &ev.count,
+				info->extack);
 	if (err)
 		return err;
 	sl_notify(SOFTLOCK_CMD_REPLACE_NTF, sl_fill_replace, &ev);
@@ -185,13 +188,13 @@ int sl_replace_commit_doit(struct sk_buff *skb, struct genl_info *info)
 			    SOFTLOCK_A_COUNT, ev.count);
 }
 
-int sl_replace_abort_doit(struct sk_buff *skb, struct genl_info *info)
+int softlock_nl_replace_abort_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct sl_names n;
 	u64 gen;
 	int err;
 
-	err = sl_replace_args(skb, info, &n, &gen);
+	err = sl_replace_args(info, &n, &gen);
 	if (err)
 		return err;
 	return sl_replace_abort(n.pool, n.origin, gen, info->extack);
@@ -216,7 +219,7 @@ static int sl_put_verdict(struct sk_buff *skb, const char *pool, u32 pcpi,
 	return 0;
 }
 
-int sl_check_doit(struct sk_buff *skb, struct genl_info *info)
+int softlock_nl_check_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct sl_verdict *v;
 	struct sk_buff *msg;
@@ -225,9 +228,7 @@ int sl_check_doit(struct sk_buff *skb, struct genl_info *info)
 	void *hdr;
 	int err;
 
-	err = sl_admin(skb, info->extack);
-	if (!err)
-		err = sl_get_names(info, &n, false);
+	err = sl_get_names(info, &n, false);
 	if (err)
 		return err;
 	if (GENL_REQ_ATTR_CHECK(info, SOFTLOCK_A_PCPI))
@@ -258,30 +259,33 @@ static int sl_fill_sealed(struct sk_buff *skb, const void *arg)
 	return nla_put_u8(skb, SOFTLOCK_A_SEALED, *(const bool *)arg);
 }
 
-int sl_seal_doit(struct sk_buff *skb, struct genl_info *info)
+static void sl_set_sealed(bool seal)
 {
-	bool seal = info->genlhdr->cmd == SOFTLOCK_CMD_SEAL;
-	int err = sl_admin(skb, info->extack);
-
-	if (err)
-		return err;
 	if (READ_ONCE(softlock_sealed) != seal)
 		pr_info("%s: %s pool deletes\n", seal ? "sealed" : "unsealed",
 			seal ? "refusing all" : "guarding only locked");
 	WRITE_ONCE(softlock_sealed, seal);
 	sl_notify(SOFTLOCK_CMD_SEAL_NTF, sl_fill_sealed, &seal);
+}
+
+int softlock_nl_seal_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	sl_set_sealed(true);
 	return 0;
 }
 
-int sl_stats_doit(struct sk_buff *skb, struct genl_info *info)
+int softlock_nl_unseal_doit(struct sk_buff *skb, struct genl_info *info)
 {
-	int err = sl_admin(skb, info->extack);
+	sl_set_sealed(false);
+	return 0;
+}
+
+int softlock_nl_stats_get_doit(struct sk_buff *skb, struct genl_info *info)
+{
 	struct sk_buff *msg;
 	u64 locked, sealed;
 	void *hdr;
 
-	if (err)
-		return err;
 	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
 	if (!msg)
 		return -ENOMEM;

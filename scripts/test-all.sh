@@ -42,7 +42,7 @@ count_lint() {
 }
 
 host_checks() {
-host_check "uapi header in sync with the YAML spec" make -s check-uapi
+host_check "uapi header and kernel netlink glue in sync with the YAML spec" make -s check-uapi
 count_lint
 host_check "selftests build (-Werror)" \
 	make -s -C selftests/softlock LINUX_SRC="$LINUX_SRC" clean all

@@ -32,10 +32,37 @@ int sl_admin(struct sk_buff *skb, struct netlink_ext_ack *extack)
 	return -EPERM;
 }
 
+/*
+ * An operation whose request takes no attributes (pool-get, seal, unseal,
+ * stats-get) has no policy in the generated table. 6.1 gives such an op
+ * the core's reject-all policy, but 6.2+ ignores the attributes of a split
+ * op without one: refuse them here, on both, in 6.1's words (type 1 is
+ * rejected, any other is unknown), so each op accepts only its own.
+ */
+static const struct nla_policy sl_reject_all[] = {
+	[1] = { .type = NLA_REJECT },
+};
+
+static int sl_no_attrs(const struct nlmsghdr *nlh,
+		       struct netlink_ext_ack *extack)
+{
+	return __nla_validate(nlmsg_attrdata(nlh, GENL_HDRLEN),
+			      nlmsg_attrlen(nlh, GENL_HDRLEN),
+			      ARRAY_SIZE(sl_reject_all) - 1, sl_reject_all,
+			      NL_VALIDATE_STRICT, extack);
+}
+
 /* Every do operation's pre_doit (the spec's "pre"). */
 int sl_nl_pre_doit(const struct genl_split_ops *ops, struct sk_buff *skb,
 		   struct genl_info *info)
 {
+	int err;
+
+	if (!ops->policy) {
+		err = sl_no_attrs(info->nlhdr, info->extack);
+		if (err)
+			return err;
+	}
 	return sl_admin(skb, info->extack);
 }
 
@@ -455,13 +482,17 @@ static int sl_dump_pool(void *arg, const struct sl_pool_view *pv)
 	return sl_dump_one(arg, sl_fill_pool, pv);
 }
 
-/* pool-get's start (the spec's "pre"): the admin check. */
+/* pool-get's start (the spec's "pre"): no attributes, the admin check. */
 int sl_nl_pool_get_start(struct netlink_callback *cb)
 {
 	struct netlink_ext_ack local = {};
+	struct netlink_ext_ack *extack = cb->extack ?: &local;
+	int err;
 
-	return sl_dump_start_result(cb, &local,
-				    sl_admin(cb->skb, cb->extack ?: &local));
+	err = sl_no_attrs(cb->nlh, extack);
+	if (err)
+		return sl_dump_start_result(cb, &local, err);
+	return sl_dump_start_result(cb, &local, sl_admin(cb->skb, extack));
 }
 
 int softlock_nl_pool_get_dumpit(struct sk_buff *skb,

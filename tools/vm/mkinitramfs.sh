@@ -7,7 +7,9 @@
 # device-mapper and block modules, softlock.ko). The kernel unpacks
 # concatenated cpio archives in order, so the two are simply joined.
 #
-#   mkinitramfs.sh BASE_DIR USER_DIR         build BASE_DIR/base.cpio.gz
+#   mkinitramfs.sh BASE_DIR USER_DIR [LINUX_SRC]
+#                                            build BASE_DIR/base.cpio.gz (with
+#                                            LINUX_SRC: the kernel's ynl CLI)
 #   mkinitramfs.sh --kernel KVER KO OUT      build OUT from base + modules
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -43,7 +45,54 @@ copy_with_libs() { # ROOT FILE
 	done
 }
 
-build_base() { # BASE_DIR USER_DIR
+# The kernel's own netlink client, tools/net/ynl/cli.py, for ynl_test.sh:
+# in /softlock/ynl with the spec, and the host's python3 with just the
+# modules the CLI imports (and PyYAML), as found by importing it here;
+# their compiled forms come along so the guest does not compile them.
+# Without the schema (--no-schema in the guest): the spec is checked
+# against it on the host, by make check-uapi.
+copy_ynl() { # ROOT LINUX_SRC
+	local root=$1 ynl=$2/tools/net/ynl f pyc
+	install -D -m 0644 "$ynl/cli.py" "$root/softlock/ynl/cli.py"
+	install -D -m 0644 -t "$root/softlock/ynl/lib" "$ynl"/lib/*.py
+	install -m 0644 "$here/../../Documentation/netlink/specs/softlock.yaml" \
+		"$root/softlock/ynl/"
+	copy_with_libs "$root" /usr/bin/python3.11
+	ln -sf python3.11 "$root/usr/bin/python3"
+	for f in $(/usr/bin/python3 - "$ynl" "$root/softlock/ynl/softlock.yaml" <<'EOF'
+import linecache  # noqa: F401 (a traceback shows the source)
+import runpy
+import sys
+import traceback  # noqa: F401
+
+# A real request, as the guest makes: its lazy imports (argparse's
+# gettext...); it fails here, where the family is not registered.
+ynl = sys.argv[1]
+sys.argv = [ynl + '/cli.py', '--spec', sys.argv[2], '--no-schema',
+            '--do', 'stats-get']
+sys.path.insert(0, ynl)
+try:
+    runpy.run_path(sys.argv[0], run_name='__main__')
+except BaseException:
+    pass
+for m in list(sys.modules.values()):
+    f = getattr(m, '__file__', None)
+    if f and f.startswith('/usr/lib/python3'):
+        print(f)
+EOF
+	); do
+		[ -e "$root$f" ] && continue
+		case $f in
+		*.so) copy_with_libs "$root" "$f" ;;
+		*) install -D -p -m 0644 "$f" "$root$f" ;;
+		esac
+		pyc=$(dirname "$f")/__pycache__/$(basename "$f" .py).cpython-311.pyc
+		[ -e "$pyc" ] && install -D -p -m 0644 "$pyc" "$root$pyc"
+	done
+	return 0
+}
+
+build_base() { # BASE_DIR USER_DIR [LINUX_SRC]
 	local out=$1 user=$2 root=$1/root a f
 	rm -rf "$root"
 	mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,etc/lvm,proc,sys,dev,tmp,run,var/lib,mnt,root}
@@ -82,6 +131,7 @@ build_base() { # BASE_DIR USER_DIR
 			[ -e "$root$lib" ] || install -D -m 0755 "$lib" "$root$lib"
 		done
 	done
+	[ -z "${3:-}" ] || copy_ynl "$root" "$3"
 	(cd "$root" && find . -print0 | cpio --null -o -H newc --quiet) | gzip -1 > "$out/base.cpio.gz"
 }
 
@@ -109,5 +159,5 @@ build_kernel() { # KVER KO OUT
 if [ "${1:-}" = --kernel ]; then
 	build_kernel "$2" "$3" "$4"
 else
-	build_base "$1" "$2"
+	build_base "$1" "$2" "${3:-}"
 fi

@@ -40,7 +40,7 @@ build_user() {
 		make -s -C "$top/user" LINUX_SRC="$LINUX_SRC" O="$VM/helper-obj" &&
 		cp "$VM/helper-obj/softlock" "$VM/helper-obj/sl_ranges" "$VM/helper-obj/sl_apply" "$dest/" || return 1
 	fi
-	bash "$here/mkinitramfs.sh" "$VM" "$dest"
+	bash "$here/mkinitramfs.sh" "$VM" "$dest" "$LINUX_SRC"
 }
 
 # Build softlock.ko for KVER from a private copy, so kernels never share

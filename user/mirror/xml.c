@@ -75,23 +75,23 @@ static void XMLCALL sl_xml_start(void *data, const XML_Char *name,
 	s->root_seen = true;
 	if (XML_GetCurrentByteCount(s->p) > SL_XML_TAG_MAX) {
 		sl_xml_fail(s, -EPROTO, "tag longer than %d bytes",
-				   SL_XML_TAG_MAX);
+			    SL_XML_TAG_MAX);
 		return;
 	}
 	if (s->depth == SL_XML_DEPTH_MAX) {
 		sl_xml_fail(s, -EPROTO, "elements nested deeper than %d",
-				   SL_XML_DEPTH_MAX);
+			    SL_XML_DEPTH_MAX);
 		return;
 	}
 	if (strlen(name) > SL_XML_NAME_MAX) {
 		sl_xml_fail(s, -EPROTO, "element name longer than %d bytes",
-				   SL_XML_NAME_MAX);
+			    SL_XML_NAME_MAX);
 		return;
 	}
 	for (i = 0; atts[2 * i]; i++) {
 		if (i == SL_XML_ATTRS_MAX) {
 			sl_xml_fail(s, -EPROTO, "<%s>: more than %d attributes",
-					   name, SL_XML_ATTRS_MAX);
+				    name, SL_XML_ATTRS_MAX);
 			return;
 		}
 		t.attr[i].name = atts[2 * i];

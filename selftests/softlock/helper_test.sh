@@ -9,7 +9,7 @@ cd "$(dirname "$0")" || exit 1
 . ./lib.sh
 
 sl_init lvm softlock sqlite3
-tap_plan 89
+tap_plan 92
 
 VG=slhelpvg
 TPOOL=$VG-pool-tpool

@@ -12,6 +12,7 @@
 #include <linux/slab.h>
 #include <linux/mm.h>
 #include <linux/capability.h>
+#include <linux/nls.h>
 #include <linux/timekeeping.h>
 #include <net/genetlink.h>
 
@@ -67,15 +68,19 @@ int sl_nl_pre_doit(const struct genl_split_ops *ops, struct sk_buff *skb,
 }
 
 /*
- * Copy a validated string attribute into @buf, refusing embedded NULs and
- * control bytes; UTF-8 multibyte sequences pass through untouched.
+ * Copy a validated string attribute into @buf. Every string softlock keeps
+ * is shown to people and printed as JSON, so it must be printable UTF-8:
+ * well-formed (no stray, overlong, surrogate or out-of-range sequence, as
+ * utf8_to_utf32() checks) and without control characters (C0, DEL, C1) or
+ * embedded NULs. The helper applies the same rule before it sends.
  */
 int sl_get_str(const struct nlattr *nla, char *buf, size_t size,
 	       bool may_be_empty, struct netlink_ext_ack *extack)
 {
 	const char *data = nla_data(nla);
 	int len = nla_len(nla);
-	int i;
+	unicode_t u;
+	int i, n;
 
 	if (len && !data[len - 1])
 		len--;
@@ -83,10 +88,18 @@ int sl_get_str(const struct nlattr *nla, char *buf, size_t size,
 		NL_SET_ERR_MSG_ATTR(extack, nla, "must not be empty");
 		return -EINVAL;
 	}
-	for (i = 0; i < len; i++) {
-		unsigned char c = data[i];
-
-		if (c < 0x20 || c == 0x7f) {
+	for (i = 0; i < len; i += n) {
+		n = 1;
+		u = (unsigned char)data[i];
+		if (u >= 0x80) {
+			n = utf8_to_utf32((const u8 *)data + i, len - i, &u);
+			if (n < 0) {
+				NL_SET_ERR_MSG_ATTR(extack, nla,
+						    "must be valid UTF-8");
+				return -EINVAL;
+			}
+		}
+		if (u < 0x20 || (u >= 0x7f && u < 0xa0)) {
 			NL_SET_ERR_MSG_ATTR(extack, nla,
 					    "must be printable (no control bytes or NUL)");
 			return -EINVAL;

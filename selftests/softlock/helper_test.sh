@@ -9,7 +9,7 @@ cd "$(dirname "$0")" || exit 1
 . ./lib.sh
 
 sl_init lvm softlock sqlite3
-tap_plan 89
+tap_plan 92
 
 VG=slhelpvg
 TPOOL=$VG-pool-tpool
@@ -103,6 +103,12 @@ run softlock hold "$VG/snap" --type owner --text "$(printf '%0300d' 0)"
 assert_eq "text too long: usage error (exit 2)" 2 "$RC"
 run softlock hold "$VG/snap" --type bogus --text x
 assert_eq "unknown type: usage error (exit 2)" 2 "$RC"
+# Lock texts are printable UTF-8 (the kernel refuses anything else too).
+run softlock hold "$VG/snap" --type owner --text "$(printf 'caf\351')"
+assert_eq "text not UTF-8: usage error (exit 2)" 2 "$RC"
+assert_match "text not UTF-8: says why" "printable UTF-8" "$OUT"
+run softlock hold "$VG/snap" --type owner --text x --dataset "$(printf 'd\302\205')"
+assert_eq "dataset with a C1 control: usage error (exit 2)" 2 "$RC"
 run softlock verify
 assert_eq "verify: catalog and kernel agree" 0 "$RC" || diag "$OUT"
 

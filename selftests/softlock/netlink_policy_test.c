@@ -328,6 +328,19 @@ static struct nlmsghdr *pool_req(FIXTURE_DATA(lim) *self, uint8_t cmd,
 
 #define EMPTY		"must not be empty"
 #define UNPRINTABLE	"must be printable (no control bytes or NUL)"
+#define NOT_UTF8	"must be valid UTF-8"
+
+/* Texts that are not UTF-8, each with what is wrong with it. */
+static const struct {
+	const char *name, *text;
+} not_utf8[] = {
+	{ "a byte 0xff", "x\xff" },
+	{ "a lone continuation byte", "\x80x" },
+	{ "an overlong '/'", "\xc0\xaf" },
+	{ "a sequence cut short", "x\xe2\x82" },
+	{ "a surrogate", "\xed\xa0\x80" },
+	{ "a code point past U+10FFFF", "\xf4\x90\x80\x80" },
+};
 
 /* The single reply's COUNT, or -errno. */
 static long reply_count(FIXTURE_DATA(lim) *self, struct nlmsghdr *nlh)
@@ -509,6 +522,10 @@ static const struct bad_entry bad_entries[] = {
 	E("text too long, no NUL", SOFTLOCK_A_ENTRY_TEXT, SOFTLOCK_TEXT_MAX + 1, xs,
 	  ERANGE, FAILED),
 	E("dataset with ESC", SOFTLOCK_A_ENTRY_DATASET, 3, "d\x1b", EINVAL, UNPRINTABLE),
+	E("text not UTF-8", SOFTLOCK_A_ENTRY_TEXT, 3, "x\xff", EINVAL, NOT_UTF8),
+	E("text with a C1 control", SOFTLOCK_A_ENTRY_TEXT, 4, "x\xc2\x85", EINVAL,
+	  UNPRINTABLE),
+	E("dataset not UTF-8", SOFTLOCK_A_ENTRY_DATASET, 3, "\xc0\xaf", EINVAL, NOT_UTF8),
 	E("dataset too long", SOFTLOCK_A_ENTRY_DATASET, sizeof(xs), xs, ERANGE, FAILED),
 	E("expiry in the past", SOFTLOCK_A_ENTRY_EXPIRES, 8, &one, EINVAL,
 	  "expiry is in the past"),
@@ -618,6 +635,33 @@ TEST_F(lim, replace_bad_input)
 	EXPECT_STREQ("t", out.r[0].text);
 	EXPECT_FALSE(HAS(&out.r[0], SOFTLOCK_A_DATASET));
 	EXPECT_EQ(self->gen, out.r[0].v[SOFTLOCK_A_GENERATION]);
+	recs_free(&out);
+}
+
+/*
+ * Lock texts are printable UTF-8: every malformed sequence is refused with
+ * its own message, a C1 control like any other, and well-formed text of
+ * every sequence length is kept byte for byte.
+ */
+TEST_F(lim, text_must_be_utf8)
+{
+	const char *good = "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x94\x92";
+	struct recs out = { 0 };
+	size_t i;
+
+	ASSERT_EQ(0, add(self, 100, "anchor")) TH_LOG("%s", EXTACK);
+	for (i = 0; i < ARRAY_SIZE(not_utf8); i++) {
+		WHAT("add with %s", not_utf8[i].name);
+		ASSERT_ERR_MSG(EINVAL, NOT_UTF8, add(self, 3, not_utf8[i].text));
+	}
+	WHAT("add with a C1 control");
+	ASSERT_ERR_MSG(EINVAL, UNPRINTABLE, add(self, 3, "x\xc2\x85"));
+	ASSERT_EQ(100, pool_counts(self));
+	ASSERT_EQ(0, add(self, 3, good)) TH_LOG("%s", EXTACK);
+	ASSERT_EQ(200, pool_counts(self));
+	ASSERT_EQ(0, dump_locks(self->nl, self->buf, self->pool, 3, NULL, &out));
+	ASSERT_EQ(1, out.n);
+	EXPECT_STREQ(good, out.r[0].text);
 	recs_free(&out);
 }
 

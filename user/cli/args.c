@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "args.h"
+#include "../lib/utf8.h"
 
 int sl_parse_duration(const char *s, int64_t *secs)
 {
@@ -60,17 +61,11 @@ int sl_parse_u32(const char *s, uint32_t max, uint32_t *v)
 
 bool sl_text_ok(const char *s, bool may_be_empty)
 {
-	size_t n = strlen(s), i;
+	size_t n = strlen(s);
 
 	if (n > 255 || (!n && !may_be_empty))
 		return false;
-	for (i = 0; i < n; i++) {
-		unsigned char c = s[i];
-
-		if (c < 0x20 || c == 0x7f)
-			return false;
-	}
-	return true;
+	return !sl_utf8_check(s, n, NULL, NULL);
 }
 
 const char *sl_fmt_age(int64_t secs, char *buf, size_t size)

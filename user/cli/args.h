@@ -11,7 +11,7 @@
 int sl_parse_duration(const char *s, int64_t *secs);
 /* Non-negative decimal id up to max. */
 int sl_parse_u32(const char *s, uint32_t max, uint32_t *v);
-/* 1..255 printable bytes (UTF-8 allowed, no control bytes). */
+/* 1..255 bytes of printable UTF-8 (see lib/utf8.h). */
 bool sl_text_ok(const char *s, bool may_be_empty);
 /* "1h 5m" style age for listings, into buf. */
 const char *sl_fmt_age(int64_t secs, char *buf, size_t size);

@@ -124,11 +124,11 @@ int cmd_hold(struct sl_ctx *x, int argc, char **argv)
 	if (!type || !sl_type_parse(type))
 		return sl_usage(x, "--type must be owner, dest-path, qtree or app");
 	if (!text || !sl_text_ok(text, false))
-		return sl_usage(x, "--text must be 1 to 255 printable bytes");
+		return sl_usage(x, "--text must be 1 to 255 bytes of printable UTF-8");
 	if (!sl_text_ok(dataset, true))
-		return sl_usage(x, "--dataset must be at most 255 printable bytes");
+		return sl_usage(x, "--dataset must be at most 255 bytes of printable UTF-8");
 	if (!sl_text_ok(origin, false) || strlen(origin) > 63)
-		return sl_usage(x, "--origin must be 1 to 63 printable bytes");
+		return sl_usage(x, "--origin must be 1 to 63 bytes of printable UTF-8");
 	if (expires && sl_parse_duration(expires, &secs))
 		return sl_usage(x, "--expires %s: use a duration like 90s, 15m, 2h, 7d or 1w",
 				expires);

@@ -1,221 +1,120 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * A small recursive-descent JSON reader. It keeps only flat objects (the
- * rows of an LVM report); nested values are parsed and skipped. Strings are
- * decoded (\uXXXX to UTF-8); malformed input is an error, never a guess.
+ * JSON through json-c: LVM's reports are parsed by json-c's tokener
+ * (strict RFC 8259, UTF-8 validated, \u escapes and surrogate pairs
+ * decoded) and walked for their flat objects; the helper's own --json
+ * strings are written by json-c's serializer, after the text is checked
+ * to be UTF-8 so that the output always is.
  */
-#include <ctype.h>
 #include <errno.h>
-#include <stdio.h>
+#include <json.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "json.h"
+#include "utf8.h"
 
 #define SL_JSON_MAX_DEPTH 16
 
-struct sl_jp {
-	const char *p;
-	int (*fn)(const struct sl_json_obj *o, void *arg);
-	void *arg;
-	int depth;
-};
-
-static void sl_ws(struct sl_jp *j)
+/*
+ * A string the helper can use: no NUL inside (no C string can carry it)
+ * and well-formed UTF-8 (json-c's own check lets overlong forms through).
+ */
+static bool sl_string_ok(struct json_object *v)
 {
-	while (isspace((unsigned char)*j->p))
-		j->p++;
+	const char *s = json_object_get_string(v);
+	size_t len = json_object_get_string_len(v);
+
+	return strlen(s) == len && sl_utf8_check(s, len, NULL, NULL) != -EILSEQ;
 }
 
-static int sl_put_utf8(char *out, unsigned int c)
+/* The text of a scalar (numbers as json-c writes them), or NULL. */
+static const char *sl_scalar(struct json_object *v)
 {
-	if (c < 0x80) {
-		out[0] = c;
-		return 1;
-	}
-	if (c < 0x800) {
-		out[0] = 0xc0 | (c >> 6);
-		out[1] = 0x80 | (c & 0x3f);
-		return 2;
-	}
-	out[0] = 0xe0 | (c >> 12);
-	out[1] = 0x80 | ((c >> 6) & 0x3f);
-	out[2] = 0x80 | (c & 0x3f);
-	return 3;
-}
-
-/* Parse a string at j->p (on the quote); *out is malloc'ed when wanted. */
-static int sl_string(struct sl_jp *j, char **out)
-{
-	const char *s = ++j->p;
-	char *buf, *w;
-	unsigned int c;
-
-	buf = malloc(strlen(s) + 1);
-	if (!buf)
-		return -ENOMEM;
-	for (w = buf; *j->p != '"'; j->p++) {
-		if (!*j->p || (unsigned char)*j->p < 0x20)
-			goto bad;
-		if (*j->p != '\\') {
-			*w++ = *j->p;
-			continue;
-		}
-		switch (*++j->p) {
-		case '"': case '\\': case '/': *w++ = *j->p; break;
-		case 'b': *w++ = '\b'; break;
-		case 'f': *w++ = '\f'; break;
-		case 'n': *w++ = '\n'; break;
-		case 'r': *w++ = '\r'; break;
-		case 't': *w++ = '\t'; break;
-		case 'u':
-			if (sscanf(j->p + 1, "%4x", &c) != 1 ||
-			    !isxdigit((unsigned char)j->p[4]))
-				goto bad;
-			w += sl_put_utf8(w, c);
-			j->p += 4;
-			break;
-		default:
-			goto bad;
-		}
-	}
-	j->p++;
-	*w = '\0';
-	if (out)
-		*out = buf;
-	else
-		free(buf);
-	return 0;
-bad:
-	free(buf);
-	return -EINVAL;
-}
-
-static int sl_value(struct sl_jp *j, char **scalar);
-
-static void sl_obj_free(struct sl_json_obj *o)
-{
-	int i;
-
-	for (i = 0; i < o->n; i++) {
-		free(o->key[i]);
-		free(o->val[i]);
+	switch (json_object_get_type(v)) {
+	case json_type_null:
+		return "null";
+	case json_type_string:
+	case json_type_int:
+	case json_type_double:
+	case json_type_boolean:
+		return json_object_get_string(v);
+	default:
+		return NULL;
 	}
 }
 
-static int sl_object(struct sl_jp *j)
+static int sl_walk(struct json_object *v,
+		   int (*fn)(const struct sl_json_obj *o, void *arg),
+		   void *arg)
 {
 	struct sl_json_obj o = { 0 };
-	int flat = 1, err = 0;
-	char *key, *val;
+	struct json_object_iterator it, end;
+	const char *s;
+	bool flat = true;
+	size_t i, n;
+	int err;
 
-	j->p++;
-	sl_ws(j);
-	while (*j->p != '}') {
-		if (*j->p != '"') {
-			err = -EINVAL;
-			break;
-		}
-		err = sl_string(j, &key);
-		if (err)
-			break;
-		sl_ws(j);
-		if (*j->p++ != ':') {
-			free(key);
-			err = -EINVAL;
-			break;
-		}
-		val = NULL;
-		err = sl_value(j, &val);
-		if (err || !val || o.n == SL_JSON_MAX_KEYS) {
-			flat = flat && !err && val;
-			free(key);
-			free(val);
+	if (json_object_is_type(v, json_type_array)) {
+		n = json_object_array_length(v);
+		for (i = 0; i < n; i++) {
+			err = sl_walk(json_object_array_get_idx(v, i), fn, arg);
 			if (err)
-				break;
-		} else {
-			o.key[o.n] = key;
-			o.val[o.n++] = val;
+				return err;
 		}
-		sl_ws(j);
-		if (*j->p == ',') {
-			j->p++;
-			sl_ws(j);
-		} else if (*j->p != '}') {
-			err = -EINVAL;
-			break;
+		return 0;
+	}
+	if (!json_object_is_type(v, json_type_object))
+		return 0;
+	/* Members in document order: json-c keeps insertion order. */
+	end = json_object_iter_end(v);
+	for (it = json_object_iter_begin(v); !json_object_iter_equal(&it, &end);
+	     json_object_iter_next(&it)) {
+		s = sl_scalar(json_object_iter_peek_value(&it));
+		if (json_object_is_type(json_object_iter_peek_value(&it),
+					json_type_string) &&
+		    !sl_string_ok(json_object_iter_peek_value(&it)))
+			return -EINVAL;
+		if (!s) {
+			flat = false;
+			err = sl_walk(json_object_iter_peek_value(&it), fn, arg);
+			if (err)
+				return err;
+			continue;
+		}
+		if (o.n < SL_JSON_MAX_KEYS) {
+			o.key[o.n] = json_object_iter_peek_name(&it);
+			o.val[o.n++] = s;
 		}
 	}
-	if (!err) {
-		j->p++;
-		if (flat && o.n)
-			err = j->fn(&o, j->arg);
-	}
-	sl_obj_free(&o);
-	return err;
-}
-
-static int sl_array(struct sl_jp *j)
-{
-	int err;
-
-	j->p++;
-	sl_ws(j);
-	while (*j->p != ']') {
-		err = sl_value(j, NULL);
-		if (err)
-			return err;
-		sl_ws(j);
-		if (*j->p == ',')
-			j->p++;
-		else if (*j->p != ']')
-			return -EINVAL;
-	}
-	j->p++;
-	return 0;
-}
-
-/* A value; for scalars *scalar (when given) gets their text. */
-static int sl_value(struct sl_jp *j, char **scalar)
-{
-	const char *start;
-	int err;
-
-	sl_ws(j);
-	if (*j->p == '{' || *j->p == '[') {
-		if (++j->depth > SL_JSON_MAX_DEPTH)
-			return -EINVAL;
-		err = *j->p == '{' ? sl_object(j) : sl_array(j);
-		j->depth--;
-		return err;
-	}
-	if (*j->p == '"')
-		return sl_string(j, scalar);
-	start = j->p;
-	while (*j->p && (isalnum((unsigned char)*j->p) ||
-			 strchr("+-.", *j->p)))
-		j->p++;
-	if (j->p == start)
-		return -EINVAL;
-	if (scalar) {
-		*scalar = strndup(start, j->p - start);
-		if (!*scalar)
-			return -ENOMEM;
-	}
-	return 0;
+	return flat && o.n ? fn(&o, arg) : 0;
 }
 
 int sl_json_each_object(const char *text,
 			int (*fn)(const struct sl_json_obj *o, void *arg),
 			void *arg)
 {
-	struct sl_jp j = { .p = text, .fn = fn, .arg = arg };
-	int err = sl_value(&j, NULL);
+	struct json_tokener *tok = json_tokener_new_ex(SL_JSON_MAX_DEPTH);
+	struct json_object *root;
+	size_t len = strlen(text), end;
+	int err = -EINVAL;
 
-	if (err)
-		return err;
-	sl_ws(&j);
-	return *j.p ? -EINVAL : 0;
+	if (!tok)
+		return -ENOMEM;
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT |
+			       JSON_TOKENER_VALIDATE_UTF8);
+	root = len <= INT32_MAX ? json_tokener_parse_ex(tok, text, (int)len) :
+				  NULL;
+	if (root && json_tokener_get_error(tok) == json_tokener_success) {
+		/* Whitespace may follow the value; nothing else. */
+		end = json_tokener_get_parse_end(tok);
+		end += strspn(text + end, " \t\r\n");
+		err = end == len ? sl_walk(root, fn, arg) : -EINVAL;
+	}
+	json_object_put(root);
+	json_tokener_free(tok);
+	return err;
 }
 
 const char *sl_json_get(const struct sl_json_obj *o, const char *key)
@@ -228,18 +127,58 @@ const char *sl_json_get(const struct sl_json_obj *o, const char *key)
 	return NULL;
 }
 
+/*
+ * s with every byte that is not part of a UTF-8 sequence replaced by
+ * U+FFFD, malloc'ed; NULL when out of memory.
+ */
+static char *sl_utf8_repair(const char *s)
+{
+	size_t len = strlen(s), at, n = 0;
+	char *out = malloc(len * 3 + 1);
+	uint32_t cp;
+	int rc;
+
+	if (!out)
+		return NULL;
+	while (*s) {
+		rc = sl_utf8_check(s, len, &at, &cp);
+		if (!rc || rc == -ENOMEM)
+			at = len;
+		/* A control character is UTF-8: json-c escapes or keeps it. */
+		if (rc == -EINVAL)
+			at += cp < 0x80 ? 1 : 2;
+		memcpy(out + n, s, at);
+		n += at;
+		s += at;
+		len -= at;
+		if (rc == -EILSEQ) {
+			memcpy(out + n, "\xef\xbf\xbd", 3);
+			n += 3;
+			s++;
+			len--;
+		}
+	}
+	out[n] = '\0';
+	return out;
+}
+
 void sl_json_str(FILE *f, const char *s)
 {
-	fputc('"', f);
-	for (; *s; s++) {
-		unsigned char c = *s;
+	struct json_object *v;
+	char *fixed = NULL;
 
-		if (c == '"' || c == '\\')
-			fprintf(f, "\\%c", c);
-		else if (c < 0x20)
-			fprintf(f, "\\u%04x", c);
-		else
-			fputc(c, f);
+	if (sl_utf8_check(s, strlen(s), NULL, NULL) == -EILSEQ) {
+		fixed = sl_utf8_repair(s);
+		s = fixed ? fixed : "";
 	}
-	fputc('"', f);
+	v = json_object_new_string(s);
+	free(fixed);
+	if (!v) {
+		fputs("null", f);
+		return;
+	}
+	fputs(json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN |
+					     JSON_C_TO_STRING_NOSLASHESCAPE),
+	      f);
+	json_object_put(v);
 }

@@ -18,29 +18,58 @@
 
 #include "run.h"
 
-struct sl_buf {
-	char *data;
-	size_t len, cap;
-};
+#define sl_buf sl_run_buf
 
-static int sl_buf_read(struct sl_buf *b, int fd)
+/*
+ * Read what fd has: stdout goes to the sink as it arrives (after a sink's
+ * error, it is read and dropped, so the child is never left blocked on a
+ * full pipe); stderr is kept whole in b. 1 while open, 0 at its end.
+ */
+static int sl_fd_read(int fd, struct sl_buf *b, sl_run_sink sink, void *arg,
+		      int *sink_rc)
 {
-	char *p;
+	char chunk[65536], *p;
 	ssize_t n;
 
-	if (b->cap - b->len < 4096) {
-		p = realloc(b->data, b->cap * 2 + 4096);
+	n = read(fd, chunk, sizeof(chunk));
+	if (n < 0)
+		return errno == EINTR ? 1 : -errno;
+	if (!n)
+		return 0;
+	if (sink) {
+		if (!*sink_rc)
+			*sink_rc = sink(chunk, n, arg);
+		return 1;
+	}
+	if (b->cap - b->len < (size_t)n + 1) {
+		p = realloc(b->data, b->cap * 2 + n + 1);
 		if (!p)
 			return -ENOMEM;
 		b->data = p;
-		b->cap = b->cap * 2 + 4096;
+		b->cap = b->cap * 2 + n + 1;
 	}
-	n = read(fd, b->data + b->len, b->cap - b->len - 1);
-	if (n < 0)
-		return errno == EINTR ? 1 : -errno;
+	memcpy(b->data + b->len, chunk, n);
 	b->len += n;
 	b->data[b->len] = '\0';
-	return n > 0;
+	return 1;
+}
+
+int sl_run_buf_sink(const char *data, size_t len, void *arg)
+{
+	struct sl_buf *b = arg;
+	char *p;
+
+	if (b->cap - b->len < len + 1) {
+		p = realloc(b->data, b->cap * 2 + len + 1);
+		if (!p)
+			return -ENOMEM;
+		b->data = p;
+		b->cap = b->cap * 2 + len + 1;
+	}
+	memcpy(b->data + b->len, data, len);
+	b->len += len;
+	b->data[b->len] = '\0';
+	return 0;
 }
 
 static void sl_child(const char *const argv[], int out, int err)
@@ -121,22 +150,45 @@ static void sl_kill_point(const char *const argv[], const char *when)
 	kill(getpid(), stop ? SIGSTOP : SIGKILL);
 }
 
-static int sl_run_untraced(const char *const argv[], char **out, char **err);
+static int sl_run_untraced(const char *const argv[], sl_run_sink sink,
+			   void *arg, int *sink_rc, char **err);
 
-int sl_run(const char *const argv[], char **out, char **err)
+int sl_run_stream(const char *const argv[], sl_run_sink sink, void *arg,
+		  int *sink_rc, char **err)
 {
 	double t0;
 	int rc;
 
+	*sink_rc = 0;
 	sl_kill_point(argv, "before");
 	t0 = sl_mono();
-	rc = sl_run_untraced(argv, out, err);
+	rc = sl_run_untraced(argv, sink, arg, sink_rc, err);
 	sl_trace(argv, sl_mono() - t0, rc);
 	sl_kill_point(argv, "after");
 	return rc;
 }
 
-static int sl_run_untraced(const char *const argv[], char **out, char **err)
+int sl_run(const char *const argv[], char **out, char **err)
+{
+	struct sl_buf b = { 0 };
+	int rc, sink_rc;
+
+	rc = sl_run_stream(argv, sl_run_buf_sink, &b, &sink_rc, err);
+	if (!rc && sink_rc)
+		rc = sink_rc;
+	if (!b.data)
+		b.data = calloc(1, 1);
+	if (out && rc >= 0)
+		*out = b.data;
+	else
+		free(b.data);
+	if (out && rc < 0)
+		*out = NULL;
+	return rc;
+}
+
+static int sl_run_untraced(const char *const argv[], sl_run_sink sink,
+			   void *arg, int *sink_rc, char **err)
 {
 	struct sl_buf b[2] = { { 0 }, { 0 } };
 	struct pollfd pfd[2];
@@ -168,7 +220,8 @@ static int sl_run_untraced(const char *const argv[], char **out, char **err)
 		for (i = 0; i < 2; i++) {
 			if (pfd[i].fd < 0 || !pfd[i].revents)
 				continue;
-			r = sl_buf_read(&b[i], pfd[i].fd);
+			r = sl_fd_read(pfd[i].fd, &b[i], i ? NULL : sink,
+				       arg, sink_rc);
 			if (r <= 0) {
 				close(pfd[i].fd);
 				pfd[i].fd = -1;
@@ -182,13 +235,8 @@ static int sl_run_untraced(const char *const argv[], char **out, char **err)
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR)
 			return -errno;
-	for (i = 0; i < 2; i++)
-		if (!b[i].data)
-			b[i].data = calloc(1, 1);
-	if (out)
-		*out = b[0].data;
-	else
-		free(b[0].data);
+	if (!b[1].data)
+		b[1].data = calloc(1, 1);
 	if (err)
 		*err = b[1].data;
 	else

@@ -171,14 +171,15 @@ static int sl_tool_failed(const char *tool, int rc, char *errs, char *err,
 	return -EIO;
 }
 
-int sl_pool_snap_run(const char *tpool, const char *const argv[], char **out,
-		     char *err, size_t errlen)
+int sl_pool_snap_stream(const char *tpool, const char *const argv[],
+			sl_run_sink sink, void *arg, char *err, size_t errlen)
 {
 	const char *name = sl_pool_name(tpool);
 	char why[300], *errs = NULL;
-	int fd, rc, rel;
+	int fd, rc, rel, sink_rc;
 
-	*out = NULL;
+	if (errlen)
+		err[0] = '\0';
 	if (!name) {
 		snprintf(err, errlen, "%s: not a device-mapper name", tpool);
 		return -EINVAL;
@@ -207,9 +208,11 @@ int sl_pool_snap_run(const char *tpool, const char *const argv[], char **out,
 				 name, why);
 		return rc;
 	}
-	rc = sl_run(argv, out, &errs);
+	rc = sl_run_stream(argv, sink, arg, &sink_rc, &errs);
 	if (rc)
 		rc = sl_tool_failed(argv[0], rc, errs, err, errlen);
+	else
+		rc = sink_rc;
 	free(errs);
 	rel = sl_pool_msg(name, "release_metadata_snap", why, sizeof(why));
 	if (rel) {
@@ -227,9 +230,26 @@ int sl_pool_snap_run(const char *tpool, const char *const argv[], char **out,
 		sl_mark(fd, false);
 	}
 	close(fd);
-	if (rc) {
-		free(*out);
-		*out = NULL;
+	return rc;
+}
+
+int sl_pool_snap_run(const char *tpool, const char *const argv[], char **out,
+		     char *err, size_t errlen)
+{
+	struct sl_run_buf b = { 0 };
+	int rc;
+
+	rc = sl_pool_snap_stream(tpool, argv, sl_run_buf_sink, &b, err,
+				 errlen);
+	if (!rc && !b.data)
+		b.data = calloc(1, 1);
+	if (rc == -ENOMEM && !err[0])
+		snprintf(err, errlen, "%s: out of memory", argv[0]);
+	if (rc || !b.data) {
+		free(b.data);
+		b.data = NULL;
+		rc = rc ?: -ENOMEM;
 	}
+	*out = b.data;
 	return rc;
 }

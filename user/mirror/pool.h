@@ -10,6 +10,8 @@
 
 #include <stddef.h>
 
+#include "../lib/run.h"
+
 #define SL_POOL_LOCK_DIR "/run/softlock"
 
 /*
@@ -29,5 +31,13 @@ int sl_pool_lock_path(const char *tpool, char *path, size_t size);
  */
 int sl_pool_snap_run(const char *tpool, const char *const argv[], char **out,
 		     char *err, size_t errlen);
+/*
+ * The same, with stdout handed to sink as it arrives (see sl_run_stream):
+ * the snapshot stays reserved until the tool has printed everything. The
+ * sink's error is returned as it is, err left empty for the caller to
+ * fill.
+ */
+int sl_pool_snap_stream(const char *tpool, const char *const argv[],
+			sl_run_sink sink, void *arg, char *err, size_t errlen);
 
 #endif /* SL_POOL_H */

@@ -307,6 +307,12 @@ static int sl_delta_tag(const struct sl_xml_tag *t, void *arg, char *msg,
 	int kind = sl_kind(t->name);
 
 	if (t->end) {
+		/* <different/> with no begin: neither a run nor a container. */
+		if (t->depth == 2 && p->container >= 0 && t->empty) {
+			snprintf(msg, msglen, "<%s> has no begin attribute",
+				 t->name);
+			return -EPROTO;
+		}
 		if (t->depth == 2)
 			p->container = -1;
 		if (t->depth == 0 && !p->found) {
@@ -321,7 +327,7 @@ static int sl_delta_tag(const struct sl_xml_tag *t, void *arg, char *msg,
 		return sl_diff(p, t, msg, msglen);
 	if (t->depth == 2 && kind >= 0) {
 		/* --verbose: a container of <range> elements. */
-		if (!sl_xml_get(t, "begin") && !t->empty) {
+		if (!sl_xml_get(t, "begin")) {
 			p->container = kind;
 			return 0;
 		}
@@ -371,24 +377,28 @@ static int sl_dump_tag(const struct sl_xml_tag *t, void *arg, char *msg,
 	return -EPROTO;
 }
 
-static int sl_parse_run(struct sl_parse *p, const char *xml, char *err,
-			size_t errlen)
+/* Empty the lists before a parse: a list is only ever what one run gave. */
+static int sl_parse_begin(struct sl_parse *p, struct sl_xml *x, char *err,
+			  size_t errlen)
 {
-	struct sl_xml *x;
-	int rc, i;
+	int i;
 
-	x = malloc(sizeof(*x));
-	if (!x)
-		return -ENOMEM;
 	p->container = -1;
 	for (i = 0; i < SL_KINDS; i++)
 		if (p->out[i])
 			p->out[i]->n = 0;
-	sl_xml_init(x, p->dump ? sl_dump_tag : sl_delta_tag, p, err, errlen);
-	rc = sl_xml_feed(x, xml, strlen(xml));
-	if (!rc)
-		rc = sl_xml_finish(x);
-	free(x);
+	return sl_xml_init(x, p->dump ? sl_dump_tag : sl_delta_tag, p, err,
+			   errlen);
+}
+
+/* Take the reader's rc; the lists are complete and merged, or empty. */
+static int sl_parse_end(struct sl_parse *p, struct sl_xml *x, int rc,
+			char *err, size_t errlen)
+{
+	int i, fin;
+
+	fin = sl_xml_finish(x);
+	rc = rc ?: fin;
 	if (!rc && p->dump && !p->found) {
 		snprintf(err, errlen, "no thin device %u in the metadata",
 			 p->id1);
@@ -407,39 +417,112 @@ static int sl_parse_run(struct sl_parse *p, const char *xml, char *err,
 	return rc;
 }
 
-int sl_ranges_parse_delta(const char *xml, uint32_t base_id, uint32_t new_id,
-			  struct sl_ranges *changed, struct sl_ranges *removed,
-			  char *err, size_t errlen)
+struct sl_ranges_reader {
+	struct sl_parse p;
+	struct sl_xml x;
+	char *err;
+	size_t errlen;
+};
+
+static struct sl_ranges_reader *sl_reader_new(const struct sl_parse *p,
+					      char *err, size_t errlen)
+{
+	struct sl_ranges_reader *r = malloc(sizeof(*r));
+
+	if (!r) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	r->p = *p;
+	r->err = err;
+	r->errlen = errlen;
+	if (sl_parse_begin(&r->p, &r->x, err, errlen)) {
+		snprintf(err, errlen, "out of memory");
+		free(r);
+		return NULL;
+	}
+	return r;
+}
+
+struct sl_ranges_reader *sl_ranges_delta_reader(uint32_t base_id,
+						uint32_t new_id,
+						struct sl_ranges *changed,
+						struct sl_ranges *removed,
+						char *err, size_t errlen)
 {
 	struct sl_parse p = {
 		.id1 = base_id, .id2 = new_id,
 		.out = { [SL_CHANGED] = changed, [SL_REMOVED] = removed },
 	};
 
-	return sl_parse_run(&p, xml, err, errlen);
+	return sl_reader_new(&p, err, errlen);
 }
 
-int sl_ranges_parse_dump(const char *xml, uint32_t id,
-			 struct sl_ranges *mapped, char *err, size_t errlen)
+struct sl_ranges_reader *sl_ranges_dump_reader(uint32_t id,
+					       struct sl_ranges *mapped,
+					       char *err, size_t errlen)
 {
 	struct sl_parse p = {
 		.dump = true, .id1 = id, .out = { [SL_CHANGED] = mapped },
 	};
 
-	return sl_parse_run(&p, xml, err, errlen);
+	return sl_reader_new(&p, err, errlen);
+}
+
+int sl_ranges_feed(struct sl_ranges_reader *r, const char *data, size_t len)
+{
+	return sl_xml_feed(&r->x, data, len);
+}
+
+int sl_ranges_finish(struct sl_ranges_reader *r, int rc)
+{
+	rc = sl_parse_end(&r->p, &r->x, rc, r->err, r->errlen);
+	free(r);
+	return rc;
+}
+
+int sl_ranges_parse_delta(const char *xml, uint32_t base_id, uint32_t new_id,
+			  struct sl_ranges *changed, struct sl_ranges *removed,
+			  char *err, size_t errlen)
+{
+	struct sl_ranges_reader *r;
+
+	r = sl_ranges_delta_reader(base_id, new_id, changed, removed, err,
+				   errlen);
+	if (!r)
+		return -ENOMEM;
+	return sl_ranges_finish(r, sl_ranges_feed(r, xml, strlen(xml)));
+}
+
+int sl_ranges_parse_dump(const char *xml, uint32_t id,
+			 struct sl_ranges *mapped, char *err, size_t errlen)
+{
+	struct sl_ranges_reader *r;
+
+	r = sl_ranges_dump_reader(id, mapped, err, errlen);
+	if (!r)
+		return -ENOMEM;
+	return sl_ranges_finish(r, sl_ranges_feed(r, xml, strlen(xml)));
 }
 
 /* ------------------------------------------------------------ live pools */
 
+/* The tool's stdout, straight into the reader. */
+static int sl_ranges_sink(const char *data, size_t len, void *arg)
+{
+	return sl_ranges_feed(arg, data, len);
+}
+
 /*
- * Run a tool on the pool's metadata snapshot and parse what it printed;
- * the snapshot is already released when parsing starts.
+ * Run a tool on the pool's metadata snapshot, parsing what it prints as it
+ * arrives: memory grows with the merged ranges, never with the output.
  */
 static int sl_ranges_live(const char *tpool, const char *tmeta,
 			  const char *const argv[], struct sl_parse *p,
 			  char *err, size_t errlen)
 {
-	char *out = NULL, msg[600];
+	struct sl_ranges_reader *r;
+	char msg[600];
 	int rc, i;
 
 	for (i = 0; i < SL_KINDS; i++)
@@ -452,11 +535,18 @@ static int sl_ranges_live(const char *tpool, const char *tmeta,
 			 tmeta ? tmeta : "(none)");
 		return -EINVAL;
 	}
-	rc = sl_pool_snap_run(tpool, argv, &out, err, errlen);
-	if (rc)
+	r = sl_reader_new(p, msg, sizeof(msg));
+	if (!r) {
+		snprintf(err, errlen, "%s: out of memory", argv[0]);
+		return -ENOMEM;
+	}
+	rc = sl_pool_snap_stream(tpool, argv, sl_ranges_sink, r, err, errlen);
+	/* The tool failed: its own message says more than the parse's. */
+	if (rc && err[0]) {
+		sl_ranges_finish(r, rc);
 		return rc;
-	rc = sl_parse_run(p, out, msg, sizeof(msg));
-	free(out);
+	}
+	rc = sl_ranges_finish(r, rc);
 	if (rc) {
 		snprintf(err, errlen, "%s on %s: %s", argv[0], tmeta, msg);
 		return rc;

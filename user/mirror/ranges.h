@@ -66,6 +66,28 @@ int sl_ranges_parse_dump(const char *xml, uint32_t id,
 			 struct sl_ranges *mapped, char *err, size_t errlen);
 
 /*
+ * The same readers, fed as the output arrives (from a pipe, in pieces of
+ * any size): memory holds the merged ranges and one token, never the
+ * output. Make one, feed it, finish it: sl_ranges_finish takes the first
+ * error met while feeding (0 if none), frees the reader and returns what
+ * the parse functions above would have; err (given when it was made)
+ * then has the message.
+ */
+struct sl_ranges_reader;
+
+struct sl_ranges_reader *sl_ranges_delta_reader(uint32_t base_id,
+						uint32_t new_id,
+						struct sl_ranges *changed,
+						struct sl_ranges *removed,
+						char *err, size_t errlen);
+struct sl_ranges_reader *sl_ranges_dump_reader(uint32_t id,
+					       struct sl_ranges *mapped,
+					       char *err, size_t errlen);
+/* 0, or the first error: -EPROTO when malformed, -ENOMEM. */
+int sl_ranges_feed(struct sl_ranges_reader *r, const char *data, size_t len);
+int sl_ranges_finish(struct sl_ranges_reader *r, int rc);
+
+/*
  * The byte ranges of thin volume new_id that changed or were removed since
  * snapshot base_id, merged, on the live pool whose thin-pool target is
  * tpool_dm_name and metadata device tmeta_dev (an absolute path). Waits

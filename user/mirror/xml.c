@@ -1,48 +1,218 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The tag parser. It is strict on purpose: the ranges it yields decide
- * which blocks a mirror copies, so output it does not fully understand
- * (a truncated run, a newer tool's format, a stray message on stdout)
- * must stop the transfer with an error naming the line, never be skipped.
+ * The reader of thin-provisioning-tools' XML, on expat. It is strict on
+ * purpose: the ranges it yields decide which blocks a mirror copies, so
+ * output it does not fully understand (a truncated run, a newer tool's
+ * format, a stray message on stdout) must stop the transfer with an error
+ * naming the line, never be skipped.
+ *
+ * Memory stays bounded whatever the size of the output: expat keeps only
+ * the token it is reading, and this file only the names of the open
+ * elements (at most SL_XML_DEPTH_MAX of them).
  */
-#include <ctype.h>
 #include <errno.h>
+#include <expat.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "xml.h"
 
-enum { SL_XML_TEXT, SL_XML_TAG, SL_XML_QUOTE };
+struct sl_xml_state {
+	XML_Parser p;
+	struct sl_xml *x;
+	sl_xml_fn fn;
+	void *arg;
+	char *err;
+	size_t errlen;
+	int depth;
+	bool root_seen;
+	char open[SL_XML_DEPTH_MAX][SL_XML_NAME_MAX + 1];
+	unsigned long open_line[SL_XML_DEPTH_MAX];
+};
 
-static int sl_xml_fail(struct sl_xml *x, unsigned long line, const char *fmt,
-		       ...) __attribute__((format(printf, 3, 4)));
+static void sl_xml_fail(struct sl_xml_state *s, int rc, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
-static int sl_xml_fail(struct sl_xml *x, unsigned long line, const char *fmt,
-		       ...)
+/* Record the first error and stop expat: nothing after it is trusted. */
+static void sl_xml_fail(struct sl_xml_state *s, int rc, const char *fmt, ...)
 {
 	char msg[512];
 	va_list ap;
 
+	if (s->x->rc)
+		return;
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	snprintf(x->err, x->errlen, "line %lu: %s", line, msg);
-	x->rc = -EPROTO;
-	return x->rc;
+	snprintf(s->err, s->errlen, "line %lu: %s",
+		 (unsigned long)XML_GetCurrentLineNumber(s->p), msg);
+	s->x->rc = rc;
+	XML_StopParser(s->p, XML_FALSE);
 }
 
-void sl_xml_init(struct sl_xml *x, sl_xml_fn fn, void *arg, char *err,
-		 size_t errlen)
+static void sl_xml_call(struct sl_xml_state *s, struct sl_xml_tag *t)
 {
+	char msg[512] = "";
+	int rc;
+
+	rc = s->fn(t, s->arg, msg, sizeof(msg));
+	if (rc)
+		sl_xml_fail(s, rc, "%s", msg);
+}
+
+static void XMLCALL sl_xml_start(void *data, const XML_Char *name,
+				 const XML_Char **atts)
+{
+	struct sl_xml_state *s = data;
+	struct sl_xml_tag t = { .name = name };
+	int i;
+
+	if (s->x->rc)
+		return;
+	s->root_seen = true;
+	if (XML_GetCurrentByteCount(s->p) > SL_XML_TAG_MAX) {
+		sl_xml_fail(s, -EPROTO, "tag longer than %d bytes",
+			    SL_XML_TAG_MAX);
+		return;
+	}
+	if (s->depth == SL_XML_DEPTH_MAX) {
+		sl_xml_fail(s, -EPROTO, "elements nested deeper than %d",
+			    SL_XML_DEPTH_MAX);
+		return;
+	}
+	if (strlen(name) > SL_XML_NAME_MAX) {
+		sl_xml_fail(s, -EPROTO, "element name longer than %d bytes",
+			    SL_XML_NAME_MAX);
+		return;
+	}
+	for (i = 0; atts[2 * i]; i++) {
+		if (i == SL_XML_ATTRS_MAX) {
+			sl_xml_fail(s, -EPROTO, "<%s>: more than %d attributes",
+				    name, SL_XML_ATTRS_MAX);
+			return;
+		}
+		t.attr[i].name = atts[2 * i];
+		t.attr[i].value = atts[2 * i + 1];
+	}
+	t.nattr = i;
+	t.depth = s->depth;
+	t.parent = s->depth ? s->open[s->depth - 1] : NULL;
+	t.line = XML_GetCurrentLineNumber(s->p);
+	strcpy(s->open[s->depth], name);
+	s->open_line[s->depth] = t.line;
+	s->depth++;
+	sl_xml_call(s, &t);
+}
+
+static void XMLCALL sl_xml_end(void *data, const XML_Char *name)
+{
+	struct sl_xml_state *s = data;
+	struct sl_xml_tag t = { .name = name, .end = true };
+
+	if (s->x->rc)
+		return;
+	s->depth--;
+	t.depth = s->depth;
+	t.parent = s->depth ? s->open[s->depth - 1] : NULL;
+	t.line = XML_GetCurrentLineNumber(s->p);
+	/* expat reports the end of <x/> as an event of no bytes of its own. */
+	t.empty = XML_GetCurrentByteCount(s->p) == 0;
+	sl_xml_call(s, &t);
+}
+
+static void XMLCALL sl_xml_text(void *data, const XML_Char *text, int len)
+{
+	struct sl_xml_state *s = data;
+	int i;
+
+	for (i = 0; i < len; i++)
+		if (!strchr(" \t\r\n", text[i])) {
+			sl_xml_fail(s, -EPROTO, "text outside tags (\"%c...\")",
+					   text[i]);
+			return;
+		}
+}
+
+static void sl_xml_foreign(struct sl_xml_state *s)
+{
+	sl_xml_fail(s, -EPROTO,
+		    "declarations, comments, processing instructions and CDATA are not part of thin-provisioning-tools' output");
+}
+
+static void XMLCALL sl_xml_decl(void *data, const XML_Char *version,
+				const XML_Char *encoding, int standalone)
+{
+	(void)version;
+	(void)encoding;
+	(void)standalone;
+	sl_xml_foreign(data);
+}
+
+static void XMLCALL sl_xml_comment(void *data, const XML_Char *text)
+{
+	(void)text;
+	sl_xml_foreign(data);
+}
+
+static void XMLCALL sl_xml_pi(void *data, const XML_Char *target,
+			      const XML_Char *text)
+{
+	(void)target;
+	(void)text;
+	sl_xml_foreign(data);
+}
+
+static void XMLCALL sl_xml_doctype(void *data, const XML_Char *name,
+				   const XML_Char *sysid, const XML_Char *pubid,
+				   int has_internal_subset)
+{
+	(void)name;
+	(void)sysid;
+	(void)pubid;
+	(void)has_internal_subset;
+	sl_xml_foreign(data);
+}
+
+static void XMLCALL sl_xml_cdata(void *data)
+{
+	sl_xml_foreign(data);
+}
+
+int sl_xml_init(struct sl_xml *x, sl_xml_fn fn, void *arg, char *err,
+		size_t errlen)
+{
+	struct sl_xml_state *s;
+
 	memset(x, 0, sizeof(*x));
-	x->fn = fn;
-	x->arg = arg;
-	x->err = err;
-	x->errlen = errlen;
-	x->line = 1;
 	if (errlen)
 		err[0] = '\0';
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	/* The tools print ASCII; UTF-8 is what anything else must be. */
+	s->p = XML_ParserCreate("UTF-8");
+	if (!s->p) {
+		free(s);
+		return -ENOMEM;
+	}
+	s->x = x;
+	s->fn = fn;
+	s->arg = arg;
+	s->err = err;
+	s->errlen = errlen;
+	XML_SetUserData(s->p, s);
+	XML_SetElementHandler(s->p, sl_xml_start, sl_xml_end);
+	XML_SetCharacterDataHandler(s->p, sl_xml_text);
+	XML_SetXmlDeclHandler(s->p, sl_xml_decl);
+	XML_SetCommentHandler(s->p, sl_xml_comment);
+	XML_SetProcessingInstructionHandler(s->p, sl_xml_pi);
+	XML_SetStartDoctypeDeclHandler(s->p, sl_xml_doctype);
+	XML_SetStartCdataSectionHandler(s->p, sl_xml_cdata);
+	x->s = s;
+	return 0;
 }
 
 const char *sl_xml_get(const struct sl_xml_tag *t, const char *name)
@@ -55,287 +225,51 @@ const char *sl_xml_get(const struct sl_xml_tag *t, const char *name)
 	return NULL;
 }
 
-static bool sl_xml_space(char c)
+/* expat refused the input: say why, in the words of what was open. */
+static void sl_xml_syntax(struct sl_xml_state *s, bool final)
 {
-	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
-}
+	enum XML_Error e = XML_GetErrorCode(s->p);
 
-static bool sl_xml_name_char(char c, bool first)
-{
-	if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' ||
-	    c == ':')
-		return true;
-	return !first && ((c >= '0' && c <= '9') || c == '-' || c == '.');
-}
-
-/* Length of the name at p, 0 when there is none. */
-static size_t sl_xml_name(const char *p)
-{
-	size_t n = 0;
-
-	while (sl_xml_name_char(p[n], n == 0))
-		n++;
-	return n;
-}
-
-/* &name; &#123; &#x1F; are well-formed; they are kept as written. */
-static bool sl_xml_entity_ok(const char *p)
-{
-	size_t n;
-
-	if (p[1] == '#' && p[2] == 'x') {
-		for (n = 3; isxdigit((unsigned char)p[n]); n++)
-			;
-		return n > 3 && p[n] == ';';
-	}
-	if (p[1] == '#') {
-		for (n = 2; isdigit((unsigned char)p[n]); n++)
-			;
-		return n > 2 && p[n] == ';';
-	}
-	n = sl_xml_name(p + 1);
-	return n && p[n + 1] == ';';
-}
-
-static int sl_xml_emit(struct sl_xml *x, struct sl_xml_tag *t)
-{
-	char msg[400];
-	int rc;
-
-	t->line = x->tag_line;
-	msg[0] = '\0';
-	rc = x->fn(t, x->arg, msg, sizeof(msg));
-	if (rc) {
-		snprintf(x->err, x->errlen, "line %lu: %s", x->tag_line,
-			 msg[0] ? msg : "rejected");
-		x->rc = rc;
-	}
-	return rc;
-}
-
-static int sl_xml_end_tag(struct sl_xml *x, char *p)
-{
-	struct sl_xml_tag t = { .end = true };
-	size_t n = sl_xml_name(p);
-	char *q = p + n;
-
-	while (sl_xml_space(*q))
-		q++;
-	if (!n || *q)
-		return sl_xml_fail(x, x->tag_line, "malformed end tag </%s>", p);
-	p[n] = '\0';
-	if (!x->depth)
-		return sl_xml_fail(x, x->tag_line,
-				   "end tag </%s> without a start tag", p);
-	if (strcmp(x->open[x->depth - 1], p))
-		return sl_xml_fail(x, x->tag_line,
-				   "end tag </%s> does not match <%s> of line %lu",
-				   p, x->open[x->depth - 1],
-				   x->open_line[x->depth - 1]);
-	x->depth--;
-	t.name = p;
-	t.depth = x->depth;
-	t.parent = x->depth ? x->open[x->depth - 1] : NULL;
-	if (!x->depth)
-		x->root_done = true;
-	return sl_xml_emit(x, &t);
-}
-
-/* Attributes from p to the end of the tag; sets t->empty on "/". */
-static int sl_xml_attrs(struct sl_xml *x, struct sl_xml_tag *t, char *p)
-{
-	bool space;
-	size_t n;
-	char *v, *e;
-	int i;
-
-	for (;;) {
-		space = false;
-		while (sl_xml_space(*p)) {
-			p++;
-			space = true;
-		}
-		if (!*p)
-			return 0;
-		if (p[0] == '/' && !p[1]) {
-			t->empty = true;
-			return 0;
-		}
-		n = sl_xml_name(p);
-		if (!n || !space)
-			return sl_xml_fail(x, x->tag_line,
-					   "<%s>: expected an attribute name or the end of the tag at \"%.20s\"",
-					   t->name, p);
-		if (t->nattr == SL_XML_ATTRS_MAX)
-			return sl_xml_fail(x, x->tag_line,
-					   "<%s>: more than %d attributes",
-					   t->name, SL_XML_ATTRS_MAX);
-		t->attr[t->nattr].name = p;
-		p += n;
-		while (sl_xml_space(*p))
-			*p++ = '\0';
-		if (*p != '=')
-			return sl_xml_fail(x, x->tag_line,
-					   "<%s>: attribute %.*s has no value",
-					   t->name, (int)n, t->attr[t->nattr].name);
-		*p++ = '\0';
-		while (sl_xml_space(*p))
-			p++;
-		if (*p != '"')
-			return sl_xml_fail(x, x->tag_line,
-					   "<%s>: the value of %s is not in double quotes",
-					   t->name, t->attr[t->nattr].name);
-		v = ++p;
-		/* The tokenizer saw the closing quote before the '>'. */
-		e = strchr(v, '"');
-		*e = '\0';
-		/* The tokenizer already refused '<' in values. */
-		for (; *p; p++)
-			if (*p == '&' && !sl_xml_entity_ok(p))
-				return sl_xml_fail(x, x->tag_line,
-						   "<%s>: malformed entity reference in the value of %s",
-						   t->name, t->attr[t->nattr].name);
-		for (i = 0; i < t->nattr; i++)
-			if (!strcmp(t->attr[i].name, t->attr[t->nattr].name))
-				return sl_xml_fail(x, x->tag_line,
-						   "<%s>: attribute %s given twice",
-						   t->name, t->attr[i].name);
-		t->attr[t->nattr++].value = v;
-		p = e + 1;
-	}
-}
-
-static int sl_xml_start_tag(struct sl_xml *x, char *p)
-{
-	struct sl_xml_tag t = { 0 };
-	size_t n = sl_xml_name(p);
-	char name[SL_XML_NAME_MAX + 1];
-	int rc;
-
-	if (!n)
-		return sl_xml_fail(x, x->tag_line, "malformed tag <%.40s>", p);
-	if (n > SL_XML_NAME_MAX)
-		return sl_xml_fail(x, x->tag_line, "element name longer than %d",
-				   SL_XML_NAME_MAX);
-	if (x->root_done)
-		return sl_xml_fail(x, x->tag_line,
-				   "<%.*s> after the end of the root element",
-				   (int)n, p);
-	memcpy(name, p, n);
-	name[n] = '\0';
-	t.name = name;
-	rc = sl_xml_attrs(x, &t, p + n);
-	if (rc)
-		return rc;
-	if (x->depth == SL_XML_DEPTH_MAX)
-		return sl_xml_fail(x, x->tag_line, "elements nested deeper than %d",
-				   SL_XML_DEPTH_MAX);
-	t.depth = x->depth;
-	t.parent = x->depth ? x->open[x->depth - 1] : NULL;
-	x->root_seen = true;
-	rc = sl_xml_emit(x, &t);
-	if (rc)
-		return rc;
-	if (t.empty) {
-		t.end = true;
-		if (!x->depth)
-			x->root_done = true;
-		return sl_xml_emit(x, &t);
-	}
-	memcpy(x->open[x->depth], name, n + 1);
-	x->open_line[x->depth++] = x->tag_line;
-	return 0;
-}
-
-/* A whole tag is in x->buf (without its '<' and '>'). */
-static int sl_xml_tag(struct sl_xml *x)
-{
-	char *p = x->buf;
-
-	x->buf[x->len] = '\0';
-	if (p[0] == '/')
-		return sl_xml_end_tag(x, p + 1);
-	if (p[0] == '?' || p[0] == '!')
-		return sl_xml_fail(x, x->tag_line,
-				   "<%c...>: declarations, comments and CDATA are not part of thin-provisioning-tools' output",
-				   p[0]);
-	return sl_xml_start_tag(x, p);
-}
-
-static int sl_xml_char(struct sl_xml *x, char c)
-{
-	unsigned char u = c;
-
-	if (u < 0x20 && !sl_xml_space(c))
-		return sl_xml_fail(x, x->line, "control character 0x%02x", u);
-	switch (x->state) {
-	case SL_XML_TEXT:
-		if (c == '<') {
-			x->state = SL_XML_TAG;
-			x->len = 0;
-			x->tag_line = x->line;
-			return 0;
-		}
-		if (sl_xml_space(c))
-			return 0;
-		if (c == '>')
-			return sl_xml_fail(x, x->line, "'>' outside a tag");
-		return sl_xml_fail(x, x->line, "text outside tags (\"%c...\")",
-				   u < 0x7f ? c : '?');
-	case SL_XML_TAG:
-		if (c == '>') {
-			x->state = SL_XML_TEXT;
-			return sl_xml_tag(x);
-		}
-		if (c == '<')
-			return sl_xml_fail(x, x->line,
-					   "'<' inside the tag that began on line %lu",
-					   x->tag_line);
-		if (c == '"')
-			x->state = SL_XML_QUOTE;
-		break;
-	default:
-		/* An unclosed quote would otherwise swallow the next tags. */
-		if (c == '<')
-			return sl_xml_fail(x, x->line,
-					   "'<' in an attribute value (unclosed quote in the tag of line %lu?)",
-					   x->tag_line);
-		if (c == '"')
-			x->state = SL_XML_TAG;
-	}
-	if (x->len == SL_XML_TAG_MAX)
-		return sl_xml_fail(x, x->tag_line, "tag longer than %d bytes",
-				   SL_XML_TAG_MAX);
-	x->buf[x->len++] = c;
-	return 0;
+	if (final && !s->root_seen && e == XML_ERROR_NO_ELEMENTS)
+		sl_xml_fail(s, -EPROTO, "no XML element in the input");
+	else if (final && s->depth && (e == XML_ERROR_NO_ELEMENTS ||
+				       e == XML_ERROR_UNCLOSED_TOKEN ||
+				       e == XML_ERROR_PARTIAL_CHAR))
+		sl_xml_fail(s, -EPROTO, "the input ends before </%s> (opened on line %lu)",
+			    s->open[s->depth - 1], s->open_line[s->depth - 1]);
+	else
+		sl_xml_fail(s, -EPROTO, "%s", XML_ErrorString(e));
 }
 
 int sl_xml_feed(struct sl_xml *x, const char *data, size_t len)
 {
-	size_t i;
+	struct sl_xml_state *s = x->s;
+	int n;
 
-	for (i = 0; i < len && !x->rc; i++) {
-		sl_xml_char(x, data[i]);
-		/* Count after the character: its errors name its own line. */
-		if (data[i] == '\n')
-			x->line++;
+	if (!s)
+		return x->rc ?: -EINVAL;
+	while (!x->rc && len) {
+		n = len > INT_MAX ? INT_MAX : (int)len;
+		if (XML_Parse(s->p, data, n, XML_FALSE) != XML_STATUS_OK &&
+		    !x->rc)
+			sl_xml_syntax(s, false);
+		data += n;
+		len -= n;
 	}
 	return x->rc;
 }
 
 int sl_xml_finish(struct sl_xml *x)
 {
-	if (x->rc)
-		return x->rc;
-	if (x->state != SL_XML_TEXT)
-		return sl_xml_fail(x, x->line,
-				   "the input ends inside the tag that began on line %lu",
-				   x->tag_line);
-	if (x->depth)
-		return sl_xml_fail(x, x->line,
-				   "the input ends before </%s> (opened on line %lu)",
-				   x->open[x->depth - 1], x->open_line[x->depth - 1]);
-	if (!x->root_seen)
-		return sl_xml_fail(x, x->line, "no XML element in the input");
-	return 0;
+	struct sl_xml_state *s = x->s;
+
+	if (!s)
+		return x->rc ?: -EINVAL;
+	if (!x->rc && XML_Parse(s->p, NULL, 0, XML_TRUE) != XML_STATUS_OK &&
+	    !x->rc)
+		sl_xml_syntax(s, true);
+	XML_ParserFree(s->p);
+	free(s);
+	x->s = NULL;
+	return x->rc;
 }

@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * A streaming tag parser for the XML subset thin-provisioning-tools print:
- * elements with double-quoted attributes, self-closing tags, whitespace
- * between tags, and nothing else (no text, comments, declarations or
- * CDATA). Input is fed in chunks of any size; each tag is handed to a
- * callback as soon as its '>' arrives, so no document tree is ever built.
+ * A streaming reader of thin-provisioning-tools' XML, on expat. Input is
+ * fed in chunks of any size, as it arrives from the tool's pipe; each
+ * element's start and end are handed to a callback as soon as expat has
+ * read them, so neither the document nor a tree of it is ever held.
+ * Anything the tools never print (text, comments, processing
+ * instructions, a DOCTYPE, CDATA) is refused rather than skipped.
  */
 #ifndef SL_XML_H
 #define SL_XML_H
@@ -12,14 +13,14 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define SL_XML_TAG_MAX 1024	/* bytes between '<' and '>' */
+#define SL_XML_TAG_MAX 1024	/* bytes of one start tag */
 #define SL_XML_NAME_MAX 63
 #define SL_XML_DEPTH_MAX 16
 #define SL_XML_ATTRS_MAX 16
 
 struct sl_xml_attr {
 	const char *name;
-	const char *value;	/* raw: entity references are not decoded */
+	const char *value;	/* entity references decoded */
 };
 
 struct sl_xml_tag {
@@ -35,32 +36,27 @@ struct sl_xml_tag {
 
 /*
  * Called for every start and end of an element. Returns 0 to go on, or
- * -errno with a message (no line number: the parser adds it) in msg.
+ * -errno with a message (no line number: the reader adds it) in msg.
  */
 typedef int (*sl_xml_fn)(const struct sl_xml_tag *t, void *arg, char *msg,
 			 size_t msglen);
 
+struct sl_xml_state;
+
 struct sl_xml {
-	sl_xml_fn fn;
-	void *arg;
-	char *err;
-	size_t errlen;
+	struct sl_xml_state *s;	/* expat's parser and the open elements */
 	int rc;			/* sticky: the first error */
-	int state;
-	unsigned long line, tag_line;
-	size_t len;
-	int depth;
-	bool root_seen, root_done;
-	char buf[SL_XML_TAG_MAX + 1];
-	char open[SL_XML_DEPTH_MAX][SL_XML_NAME_MAX + 1];
-	unsigned long open_line[SL_XML_DEPTH_MAX];
 };
 
-void sl_xml_init(struct sl_xml *x, sl_xml_fn fn, void *arg, char *err,
-		 size_t errlen);
+/* -ENOMEM, or 0 and x ready to be fed; sl_xml_finish frees it. */
+int sl_xml_init(struct sl_xml *x, sl_xml_fn fn, void *arg, char *err,
+		size_t errlen);
 /* 0, or the first error (-EPROTO when malformed, or the callback's). */
 int sl_xml_feed(struct sl_xml *x, const char *data, size_t len);
-/* The input ended: anything left open is an error. */
+/*
+ * The input ended: anything left open is an error. Frees the reader
+ * whatever it returns (also after an error, without reading more).
+ */
 int sl_xml_finish(struct sl_xml *x);
 
 /* The value of attribute name, or NULL. */

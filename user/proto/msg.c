@@ -16,6 +16,7 @@
 #include <linux/softlock.h>
 
 #include "msg.h"
+#include "../lib/utf8.h"
 
 /* Lock attributes on the wire are the kernel's, unchanged. */
 _Static_assert(SL_RELATIONSHIP_MAX == SOFTLOCK_ORIGIN_MAX, "origin length");
@@ -287,6 +288,8 @@ static int sl_str_check(const struct sl_attr_spec *as, const char *ctx,
 			size_t errlen)
 {
 	size_t n, i;
+	uint32_t cp;
+	int rc;
 
 	if (!len || v[len - 1])
 		return sl_bad(err, errlen, "%s: attribute %s: string not NUL-terminated",
@@ -299,11 +302,20 @@ static int sl_str_check(const struct sl_attr_spec *as, const char *ctx,
 		return sl_bad(err, errlen, "%s: attribute %s: %zu characters, allowed %llu..%llu",
 			      ctx, as->name, n, (unsigned long long)as->min,
 			      (unsigned long long)as->max);
-	/* The helper's rule for lock texts: UTF-8 passes, control bytes not. */
-	for (i = 0; i < n; i++)
-		if (v[i] < 0x20 || v[i] == 0x7f)
-			return sl_bad(err, errlen, "%s: attribute %s: non-printable byte 0x%02x at offset %zu",
-				      ctx, as->name, v[i], i);
+	/* Printable UTF-8, as softlock.ko requires (lib/utf8.h). */
+	rc = sl_utf8_check((const char *)v, n, &i, &cp);
+	if (rc == -EINVAL && cp < 0x80)
+		return sl_bad(err, errlen, "%s: attribute %s: non-printable byte 0x%02x at offset %zu",
+			      ctx, as->name, cp, i);
+	if (rc == -EINVAL)
+		return sl_bad(err, errlen, "%s: attribute %s: control character U+%04X at offset %zu",
+			      ctx, as->name, cp, i);
+	if (rc == -EILSEQ)
+		return sl_bad(err, errlen, "%s: attribute %s: not UTF-8: byte 0x%02x at offset %zu",
+			      ctx, as->name, cp, i);
+	if (rc)
+		return sl_bad(err, errlen, "%s: attribute %s: cannot check the text: %s",
+			      ctx, as->name, strerror(-rc));
 	/* The length is checked above: a UUID attribute has exactly 36. */
 	if (as->check == C_UUID && sl_uuid_bad(v) >= 0)
 		return sl_bad(err, errlen, "%s: attribute %s: \"%s\" is not a lowercase UUID",

@@ -19,6 +19,30 @@
 
 #define RAW(s) sl_pbuf_put(&b, s, sizeof(s) - 1)
 
+/* Every text on the wire is printable UTF-8, as the kernel requires. */
+TEST(texts_are_printable_utf8)
+{
+	char err[512];
+	struct sl_pbuf b;
+
+	sl_pbuf_init(&b);
+	BAD("HELLO: attribute HOST: not UTF-8: byte 0xff at offset 1",
+	    sl_msg_begin(&b, SL_MSG_HELLO), sl_msg_put_str(&b, SL_A_HOST, "h\xff"));
+	BAD("HELLO: attribute HOST: not UTF-8: byte 0xc0 at offset 0",
+	    sl_msg_begin(&b, SL_MSG_HELLO), sl_msg_put_str(&b, SL_A_HOST, "\xc0\xaf"));
+	BAD("HELLO: attribute HOST: not UTF-8: byte 0xed at offset 2",
+	    sl_msg_begin(&b, SL_MSG_HELLO),
+	    sl_msg_put_str(&b, SL_A_HOST, "ab\xed\xa0\x80"));
+	BAD("HELLO: attribute HOST: not UTF-8: byte 0xe2 at offset 1",
+	    sl_msg_begin(&b, SL_MSG_HELLO), sl_msg_put_str(&b, SL_A_HOST, "a\xe2\x82"));
+	BAD("HELLO: attribute HOST: control character U+0085 at offset 3",
+	    sl_msg_begin(&b, SL_MSG_HELLO),
+	    sl_msg_put_str(&b, SL_A_HOST, "\xc3\xa9x\xc2\x85"));
+	BAD("LOCKSET: ENTRY 1: attribute DATASET: not UTF-8: byte 0xf4 at offset 0",
+	    lockset(&b, 1, 1, "r", 0), entry(&b, ID1, 1, "\xf4\x90\x80\x80"));
+	sl_pbuf_free(&b);
+}
+
 TEST(attribute_and_message_errors)
 {
 	char err[512], longs[1030];

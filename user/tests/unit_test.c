@@ -21,6 +21,7 @@
 #include "../kmod/kmod.h"
 #include "../lib/json.h"
 #include "../lib/run.h"
+#include "../lib/utf8.h"
 #include "../lvm/lvm.h"
 
 TEST(duration)
@@ -67,6 +68,33 @@ TEST(u32_and_text)
 	big[255] = 'a';
 	big[256] = '\0';
 	ASSERT_FALSE(sl_text_ok(big, false));
+}
+
+/* Texts are printable UTF-8 (lib/utf8.h), as softlock.ko requires. */
+TEST(text_is_printable_utf8)
+{
+	const char *const bad[] = {
+		"x\xff", "\x80", "\xc0\xaf", "\xe0\x80\xaf", "x\xe2\x82",
+		"\xed\xa0\x80", "\xf4\x90\x80\x80", "\xf8\x88\x80\x80\x80",
+	};
+	size_t i, at;
+	uint32_t cp;
+
+	ASSERT_TRUE(sl_text_ok("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x94\x92", false));
+	ASSERT_TRUE(sl_text_ok("\xf4\x8f\xbf\xbf\xc2\xa0", false));
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		EXPECT_FALSE(sl_text_ok(bad[i], false)) TH_LOG("case %zu", i);
+		EXPECT_EQ(-EILSEQ, sl_utf8_check(bad[i], strlen(bad[i]), NULL,
+						 NULL)) TH_LOG("case %zu", i);
+	}
+	/* C1 controls are controls too; the offset is the sequence's. */
+	ASSERT_FALSE(sl_text_ok("x\xc2\x85", false));
+	ASSERT_EQ(-EINVAL, sl_utf8_check("\xc3\xa9x\xc2\x9b", 5, &at, &cp));
+	ASSERT_EQ(3u, at);
+	ASSERT_EQ(0x9bu, cp);
+	ASSERT_EQ(-EILSEQ, sl_utf8_check("ab\xe2\x82", 4, &at, &cp));
+	ASSERT_EQ(2u, at);
+	ASSERT_EQ(0, sl_utf8_check("", 0, &at, &cp));
 }
 
 TEST(types)

@@ -33,6 +33,7 @@ static const struct option sl_mirror_opts[] = {
 	{ "lease", required_argument, NULL, 'l' },
 	{ "json", no_argument, NULL, 'j' },
 	{ "snapshot", required_argument, NULL, 'S' },	/* verify */
+	{ "follow-source-deletions", required_argument, NULL, 'F' },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -80,9 +81,19 @@ static int sl_parse_lease(struct sl_ctx *x, const char *s, uint32_t *lease)
 	return 0;
 }
 
+/* --follow-source-deletions yes|no */
+static int sl_parse_follow(struct sl_ctx *x, const char *s, bool *follow)
+{
+	if (!strcmp(s, "yes") || !strcmp(s, "no")) {
+		*follow = !strcmp(s, "yes");
+		return 0;
+	}
+	return sl_usage(x, "--follow-source-deletions %s: say yes or no", s);
+}
+
 static int sl_mirror_init(struct sl_ctx *x, const char *name,
-			  const char *keep, const char *lease, int argc,
-			  char **argv)
+			  const char *keep, const char *lease,
+			  const char *follow, int argc, char **argv)
 {
 	struct sl_relationship r = { 0 };
 	struct sl_endpoint src, dst;
@@ -106,9 +117,13 @@ static int sl_mirror_init(struct sl_ctx *x, const char *name,
 	    strlen(r.name) >= SL_REL_NAME_MAX)
 		return sl_usage(x, "the relationship name must be 1..%d bytes: give a shorter --name",
 				SL_REL_NAME_MAX);
+	/* --keep is this host's retention: of the source or of the destination. */
 	if (keep && (sscanf(keep, "%u%n", &r.keep, &rc) != 1 ||
-		     keep[rc] || !r.keep || src.kind != SL_EP_LOCAL))
-		return sl_usage(x, "--keep needs a number of PCPIs, 1 or more, and a source on this host (retention runs where the snapshots are taken)");
+		     keep[rc] || !r.keep))
+		return sl_usage(x, "--keep needs a number of PCPIs, 1 or more");
+	if (follow && (sl_parse_follow(x, follow, &r.follow) ||
+		       dst.kind != SL_EP_LOCAL))
+		return sl_usage(x, "--follow-source-deletions yes|no needs the destination on this host: the destination decides what it deletes");
 	if (lease && sl_parse_lease(x, lease, &r.lease))
 		return SL_EXIT_USAGE;
 	rc = sl_mirror_open(x);
@@ -128,6 +143,12 @@ static int sl_mirror_init(struct sl_ctx *x, const char *name,
 		return SL_EXIT_FAIL;
 	}
 	printf("mirror %s: %s -> %s\n", r.name, r.src, r.dst);
+	if (dst.kind == SL_EP_LOCAL && !r.keep)
+		printf("mirror %s: %s keeps every PCPI it receives%s\n", r.name,
+		       r.dst, r.follow ? " until the source removes it" : "");
+	else if (dst.kind == SL_EP_LOCAL)
+		printf("mirror %s: %s keeps its newest %u PCPIs%s\n", r.name,
+		       r.dst, r.keep, r.follow ? ", and older ones until the source removes them" : "");
 	return SL_EXIT_OK;
 }
 
@@ -357,6 +378,7 @@ static int sl_mirror_status(struct sl_ctx *x, const char *key, bool json)
 int cmd_mirror(struct sl_ctx *x, int argc, char **argv)
 {
 	const char *name = NULL, *keep = NULL, *lease = NULL, *sub;
+	const char *follow = NULL;
 	const char *snapshot = NULL;
 	bool json = false;
 	int c;
@@ -365,13 +387,14 @@ int cmd_mirror(struct sl_ctx *x, int argc, char **argv)
 		return sl_usage(x, "mirror needs a subcommand: init, update, status, verify or set");
 	sub = argv[1];
 	optind = 2;
-	while ((c = getopt_long(argc, argv, "n:k:l:jS:", sl_mirror_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "n:k:l:jS:F:", sl_mirror_opts, NULL)) != -1) {
 		switch (c) {
 		case 'n': name = optarg; break;
 		case 'k': keep = optarg; break;
 		case 'l': lease = optarg; break;
 		case 'j': json = true; break;
 		case 'S': snapshot = optarg; break;
+		case 'F': follow = optarg; break;
 		default: return sl_usage(x, "unknown option");
 		}
 	}
@@ -381,8 +404,10 @@ int cmd_mirror(struct sl_ctx *x, int argc, char **argv)
 		return sl_usage(x, "--snapshot is an option of mirror verify");
 	if (lease && strcmp(sub, "init") && strcmp(sub, "set"))
 		return sl_usage(x, "--lease is an option of mirror init and mirror set");
+	if (follow && strcmp(sub, "init"))
+		return sl_usage(x, "--follow-source-deletions is an option of mirror init");
 	if (!strcmp(sub, "init"))
-		return sl_mirror_init(x, name, keep, lease, argc, argv);
+		return sl_mirror_init(x, name, keep, lease, follow, argc, argv);
 	if (!strcmp(sub, "set")) {
 		if (argc != 1)
 			return sl_usage(x, "mirror set needs one relationship (its name or DST)");

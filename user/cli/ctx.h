@@ -13,8 +13,15 @@
 /* Equal to kernel/main.c's MODULE_VERSION: helper_test.sh checks. */
 #define SL_VERSION "0.1.0"
 
-/* Exit statuses: 1 also means "locked" for check, 2 is a usage error. */
-enum { SL_EXIT_OK = 0, SL_EXIT_FAIL = 1, SL_EXIT_USAGE = 2 };
+/*
+ * Exit statuses. A command that answers a question (check, verify, mirror
+ * verify) exits 0 for yes/identical, 1 for no/different, and 2 when it
+ * could not tell (an error, SL_EXIT_UNKNOWN), never 1 for an error: a
+ * script must not read "could not run" as "differs". Other commands exit
+ * 0 on success, 1 on failure; 2 is also a usage error everywhere.
+ */
+enum { SL_EXIT_OK = 0, SL_EXIT_FAIL = 1, SL_EXIT_USAGE = 2,
+       SL_EXIT_UNKNOWN = 2 };
 
 struct sl_ctx {
 	const char *cmd;	/* the running subcommand, for messages */

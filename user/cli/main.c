@@ -16,7 +16,7 @@ static const struct {
 	const char *usage;
 } sl_cmds[] = {
 	{ "hold", cmd_hold, "SNAP --type owner|dest-path|qtree|app --text TEXT [--dataset DS] [--origin ORIGIN] [--expires DURATION]" },
-	{ "release", cmd_release, "SNAP [--type T] [--text TEXT] [--origin ORIGIN] [--all] | --all" },
+	{ "release", cmd_release, "SNAP [--type T] [--text TEXT] [--origin ORIGIN] [--all] | --all | --stale" },
 	{ "holds", cmd_holds, "[SNAP|VG|VG/POOL|/dev/mapper/POOL] [--json] [--stale] [--usage]" },
 	{ "check", cmd_check, "SNAP" },
 	{ "pools", cmd_pools, "[--json]" },

@@ -82,6 +82,8 @@ int sl_mirror_open(struct sl_ctx *x);
 struct sl_kmod *sl_mirror_kernel(void);
 int cmd_serve(struct sl_ctx *x, int argc, char **argv);
 int cmd_daemon(struct sl_ctx *x, int argc, char **argv);
+/* softlock mirror destroy (mirror_destroy.c). */
+int sl_mirror_destroy(struct sl_ctx *x, const char *key, bool keep_locks);
 /* softlock mirror verify (mirror_verify.c); snapshot may be NULL. */
 int sl_mirror_verify(struct sl_ctx *x, const char *key, const char *snapshot,
 		     bool json);

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * softlock mirror init|set|update|status (verify: mirror_verify.c; the
- * peer end, softlock serve: serve.c).
+ * softlock mirror init|set|update|status (verify: mirror_verify.c;
+ * destroy: mirror_destroy.c; the peer end, softlock serve: serve.c).
  *
  * The host that runs `mirror update` starts the peer (ssh, a command, or
  * itself for a local volume) and takes the role of whichever side is
@@ -34,6 +34,7 @@ static const struct option sl_mirror_opts[] = {
 	{ "json", no_argument, NULL, 'j' },
 	{ "snapshot", required_argument, NULL, 'S' },	/* verify */
 	{ "follow-source-deletions", required_argument, NULL, 'F' },
+	{ "keep-locks", no_argument, NULL, 'K' },	/* destroy */
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -379,15 +380,16 @@ int cmd_mirror(struct sl_ctx *x, int argc, char **argv)
 {
 	const char *name = NULL, *keep = NULL, *lease = NULL, *sub;
 	const char *follow = NULL;
+	bool keep_locks = false;
 	const char *snapshot = NULL;
 	bool json = false;
 	int c;
 
 	if (argc < 2)
-		return sl_usage(x, "mirror needs a subcommand: init, update, status, verify or set");
+		return sl_usage(x, "mirror needs a subcommand: init, update, status, verify, set or destroy");
 	sub = argv[1];
 	optind = 2;
-	while ((c = getopt_long(argc, argv, "n:k:l:jS:F:", sl_mirror_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "n:k:l:jS:F:K", sl_mirror_opts, NULL)) != -1) {
 		switch (c) {
 		case 'n': name = optarg; break;
 		case 'k': keep = optarg; break;
@@ -395,6 +397,7 @@ int cmd_mirror(struct sl_ctx *x, int argc, char **argv)
 		case 'j': json = true; break;
 		case 'S': snapshot = optarg; break;
 		case 'F': follow = optarg; break;
+		case 'K': keep_locks = true; break;
 		default: return sl_usage(x, "unknown option");
 		}
 	}
@@ -404,6 +407,8 @@ int cmd_mirror(struct sl_ctx *x, int argc, char **argv)
 		return sl_usage(x, "--snapshot is an option of mirror verify");
 	if (lease && strcmp(sub, "init") && strcmp(sub, "set"))
 		return sl_usage(x, "--lease is an option of mirror init and mirror set");
+	if (keep_locks && strcmp(sub, "destroy"))
+		return sl_usage(x, "--keep-locks is an option of mirror destroy");
 	if (follow && strcmp(sub, "init"))
 		return sl_usage(x, "--follow-source-deletions is an option of mirror init");
 	if (!strcmp(sub, "init"))
@@ -428,6 +433,11 @@ int cmd_mirror(struct sl_ctx *x, int argc, char **argv)
 			return sl_usage(x, "mirror verify needs one relationship (its name or DST)");
 		return sl_mirror_verify(x, argv[0], snapshot, json);
 	}
-	return sl_usage(x, "unknown mirror subcommand '%s': init, update, status, verify or set",
+	if (!strcmp(sub, "destroy")) {
+		if (argc != 1)
+			return sl_usage(x, "mirror destroy needs one relationship (its name or DST)");
+		return sl_mirror_destroy(x, argv[0], keep_locks);
+	}
+	return sl_usage(x, "unknown mirror subcommand '%s': init, update, status, verify, set or destroy",
 			sub);
 }

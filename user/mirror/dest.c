@@ -446,6 +446,72 @@ static int sl_dst_offer(struct sl_dst *x)
 	return rc;
 }
 
+int sl_mirror_dest_forget(struct sl_mirror_env *e, const char *rel,
+			  const char *volume, char *err, size_t errlen)
+{
+	struct sl_dst x = { .e = e, .rel = rel };
+	const struct sl_pcpi *part;
+	int rc;
+
+	if (sl_mstore_init(e->cat) || sl_ckpt_get(e->cat, rel, &x.ck))
+		return 0;
+	rc = sl_volume_open(volume, &x.v, x.err, sizeof(x.err));
+	if (!rc)
+		rc = sl_dst_refresh(&x);
+	part = rc ? NULL : sl_dst_part(&x, x.ck.part_lv);
+	if (part)
+		rc = sl_pcpi_remove(&x.v, part, x.err, sizeof(x.err));
+	if (!rc && part)
+		fprintf(stderr, "softlock: mirror %s: %s: removed %s, a transfer that will not resume\n",
+			rel, e->host, x.ck.part_lv);
+	if (!rc && sl_ckpt_del(e->cat, rel)) {
+		snprintf(x.err, sizeof(x.err), "%s", sl_cat_error(e->cat));
+		rc = -EIO;
+	}
+	if (!rc)
+		fprintf(stderr, "softlock: mirror %s: %s: removed its checkpoint\n",
+			rel, e->host);
+	if (rc)
+		snprintf(err, errlen, "%s: %s", e->host, x.err);
+	free(x.p);
+	sl_volume_close(&x.v);
+	return rc;
+}
+
+int sl_mirror_dest_release(struct sl_session *s, struct sl_mirror_env *e,
+			   const char *rel, const char *volume)
+{
+	struct sl_lockset none = { 0 };
+	struct sl_pbuf *b;
+	char self[600], err[1200];
+	struct timeval tv;
+	int rc;
+
+	/* Nothing this relationship wrote stays half-done here. */
+	if (sl_mirror_dest_forget(e, rel, volume, err, sizeof(err)))
+		return sl_sess_fail(s, EIO, "%s", err);
+	snprintf(self, sizeof(self), "%s:%s", e->host, volume);
+	gettimeofday(&tv, NULL);
+	b = sl_sess_begin(s, SL_MSG_LOCKSET);
+	sl_msg_put_str(b, SL_A_RELATIONSHIP, rel);
+	sl_msg_put_u32(b, SL_A_PHASE, SL_PHASE_AFTER);
+	sl_msg_put_str(b, SL_A_DATASET, self);
+	/* Above any update's, as replace-begin wants. */
+	sl_msg_put_u64(b, SL_A_GENERATION,
+		       (uint64_t)tv.tv_sec * 1000000 + tv.tv_usec + 1);
+	sl_lockset_put(&none, b);
+	rc = sl_sess_send(s);
+	if (!rc)
+		rc = sl_sess_recv(s, SL_MSG_LOCKSET_ACK);
+	if (!rc) {
+		sl_sess_begin(s, SL_MSG_BYE);
+		rc = sl_sess_send(s);
+	}
+	if (!rc)
+		rc = sl_sess_recv(s, SL_MSG_BYE);
+	return rc;
+}
+
 int sl_mirror_dest(struct sl_session *s, struct sl_mirror_env *e,
 		   const char *rel, const char *volume)
 {

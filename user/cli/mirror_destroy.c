@@ -130,6 +130,10 @@ int sl_mirror_destroy(struct sl_ctx *x, const char *key, bool keep_locks)
 		printf("mirror %s: left: the lock set on %s%s; release it there with 'softlock release --origin %s --all'\n",
 		       r.name, r.src, keep_locks ? " (--keep-locks)" : "",
 		       source ? "softlock-mirror:DSTHOST:VG/LV" : origin);
+		/* The release session is what cleans a pushed-to destination. */
+		if (dst.kind != SL_EP_LOCAL)
+			printf("mirror %s: left: any .part LV and checkpoint of an interrupted transfer on %s\n",
+			       r.name, r.dst);
 	}
 	/* Without the session (or a push, whose .part is on the peer). */
 	if (dst.kind == SL_EP_LOCAL &&

@@ -3,8 +3,9 @@
 #
 # Retention on both ends of a mirror (two hosts in one guest, see
 # mirror_lib.sh): the source keeps its newest N PCPIs (--keep) but never a
-# held one, and says who holds it; the destination removes what the source
-# removed, but never its base or a PCPI held on it; a hold on the
+# held one, and says who holds it; the destination, opted in to follow the
+# source's deletions, removes what the source removed, but never its base
+# or a PCPI held on it; a hold on the
 # destination travels upstream in its lock set, so the source keeps that
 # PCPI too and names the downstream holder.
 cd "$(dirname "$0")" || exit 1
@@ -12,7 +13,7 @@ cd "$(dirname "$0")" || exit 1
 
 sl_init lvm softlock sha256sum thin_delta thin_dump
 . ./mirror_lib.sh
-tap_plan 19
+tap_plan 20
 
 write_and_update() { # SEED: random writes on A, then one update
 	random_writes /dev/$VA/vol "$1" 10 4096 $((MB * 256)) 16 "$SL_TMP/w" &&
@@ -23,6 +24,8 @@ assert "insmod softlock" sl_load
 assert "two hosts: VGs, pools, catalogs" mirror_hosts_setup
 assert_fail "--keep needs a positive number" on_a softlock mirror init --keep 0 --name ab "$VA/vol" "$(peer_b $VB/vol)"
 assert "mirror init --keep 2" on_a softlock mirror init --keep 2 --name ab "$VA/vol" "$(peer_b $VB/vol)"
+assert "B opts in to follow A's deletions" \
+	on_b softlock mirror init --follow-source-deletions yes --name ab "$(peer_a $VA/vol)" "$VB/vol"
 
 for seed in 1 2 3; do
 	write_and_update $seed > "$SL_TMP/u$seed" 2>&1 ||

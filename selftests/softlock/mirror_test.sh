@@ -17,13 +17,16 @@ cd "$(dirname "$0")" || exit 1
 sl_init lvm softlock sha256sum blkdiscard thin_delta thin_dump
 . ./mirror_lib.sh
 [ -x "$SL_RANGES" ] || bail_out "$SL_RANGES not found"
-tap_plan 64
+tap_plan 65
 
 assert "insmod softlock" sl_load
 assert "two hosts: VGs, pools, catalogs" mirror_hosts_setup
 
 # --- the relationship ---
 assert "mirror init $VA/vol -> B" on_a softlock mirror init --name ab "$VA/vol" "$(peer_b $VB/vol)"
+# B removes what A removes only by its own choice (the default keeps all).
+assert "B: mirror init ab --follow-source-deletions yes" \
+	on_b softlock mirror init --follow-source-deletions yes --name ab "$(peer_a $VA/vol)" "$VB/vol"
 assert_fail "mirror init refuses a name in use" on_a softlock mirror init --name ab "$VA/vol" "$(peer_b $VB/x)"
 assert_match "... saying so" "exists already" "$OUT"
 

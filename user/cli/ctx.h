@@ -13,8 +13,15 @@
 /* Equal to kernel/main.c's MODULE_VERSION: helper_test.sh checks. */
 #define SL_VERSION "0.1.0"
 
-/* Exit statuses: 1 also means "locked" for check, 2 is a usage error. */
-enum { SL_EXIT_OK = 0, SL_EXIT_FAIL = 1, SL_EXIT_USAGE = 2 };
+/*
+ * Exit statuses. A command that answers a question (check, verify, mirror
+ * verify) exits 0 for yes/identical, 1 for no/different, and 2 when it
+ * could not tell (an error, SL_EXIT_UNKNOWN), never 1 for an error: a
+ * script must not read "could not run" as "differs". Other commands exit
+ * 0 on success, 1 on failure; 2 is also a usage error everywhere.
+ */
+enum { SL_EXIT_OK = 0, SL_EXIT_FAIL = 1, SL_EXIT_USAGE = 2,
+       SL_EXIT_UNKNOWN = 2 };
 
 struct sl_ctx {
 	const char *cmd;	/* the running subcommand, for messages */
@@ -75,6 +82,8 @@ int sl_mirror_open(struct sl_ctx *x);
 struct sl_kmod *sl_mirror_kernel(void);
 int cmd_serve(struct sl_ctx *x, int argc, char **argv);
 int cmd_daemon(struct sl_ctx *x, int argc, char **argv);
+/* softlock mirror destroy (mirror_destroy.c). */
+int sl_mirror_destroy(struct sl_ctx *x, const char *key, bool keep_locks);
 /* softlock mirror verify (mirror_verify.c); snapshot may be NULL. */
 int sl_mirror_verify(struct sl_ctx *x, const char *key, const char *snapshot,
 		     bool json);

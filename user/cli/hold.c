@@ -27,6 +27,7 @@ static const struct option sl_hold_opts[] = {
 	{ "pool", required_argument, NULL, 'P' },
 	{ "id", required_argument, NULL, 'i' },
 	{ "all", no_argument, NULL, 'a' },
+	{ "stale", no_argument, NULL, 's' },	/* release */
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -183,13 +184,58 @@ int cmd_hold(struct sl_ctx *x, int argc, char **argv)
 struct sl_release {
 	struct sl_ctx *x;
 	const struct sl_snap *s;	/* NULL with --all and no snapshot */
+	const char *name;		/* or the catalog's name of the snapshot */
 	uint32_t type;
 	const char *text, *origin;
 	int64_t expired_by;		/* >0: only holds expired by then */
+	bool stale;			/* only expired or orphaned holds */
 	int matched, failed;
 	char snaps[64][300];		/* LVM snapshots touched */
 	int nsnaps;
+	/* The thin volumes of each VG met, one lvs per VG: see sl_present(). */
+	struct sl_vg_view {
+		char vg[128];
+		struct sl_lvm_thin *v;
+		size_t n;
+		int rc;
+	} vgs[8];
+	int nvgs;
 };
+
+/*
+ * Does the LVM snapshot of hold l still exist (its pool and thin id)? 1,
+ * 0 (gone), or -errno when its VG cannot be listed. One lvs of the whole
+ * VG, never of the snapshot: one that is gone must not make it fail.
+ */
+static int sl_present(struct sl_release *r, const struct sl_cat_lock *l)
+{
+	struct sl_vg_view *g = NULL;
+	const char *slash = strchr(l->snap, '/');
+	char vg[128], err[400];
+	size_t i;
+	int j;
+
+	snprintf(vg, sizeof(vg), "%.*s", slash ? (int)(slash - l->snap) : 0,
+		 l->snap);
+	for (j = 0; j < r->nvgs && !g; j++)
+		if (!strcmp(r->vgs[j].vg, vg))
+			g = &r->vgs[j];
+	if (!g) {
+		if (r->nvgs == (int)(sizeof(r->vgs) / sizeof(r->vgs[0])))
+			return -E2BIG;
+		g = &r->vgs[r->nvgs++];
+		snprintf(g->vg, sizeof(g->vg), "%s", vg);
+		g->rc = sl_lvm_vg_thins(vg, &g->v, &g->n, err, sizeof(err));
+		if (g->rc)
+			sl_err(r->x, "%s", err);
+	}
+	if (g->rc)
+		return g->rc;
+	for (i = 0; i < g->n; i++)
+		if (g->v[i].id == l->pcpi && !strcmp(g->v[i].pool, l->pool))
+			return 1;
+	return 0;
+}
 
 static void sl_note_snap(struct sl_release *r, const char *snap)
 {
@@ -202,16 +248,33 @@ static void sl_note_snap(struct sl_release *r, const char *snap)
 		snprintf(r->snaps[r->nsnaps++], sizeof(r->snaps[0]), "%s", snap);
 }
 
+/* --stale: expired, or an LVM hold whose snapshot is gone. */
+static bool sl_is_stale(struct sl_release *r, const struct sl_cat_lock *l,
+			const char **why)
+{
+	if (l->expires && l->expires <= time(NULL)) {
+		*why = "expired, released";
+		return true;
+	}
+	*why = "orphaned (the snapshot is gone), released";
+	return l->lvm && sl_present(r, l) == 0;
+}
+
 static void sl_release_one(struct sl_release *r, const struct sl_cat_lock *l)
 {
+	const char *what = r->expired_by ? "expired, released" : "released";
 	int rc;
 
 	if (r->s && (strcmp(l->pool, r->s->pool) || l->pcpi != r->s->thin_id))
+		return;
+	if (r->name && strcmp(l->snap, r->name))
 		return;
 	if ((r->type && l->type != r->type) ||
 	    (r->text && strcmp(l->text, r->text)) ||
 	    (r->origin && strcmp(l->origin, r->origin)) ||
 	    (r->expired_by && (!l->expires || l->expires > r->expired_by)))
+		return;
+	if (r->stale && !sl_is_stale(r, l, &what))
 		return;
 	r->matched++;
 	rc = sl_kmod_del(r->x->k, l->pool, l->pcpi, l->type, l->text,
@@ -229,9 +292,20 @@ static void sl_release_one(struct sl_release *r, const struct sl_cat_lock *l)
 	}
 	if (l->lvm)
 		sl_note_snap(r, l->snap);
-	printf("%s: %s (%s \"%s\", origin %s)\n", l->snap,
-	       r->expired_by ? "expired, released" : "released",
+	printf("%s: %s (%s \"%s\", origin %s)\n", l->snap, what,
 	       sl_type_name(l->type), l->text, l->origin);
+}
+
+/* Is LVM snapshot snap (a catalog name) still there, as far as r knows? */
+static bool sl_gone(struct sl_release *r, const struct sl_cat_lock *locks,
+		    size_t n, const char *snap)
+{
+	size_t j;
+
+	for (j = 0; j < n; j++)
+		if (!strcmp(locks[j].snap, snap))
+			return sl_present(r, &locks[j]) == 0;
+	return false;
 }
 
 /* Release every hold of r that the catalog has; deactivate what we may. */
@@ -247,10 +321,26 @@ static int sl_release_matching(struct sl_release *r)
 	}
 	for (j = 0; j < n; j++)
 		sl_release_one(r, &locks[j]);
+	/*
+	 * A snapshot that is gone has nothing to deactivate: forget that we
+	 * activated it rather than ask LVM about it.
+	 */
+	for (i = 0; i < r->nsnaps; i++) {
+		if (sl_gone(r, locks, n, r->snaps[i]))
+			sl_cat_set_activated(r->x->cat, r->snaps[i], false);
+		else
+			sl_maybe_deactivate(r->x, r->snaps[i]);
+	}
 	free(locks);
-	for (i = 0; i < r->nsnaps; i++)
-		sl_maybe_deactivate(r->x, r->snaps[i]);
+	for (i = 0; i < r->nvgs; i++)
+		free(r->vgs[i].v);
 	return 0;
+}
+
+/* Does the catalog hold anything under the snapshot name vglv? */
+static int sl_named_in_catalog(const struct sl_cat_lock *l, void *arg)
+{
+	return !strcmp(l->snap, arg);
 }
 
 int cmd_release(struct sl_ctx *x, int argc, char **argv)
@@ -260,9 +350,9 @@ int cmd_release(struct sl_ctx *x, int argc, char **argv)
 	const char *type = NULL;
 	bool all = false, any;
 	struct sl_snap s;
-	int c;
+	int c, named;
 
-	while ((c = getopt_long(argc, argv, "t:x:o:P:i:a", sl_hold_opts,
+	while ((c = getopt_long(argc, argv, "t:x:o:P:i:as", sl_hold_opts,
 				NULL)) != -1) {
 		switch (c) {
 		case 't': type = optarg; break;
@@ -271,6 +361,7 @@ int cmd_release(struct sl_ctx *x, int argc, char **argv)
 		case 'P': sel.pool = optarg; break;
 		case 'i': sel.id = optarg; break;
 		case 'a': all = true; break;
+		case 's': r.stale = true; break;
 		default: return sl_usage(x, "unknown option");
 		}
 	}
@@ -281,22 +372,39 @@ int cmd_release(struct sl_ctx *x, int argc, char **argv)
 	if (type && !(r.type = sl_type_parse(type)))
 		return sl_usage(x, "--type must be owner, dest-path, qtree or app");
 	any = sel.vglv || sel.pool || sel.id;
-	if (!any && !all)
-		return sl_usage(x, "name a snapshot, or use --all to release every hold");
-	if (any && !all && !type && !r.text && !r.origin)
-		return sl_usage(x, "say which holds: --type, --text, --origin, or --all for every hold on the snapshot");
+	if (!any && !all && !r.stale)
+		return sl_usage(x, "name a snapshot, or use --all to release every hold, or --stale for the expired and orphaned ones");
+	if (any && !all && !type && !r.text && !r.origin && !r.stale)
+		return sl_usage(x, "say which holds: --type, --text, --origin, --stale, or --all for every hold on the snapshot");
 	if (sl_need_root(x) || sl_open_kernel(x) || sl_open_catalog(x))
 		return SL_EXIT_FAIL;
-	if (any) {
+	/*
+	 * A snapshot the catalog holds under this name is released by the
+	 * catalog's (pool, thin id), without asking LVM: it may be gone. Only
+	 * a name the catalog does not know (a renamed snapshot) is resolved.
+	 */
+	named = sel.vglv ? sl_cat_each(x->cat, sl_named_in_catalog,
+				       (void *)sel.vglv) : 0;
+	if (named < 0) {
+		sl_err(x, "%s", sl_cat_error(x->cat));
+		return SL_EXIT_FAIL;
+	}
+	if (named) {
+		r.name = sel.vglv;
+	} else if (any) {
 		if (sl_resolve(x, &sel, &s))
 			return SL_EXIT_FAIL;
 		r.s = &s;
 	}
 	if (sl_release_matching(&r))
 		return SL_EXIT_FAIL;
+	if (!r.matched && r.stale) {
+		printf("no stale holds\n");
+		return r.failed ? SL_EXIT_FAIL : SL_EXIT_OK;
+	}
 	if (!r.matched) {
 		sl_err(x, "no hold matches%s%s", any ? " on " : "",
-		       any ? s.name : "");
+		       any ? (r.name ? r.name : s.name) : "");
 		return SL_EXIT_FAIL;
 	}
 	return r.failed ? SL_EXIT_FAIL : SL_EXIT_OK;

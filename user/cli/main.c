@@ -16,7 +16,7 @@ static const struct {
 	const char *usage;
 } sl_cmds[] = {
 	{ "hold", cmd_hold, "SNAP --type owner|dest-path|qtree|app --text TEXT [--dataset DS] [--origin ORIGIN] [--expires DURATION]" },
-	{ "release", cmd_release, "SNAP [--type T] [--text TEXT] [--origin ORIGIN] [--all] | --all" },
+	{ "release", cmd_release, "SNAP [--type T] [--text TEXT] [--origin ORIGIN] [--all] | --all | --stale" },
 	{ "holds", cmd_holds, "[SNAP|VG|VG/POOL|/dev/mapper/POOL] [--json] [--stale] [--usage]" },
 	{ "check", cmd_check, "SNAP" },
 	{ "pools", cmd_pools, "[--json]" },
@@ -26,7 +26,7 @@ static const struct {
 	{ "expire", cmd_expire, "" },
 	{ "restore", cmd_restore, "" },
 	{ "verify", cmd_verify, "" },
-	{ "mirror", cmd_mirror, "init SRC DST [--name NAME] [--keep N] [--lease DURATION] | set NAME|DST --lease DURATION|none | update NAME|DST [--json] | status [NAME] [--json] | verify NAME|DST [--snapshot LV.sl.N] [--json]" },
+	{ "mirror", cmd_mirror, "init SRC DST [--name NAME] [--keep N] [--lease DURATION] [--follow-source-deletions yes|no] | set NAME|DST --lease DURATION|none | update NAME|DST [--json] | status [NAME] [--json] | verify NAME|DST [--snapshot LV.sl.N] [--json] | destroy NAME|DST [--keep-locks]" },
 	{ "serve", cmd_serve, "--stdio | --tls [--listen [ADDR]:PORT] [--max-sessions N]" },
 	{ "metrics", cmd_metrics, "[--output FILE] [--no-usage]" },
 	{ "daemon", cmd_daemon, "[--config FILE] [--check | --once [NAME...]]" },

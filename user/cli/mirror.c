@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * softlock mirror init|set|update|status (verify: mirror_verify.c; the
- * peer end, softlock serve: serve.c).
+ * softlock mirror init|set|update|status (verify: mirror_verify.c;
+ * destroy: mirror_destroy.c; the peer end, softlock serve: serve.c).
  *
  * The host that runs `mirror update` starts the peer (ssh, a command, or
  * itself for a local volume) and takes the role of whichever side is
@@ -33,6 +33,8 @@ static const struct option sl_mirror_opts[] = {
 	{ "lease", required_argument, NULL, 'l' },
 	{ "json", no_argument, NULL, 'j' },
 	{ "snapshot", required_argument, NULL, 'S' },	/* verify */
+	{ "follow-source-deletions", required_argument, NULL, 'F' },
+	{ "keep-locks", no_argument, NULL, 'K' },	/* destroy */
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -80,9 +82,19 @@ static int sl_parse_lease(struct sl_ctx *x, const char *s, uint32_t *lease)
 	return 0;
 }
 
+/* --follow-source-deletions yes|no */
+static int sl_parse_follow(struct sl_ctx *x, const char *s, bool *follow)
+{
+	if (!strcmp(s, "yes") || !strcmp(s, "no")) {
+		*follow = !strcmp(s, "yes");
+		return 0;
+	}
+	return sl_usage(x, "--follow-source-deletions %s: say yes or no", s);
+}
+
 static int sl_mirror_init(struct sl_ctx *x, const char *name,
-			  const char *keep, const char *lease, int argc,
-			  char **argv)
+			  const char *keep, const char *lease,
+			  const char *follow, int argc, char **argv)
 {
 	struct sl_relationship r = { 0 };
 	struct sl_endpoint src, dst;
@@ -106,9 +118,13 @@ static int sl_mirror_init(struct sl_ctx *x, const char *name,
 	    strlen(r.name) >= SL_REL_NAME_MAX)
 		return sl_usage(x, "the relationship name must be 1..%d bytes: give a shorter --name",
 				SL_REL_NAME_MAX);
+	/* --keep is this host's retention: of the source or of the destination. */
 	if (keep && (sscanf(keep, "%u%n", &r.keep, &rc) != 1 ||
-		     keep[rc] || !r.keep || src.kind != SL_EP_LOCAL))
-		return sl_usage(x, "--keep needs a number of PCPIs, 1 or more, and a source on this host (retention runs where the snapshots are taken)");
+		     keep[rc] || !r.keep))
+		return sl_usage(x, "--keep needs a number of PCPIs, 1 or more");
+	if (follow && (sl_parse_follow(x, follow, &r.follow) ||
+		       dst.kind != SL_EP_LOCAL))
+		return sl_usage(x, "--follow-source-deletions yes|no needs the destination on this host: the destination decides what it deletes");
 	if (lease && sl_parse_lease(x, lease, &r.lease))
 		return SL_EXIT_USAGE;
 	rc = sl_mirror_open(x);
@@ -128,6 +144,12 @@ static int sl_mirror_init(struct sl_ctx *x, const char *name,
 		return SL_EXIT_FAIL;
 	}
 	printf("mirror %s: %s -> %s\n", r.name, r.src, r.dst);
+	if (dst.kind == SL_EP_LOCAL && !r.keep)
+		printf("mirror %s: %s keeps every PCPI it receives%s\n", r.name,
+		       r.dst, r.follow ? " until the source removes it" : "");
+	else if (dst.kind == SL_EP_LOCAL)
+		printf("mirror %s: %s keeps its newest %u PCPIs%s\n", r.name,
+		       r.dst, r.keep, r.follow ? ", and older ones until the source removes them" : "");
 	return SL_EXIT_OK;
 }
 
@@ -357,21 +379,25 @@ static int sl_mirror_status(struct sl_ctx *x, const char *key, bool json)
 int cmd_mirror(struct sl_ctx *x, int argc, char **argv)
 {
 	const char *name = NULL, *keep = NULL, *lease = NULL, *sub;
+	const char *follow = NULL;
+	bool keep_locks = false;
 	const char *snapshot = NULL;
 	bool json = false;
 	int c;
 
 	if (argc < 2)
-		return sl_usage(x, "mirror needs a subcommand: init, update, status, verify or set");
+		return sl_usage(x, "mirror needs a subcommand: init, update, status, verify, set or destroy");
 	sub = argv[1];
 	optind = 2;
-	while ((c = getopt_long(argc, argv, "n:k:l:jS:", sl_mirror_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "n:k:l:jS:F:K", sl_mirror_opts, NULL)) != -1) {
 		switch (c) {
 		case 'n': name = optarg; break;
 		case 'k': keep = optarg; break;
 		case 'l': lease = optarg; break;
 		case 'j': json = true; break;
 		case 'S': snapshot = optarg; break;
+		case 'F': follow = optarg; break;
+		case 'K': keep_locks = true; break;
 		default: return sl_usage(x, "unknown option");
 		}
 	}
@@ -381,8 +407,12 @@ int cmd_mirror(struct sl_ctx *x, int argc, char **argv)
 		return sl_usage(x, "--snapshot is an option of mirror verify");
 	if (lease && strcmp(sub, "init") && strcmp(sub, "set"))
 		return sl_usage(x, "--lease is an option of mirror init and mirror set");
+	if (keep_locks && strcmp(sub, "destroy"))
+		return sl_usage(x, "--keep-locks is an option of mirror destroy");
+	if (follow && strcmp(sub, "init"))
+		return sl_usage(x, "--follow-source-deletions is an option of mirror init");
 	if (!strcmp(sub, "init"))
-		return sl_mirror_init(x, name, keep, lease, argc, argv);
+		return sl_mirror_init(x, name, keep, lease, follow, argc, argv);
 	if (!strcmp(sub, "set")) {
 		if (argc != 1)
 			return sl_usage(x, "mirror set needs one relationship (its name or DST)");
@@ -403,6 +433,11 @@ int cmd_mirror(struct sl_ctx *x, int argc, char **argv)
 			return sl_usage(x, "mirror verify needs one relationship (its name or DST)");
 		return sl_mirror_verify(x, argv[0], snapshot, json);
 	}
-	return sl_usage(x, "unknown mirror subcommand '%s': init, update, status, verify or set",
+	if (!strcmp(sub, "destroy")) {
+		if (argc != 1)
+			return sl_usage(x, "mirror destroy needs one relationship (its name or DST)");
+		return sl_mirror_destroy(x, argv[0], keep_locks);
+	}
+	return sl_usage(x, "unknown mirror subcommand '%s': init, update, status, verify, set or destroy",
 			sub);
 }

@@ -151,7 +151,10 @@ static void sl_verify_report(const struct sl_vjob *j, const struct sl_pcpi *p,
 		       (unsigned long long)v->peer_size, j->peer_host);
 }
 
-/* An error: on stderr, and with --json as the one line on stdout too. */
+/*
+ * An error: on stderr, and with --json as the one line on stdout too. The
+ * copies could not be compared, which is not "they differ": exit 2.
+ */
 static int sl_verify_fail(const struct sl_vjob *j, const char *snapshot,
 			  bool json, const char *msg)
 {
@@ -162,7 +165,7 @@ static int sl_verify_fail(const struct sl_vjob *j, const char *snapshot,
 			printf("}\n");
 		}
 		sl_err(j->x, "%s", msg);
-		return SL_EXIT_FAIL;
+		return SL_EXIT_UNKNOWN;
 	}
 	if (json) {
 		printf("{\"relationship\":");
@@ -174,7 +177,7 @@ static int sl_verify_fail(const struct sl_vjob *j, const char *snapshot,
 		printf("}\n");
 	}
 	sl_err(j->x, "mirror %s: %s", j->r.name, msg);
-	return SL_EXIT_FAIL;
+	return SL_EXIT_UNKNOWN;
 }
 
 /* Try p; on the peer's ENOENT, *missing and 0 (the caller tries on). */
@@ -200,7 +203,7 @@ int sl_mirror_verify(struct sl_ctx *x, const char *key, const char *snapshot,
 	int rc;
 
 	if (sl_mirror_open(x))
-		return SL_EXIT_FAIL;
+		return SL_EXIT_UNKNOWN;
 	rc = sl_rel_find(x->cat, key, &j.r);
 	if (rc) {
 		memset(&j.r, 0, sizeof(j.r));

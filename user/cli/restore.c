@@ -243,14 +243,15 @@ int cmd_verify(struct sl_ctx *x, int argc, char **argv)
 
 	if (argc > 1)
 		return sl_usage(x, "unexpected argument '%s'", argv[1]);
+	/* 1 means "they differ": what could not be compared exits 2. */
 	if (sl_need_root(x) || sl_open_kernel(x) || sl_open_catalog(x) ||
 	    sl_load_views(x, &v))
-		return SL_EXIT_FAIL;
+		return SL_EXIT_UNKNOWN;
 	seen = calloc(v.nk + 1, sizeof(*seen));
 	if (!seen) {
 		sl_err(x, "out of memory");
 		sl_views_free(&v);
-		return SL_EXIT_FAIL;
+		return SL_EXIT_UNKNOWN;
 	}
 	for (i = 0; i < v.nc; i++) {
 		c = &v.c[i];
@@ -297,5 +298,7 @@ int cmd_verify(struct sl_ctx *x, int argc, char **argv)
 		       queued);
 	free(seen);
 	sl_views_free(&v);
-	return diffs || queued ? SL_EXIT_FAIL : SL_EXIT_OK;
+	if (diffs || queued > 0)
+		return SL_EXIT_FAIL;
+	return queued < 0 ? SL_EXIT_UNKNOWN : SL_EXIT_OK;
 }

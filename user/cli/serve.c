@@ -77,6 +77,10 @@ int sl_serve_session(struct sl_ctx *x, int rfd, int wfd,
 		/* A verify reads one PCPI and changes nothing here. */
 		if (s.ps.purpose == SL_PURPOSE_VERIFY)
 			rc = sl_verify_serve(&s, volc);
+		else if (s.ps.purpose == SL_PURPOSE_RELEASE)
+			rc = s.ps.self == SL_ROLE_SOURCE ?
+			     sl_mirror_source_release(&s, &e, relc, volc) :
+			     sl_mirror_dest_release(&s, &e, relc, volc);
 		else
 			rc = s.ps.self == SL_ROLE_SOURCE ?
 			     sl_mirror_source(&s, &e, relc, volc) :

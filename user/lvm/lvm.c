@@ -372,3 +372,62 @@ int sl_lvm_pool_usage(const char *vgpool,
 	free(out);
 	return 0;
 }
+
+struct sl_thin_list {
+	struct sl_lvm_thin *v;
+	size_t n, cap;
+};
+
+static int sl_thin_row(const struct sl_json_obj *o, void *arg)
+{
+	struct sl_thin_list *l = arg;
+	const char *seg = sl_json_get(o, "segtype");
+	const char *id = sl_json_get(o, "thin_id");
+	struct sl_lvm_thin t = { 0 }, *p;
+
+	if (!seg || strcmp(seg, "thin") || !id ||
+	    sl_lvm_pool_id(sl_json_get(o, "vg_uuid"),
+			   sl_json_get(o, "pool_lv_uuid"), t.pool,
+			   sizeof(t.pool)))
+		return 0;
+	t.id = strtoul(id, NULL, 10);
+	if (l->n == l->cap) {
+		p = reallocarray(l->v, l->cap * 2 + 16, sizeof(*p));
+		if (!p)
+			return -ENOMEM;
+		l->v = p;
+		l->cap = l->cap * 2 + 16;
+	}
+	l->v[l->n++] = t;
+	return 0;
+}
+
+int sl_lvm_vg_thins(const char *vg, struct sl_lvm_thin **out, size_t *n,
+		    char *err, size_t errlen)
+{
+	const char *argv[] = { "lvs", "--reportformat", "json", "-o",
+			       "vg_name,lv_name,segtype,thin_id,vg_uuid,pool_lv_uuid",
+			       vg, NULL };
+	struct sl_thin_list l = { 0 };
+	char *o = NULL, *errs = NULL;
+	int rc;
+
+	rc = sl_run(argv, &o, &errs);
+	if (rc < 0)
+		snprintf(err, errlen, "cannot run lvs: %s (install lvm2)",
+			 strerror(-rc));
+	else if (rc)
+		snprintf(err, errlen, "cannot list the volume group %s (lvs: %s)",
+			 vg, sl_first_line(errs));
+	else if ((rc = sl_json_each_object(o, sl_thin_row, &l)))
+		snprintf(err, errlen, "%s: unexpected lvs report", vg);
+	free(o);
+	free(errs);
+	if (rc) {
+		free(l.v);
+		return rc < 0 ? rc : -EIO;
+	}
+	*out = l.v;
+	*n = l.n;
+	return 0;
+}

@@ -62,6 +62,19 @@ int sl_lvm_pool_usage(const char *vgpool,
 		      void (*fn)(uint32_t id, uint64_t bytes, void *arg),
 		      void *arg);
 
+/* A thin volume as a VG lists it: its pool's identity and thin id. */
+struct sl_lvm_thin {
+	char pool[130];
+	uint32_t id;
+};
+
+/*
+ * Every thin volume of the volume group vg, from one lvs of the VG (no
+ * LV named: one that is gone does not make it fail). *out malloc'd.
+ */
+int sl_lvm_vg_thins(const char *vg, struct sl_lvm_thin **out, size_t *n,
+		    char *err, size_t errlen);
+
 /* Parse VG/LV: both parts non-empty, LVM's name characters only. */
 bool sl_lvm_name_ok(const char *vglv);
 

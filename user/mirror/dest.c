@@ -27,6 +27,7 @@
 #include "pcpi.h"
 #include "progress.h"
 #include "retention.h"
+#include "transport.h"
 
 /* Flush and record progress this often (bytes of DATA). */
 #define SL_CKPT_DEFAULT (64ull << 20)
@@ -43,6 +44,7 @@ struct sl_dst {
 	uint64_t gen;
 	char *src_gids;		/* the OFFER's PCPIS: what the source still has */
 	size_t nsrc_gids;
+	struct sl_dest_policy pol;	/* this host's retention for rel */
 	char self[600];		/* HOST:VG/LV, the text of our locks */
 	bool listed;		/* p is as retention found it, after publish */
 	char err[1024];
@@ -346,9 +348,30 @@ static int sl_dst_have(struct sl_dst *x, const char *gid, uint64_t size)
 }
 
 /*
- * Mirror the source's deletions once the new PCPI is safe here: what the
- * source no longer lists goes, but never the PCPI just received, its
- * base, or anything held here (a host further downstream needs it).
+ * This host's retention for the relationship: the keep and follow of its
+ * row in our catalog (mirror init on this side, softlock.conf), when that
+ * row has this volume as its local destination. Without one, the default:
+ * keep everything. The name comes from the peer's HELLO, so a row for
+ * another volume is not ours to apply.
+ */
+static void sl_dst_policy(struct sl_dst *x, const char *volume)
+{
+	struct sl_relationship r;
+	struct sl_endpoint dst;
+	char err[256];
+
+	if (sl_rel_get(x->e->cat, x->rel, &r) ||
+	    sl_endpoint_parse(r.dst, &dst, err, sizeof(err)) ||
+	    dst.kind != SL_EP_LOCAL || strcmp(dst.volume, volume))
+		return;
+	x->pol.keep = r.keep;
+	x->pol.follow = r.follow;
+}
+
+/*
+ * Once the new PCPI is safe here, apply this host's policy; never to the
+ * PCPI just received, its base, or anything held here (a host further
+ * downstream needs it).
  */
 static int sl_dst_retention(struct sl_dst *x, const char *gid,
 			    const char *base_gid)
@@ -358,10 +381,12 @@ static int sl_dst_retention(struct sl_dst *x, const char *gid,
 
 	rc = sl_dst_refresh(x);
 	x->listed = !rc;
+	x->pol.gids = x->src_gids;
+	x->pol.ngids = x->nsrc_gids;
 	if (!rc)
-		rc = sl_retention_mirror(x->e->cat, x->e->k, &x->v, x->p, x->n,
-					 x->src_gids, x->nsrc_gids, spare, 2,
-					 sl_mirror_retention_report, x->e);
+		rc = sl_retention_dest(x->e->cat, x->e->k, &x->v, x->p, x->n,
+				       &x->pol, spare, 2,
+				       sl_mirror_retention_report, x->e);
 	if (rc)
 		return sl_sess_fail(x->s, -rc, "%s: retention: %s", x->e->host,
 				    *x->err ? x->err : strerror(-rc));
@@ -406,7 +431,7 @@ static int sl_dst_offer(struct sl_dst *x)
 	}
 	if (sl_pcpi_by_gid(x->p, x->n, gidc)) {
 		rc = sl_dst_have(x, gidc, size);
-		if (!rc && x->src_gids)
+		if (!rc)
 			rc = sl_dst_retention(x, gidc, "");
 		return rc;
 	}
@@ -416,8 +441,74 @@ static int sl_dst_offer(struct sl_dst *x)
 	snprintf(x->e->base, sizeof(x->e->base), "%s", base ? base->lv : "");
 	snprintf(bgidc, sizeof(bgidc), "%s", base ? base->gid : "");
 	rc = sl_dst_receive(x, name, gidc, base, size);
-	if (!rc && x->src_gids)
+	if (!rc)
 		rc = sl_dst_retention(x, gidc, bgidc);
+	return rc;
+}
+
+int sl_mirror_dest_forget(struct sl_mirror_env *e, const char *rel,
+			  const char *volume, char *err, size_t errlen)
+{
+	struct sl_dst x = { .e = e, .rel = rel };
+	const struct sl_pcpi *part;
+	int rc;
+
+	if (sl_mstore_init(e->cat) || sl_ckpt_get(e->cat, rel, &x.ck))
+		return 0;
+	rc = sl_volume_open(volume, &x.v, x.err, sizeof(x.err));
+	if (!rc)
+		rc = sl_dst_refresh(&x);
+	part = rc ? NULL : sl_dst_part(&x, x.ck.part_lv);
+	if (part)
+		rc = sl_pcpi_remove(&x.v, part, x.err, sizeof(x.err));
+	if (!rc && part)
+		fprintf(stderr, "softlock: mirror %s: %s: removed %s, a transfer that will not resume\n",
+			rel, e->host, x.ck.part_lv);
+	if (!rc && sl_ckpt_del(e->cat, rel)) {
+		snprintf(x.err, sizeof(x.err), "%s", sl_cat_error(e->cat));
+		rc = -EIO;
+	}
+	if (!rc)
+		fprintf(stderr, "softlock: mirror %s: %s: removed its checkpoint\n",
+			rel, e->host);
+	if (rc)
+		snprintf(err, errlen, "%s: %s", e->host, x.err);
+	free(x.p);
+	sl_volume_close(&x.v);
+	return rc;
+}
+
+int sl_mirror_dest_release(struct sl_session *s, struct sl_mirror_env *e,
+			   const char *rel, const char *volume)
+{
+	struct sl_lockset none = { 0 };
+	struct sl_pbuf *b;
+	char self[600], err[1200];
+	struct timeval tv;
+	int rc;
+
+	/* Nothing this relationship wrote stays half-done here. */
+	if (sl_mirror_dest_forget(e, rel, volume, err, sizeof(err)))
+		return sl_sess_fail(s, EIO, "%s", err);
+	snprintf(self, sizeof(self), "%s:%s", e->host, volume);
+	gettimeofday(&tv, NULL);
+	b = sl_sess_begin(s, SL_MSG_LOCKSET);
+	sl_msg_put_str(b, SL_A_RELATIONSHIP, rel);
+	sl_msg_put_u32(b, SL_A_PHASE, SL_PHASE_AFTER);
+	sl_msg_put_str(b, SL_A_DATASET, self);
+	/* Above any update's, as replace-begin wants. */
+	sl_msg_put_u64(b, SL_A_GENERATION,
+		       (uint64_t)tv.tv_sec * 1000000 + tv.tv_usec + 1);
+	sl_lockset_put(&none, b);
+	rc = sl_sess_send(s);
+	if (!rc)
+		rc = sl_sess_recv(s, SL_MSG_LOCKSET_ACK);
+	if (!rc) {
+		sl_sess_begin(s, SL_MSG_BYE);
+		rc = sl_sess_send(s);
+	}
+	if (!rc)
+		rc = sl_sess_recv(s, SL_MSG_BYE);
 	return rc;
 }
 
@@ -442,6 +533,7 @@ int sl_mirror_dest(struct sl_session *s, struct sl_mirror_env *e,
 		sl_volume_close(&x.v);
 		return sl_sess_fail(s, -rc, "%s: %s", e->host, x.err);
 	}
+	sl_dst_policy(&x, volume);
 	x.have_ck = !sl_ckpt_get(e->cat, rel, &x.ck) &&
 		    sl_dst_part(&x, x.ck.part_lv);
 	base = sl_pcpi_newest(x.p, x.n);

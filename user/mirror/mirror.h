@@ -55,5 +55,21 @@ int sl_mirror_source(struct sl_session *s, struct sl_mirror_env *e,
 		     const char *rel, const char *volume);
 int sl_mirror_dest(struct sl_session *s, struct sl_mirror_env *e,
 		   const char *rel, const char *volume);
+/*
+ * The two ends of a release session (softlock mirror destroy): the
+ * destination sends its empty lock set, the source installs it, which
+ * drops every lock the destination had on the source.
+ */
+int sl_mirror_source_release(struct sl_session *s, struct sl_mirror_env *e,
+			     const char *rel, const char *volume);
+int sl_mirror_dest_release(struct sl_session *s, struct sl_mirror_env *e,
+			   const char *rel, const char *volume);
+/*
+ * On a destination: remove rel's .part LV (a transfer that will not
+ * resume) and its checkpoint, saying so on stderr; 0 when there is none.
+ * The release session does it first; mirror destroy without one too.
+ */
+int sl_mirror_dest_forget(struct sl_mirror_env *e, const char *rel,
+			  const char *volume, char *err, size_t errlen);
 
 #endif /* SL_MIRROR_H */

@@ -30,7 +30,8 @@ static const char sl_mstore_schema[] =
 	" keep INTEGER NOT NULL DEFAULT 0 CHECK (keep >= 0),"
 	" lease INTEGER NOT NULL DEFAULT 0 CHECK (lease >= 0),"
 	" ok_time INTEGER NOT NULL DEFAULT 0,"
-	" ok_start INTEGER NOT NULL DEFAULT 0);"
+	" ok_start INTEGER NOT NULL DEFAULT 0,"
+	" follow INTEGER NOT NULL DEFAULT 0 CHECK (follow IN (0, 1)));"
 	"CREATE TABLE IF NOT EXISTS checkpoints("
 	" relationship TEXT PRIMARY KEY,"
 	" gid TEXT NOT NULL,"
@@ -41,7 +42,7 @@ static const char sl_mstore_schema[] =
 
 #define SL_REL_COLS "name, src, dst, created, last_time, last_result," \
 		    " last_bytes, last_ms, last_snapshot, last_gid, keep, lease," \
-		    " ok_time, ok_start"
+		    " ok_time, ok_start, follow"
 
 /* Columns added since the first release, each with what it defaults to. */
 static const struct {
@@ -50,6 +51,8 @@ static const struct {
 	{ "lease", "INTEGER NOT NULL DEFAULT 0 CHECK (lease >= 0)", "lease" },
 	{ "ok_time", "INTEGER NOT NULL DEFAULT 0", "last success" },
 	{ "ok_start", "INTEGER NOT NULL DEFAULT 0", "last success" },
+	{ "follow", "INTEGER NOT NULL DEFAULT 0 CHECK (follow IN (0, 1))",
+	  "destination retention" },
 };
 
 int sl_mstore_init(struct sl_cat *c)
@@ -131,9 +134,10 @@ static void sl_rel_row(sqlite3_stmt *st, struct sl_relationship *r)
 	r->lease = sqlite3_column_int64(st, 11);
 	r->ok_time = sqlite3_column_int64(st, 12);
 	r->ok_start = sqlite3_column_int64(st, 13);
+	r->follow = sqlite3_column_int64(st, 14);
 }
 
-/* Bind the fourteen columns of r in SL_REL_COLS order. */
+/* Bind the fifteen columns of r in SL_REL_COLS order. */
 static int sl_rel_bind(sqlite3_stmt *st, const struct sl_relationship *r)
 {
 	int rc;
@@ -152,13 +156,15 @@ static int sl_rel_bind(sqlite3_stmt *st, const struct sl_relationship *r)
 	rc = rc ?: sqlite3_bind_int64(st, 12, r->lease);
 	rc = rc ?: sqlite3_bind_int64(st, 13, r->ok_time);
 	rc = rc ?: sqlite3_bind_int64(st, 14, r->ok_start);
+	rc = rc ?: sqlite3_bind_int64(st, 15, r->follow);
 	return rc;
 }
 
 int sl_rel_add(struct sl_cat *c, const struct sl_relationship *r)
 {
 	static const char sql[] = "INSERT INTO relationships(" SL_REL_COLS
-		") VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)";
+		") VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14,"
+		" ?15)";
 	sqlite3_stmt *st;
 	int rc;
 
@@ -295,7 +301,7 @@ int sl_rel_set_result(struct sl_cat *c, const struct sl_relationship *r)
 		"UPDATE relationships SET last_time = ?5, last_result = ?6,"
 		" last_bytes = ?7, last_ms = ?8, last_snapshot = ?9,"
 		" last_gid = ?10, keep = ?11, lease = ?12, ok_time = ?13,"
-		" ok_start = ?14 WHERE name = ?1";
+		" ok_start = ?14, follow = ?15 WHERE name = ?1";
 	sqlite3_stmt *st;
 	int rc;
 

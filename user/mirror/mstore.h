@@ -24,7 +24,10 @@ struct sl_relationship {
 	char src[1300];
 	char dst[1300];
 	int64_t created;
-	uint32_t keep;		/* source PCPIs to keep; 0: all */
+	/* PCPIs this host keeps on its side (source or destination); 0: all */
+	uint32_t keep;
+	/* destination: also remove what the source no longer lists (opt-in) */
+	bool follow;
 	uint32_t lease;		/* seconds the source's locks live unless renewed; 0: forever */
 	/* The last update: 0 / "" before the first. */
 	int64_t last_time;

@@ -144,18 +144,30 @@ static bool sl_listed(const char *gid, const char *gids, size_t count)
 	return false;
 }
 
-int sl_retention_mirror(struct sl_cat *cat, struct sl_kmod *k,
-			struct sl_volume *v,
-			const struct sl_pcpi *p, size_t n, const char *gids,
-			size_t count, const char *const *spare, size_t nspare,
-			sl_retention_fn fn, void *arg)
+int sl_retention_dest(struct sl_cat *cat, struct sl_kmod *k,
+		      struct sl_volume *v, const struct sl_pcpi *p, size_t n,
+		      const struct sl_dest_policy *pol,
+		      const char *const *spare, size_t nspare,
+		      sl_retention_fn fn, void *arg)
 {
 	struct sl_cat_view cv = { 0 };
-	size_t i, j;
+	size_t i, j, published = 0, seen = 0;
 	int rc = 0;
 
+	/* Nothing configured here: everything received stays. */
+	if (!pol->keep && !pol->follow)
+		return 0;
+	for (i = 0; i < n; i++)
+		published += sl_published(&p[i]);
+	/* p is sorted by N: the oldest come first. */
 	for (i = 0; i < n && !rc; i++) {
-		if (!sl_published(&p[i]) || sl_listed(p[i].gid, gids, count))
+		if (!sl_published(&p[i]))
+			continue;
+		/* The newest keep are never removed, whatever the source says. */
+		if (pol->keep && published - seen++ <= pol->keep)
+			break;
+		if (pol->follow && (!pol->gids ||
+				    sl_listed(p[i].gid, pol->gids, pol->ngids)))
 			continue;
 		for (j = 0; j < nspare && strcmp(spare[j], p[i].gid); j++)
 			;

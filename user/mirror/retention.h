@@ -8,9 +8,13 @@
  * policies:
  *
  *   source:      keep the newest N published PCPIs (--keep N);
- *   destination: keep what the source still has: a PCPI whose global id
- *                the source no longer lists goes, except the one just
- *                received and its base.
+ *   destination: its own policy, set on the destination (struct
+ *                sl_dest_policy): by default everything received stays;
+ *                with keep N the newest N stay; following the source's
+ *                deletions is opt-in. Never the PCPI just received, nor
+ *                its base. A source that stops listing a PCPI (its own
+ *                --keep 1, a stripped tag, a compromised host) cannot
+ *                make the destination lose history it did not choose to.
  */
 #ifndef SL_RETENTION_H
 #define SL_RETENTION_H
@@ -37,14 +41,33 @@ int sl_retention_keep(struct sl_cat *cat, struct sl_kmod *k,
 		      sl_retention_fn fn, void *arg);
 
 /*
- * Remove every published PCPI of v whose gid is not among the count
- * 36-byte gids at gids (not NUL-terminated), except those named by
- * spare[0..nspare) (gid strings).
+ * The destination's retention, as configured on the destination (the
+ * relationship's row in its catalog: mirror init/set, softlock.conf):
+ *
+ *   keep 0, follow off (the default): nothing is removed;
+ *   keep N:      published PCPIs older than the newest N go;
+ *   follow on:   published PCPIs the source no longer lists go (gids: the
+ *                offer's ngids 36-byte global ids, not NUL-terminated;
+ *                NULL when the source sent none: then nothing goes for
+ *                this reason);
+ *   both:        the newest N always stay; an older one goes when the
+ *                source no longer lists it.
  */
-int sl_retention_mirror(struct sl_cat *cat, struct sl_kmod *k,
-			struct sl_volume *v,
-			const struct sl_pcpi *p, size_t n, const char *gids,
-			size_t count, const char *const *spare, size_t nspare,
-			sl_retention_fn fn, void *arg);
+struct sl_dest_policy {
+	unsigned int keep;
+	bool follow;
+	const char *gids;
+	size_t ngids;
+};
+
+/*
+ * Apply pol to v's PCPIs p[0..n), sparing those whose gid is among
+ * spare[0..nspare) (the PCPI just received, its base).
+ */
+int sl_retention_dest(struct sl_cat *cat, struct sl_kmod *k,
+		      struct sl_volume *v, const struct sl_pcpi *p, size_t n,
+		      const struct sl_dest_policy *pol,
+		      const char *const *spare, size_t nspare,
+		      sl_retention_fn fn, void *arg);
 
 #endif /* SL_RETENTION_H */

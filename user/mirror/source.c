@@ -387,6 +387,32 @@ out:
 	return rc;
 }
 
+int sl_mirror_source_release(struct sl_session *s, struct sl_mirror_env *e,
+			     const char *rel, const char *volume)
+{
+	struct sl_src x = { .s = s, .e = e };
+	int rc;
+
+	snprintf(x.self, sizeof(x.self), "%s:%s", e->host, volume);
+	if (!e->k)
+		return sl_sess_fail(s, ENOENT,
+				    "%s: the softlock module is not loaded: no lock to release",
+				    e->host);
+	rc = sl_volume_open(volume, &x.v, x.err, sizeof(x.err));
+	if (rc)
+		return sl_sess_fail(s, -rc, "%s: %s", e->host, x.err);
+	rc = sl_src_lockset(&x, rel, NULL);
+	if (!rc)
+		rc = sl_sess_recv(s, SL_MSG_BYE);
+	if (!rc) {
+		sl_sess_begin(s, SL_MSG_BYE);
+		rc = sl_sess_send(s);
+	}
+	free(x.p);
+	sl_volume_close(&x.v);
+	return rc;
+}
+
 int sl_mirror_source(struct sl_session *s, struct sl_mirror_env *e,
 		     const char *rel, const char *volume)
 {

@@ -87,7 +87,7 @@ static const struct sl_attr_spec sl_attrs[SL_A_MAX + 1] = {
 	[SL_A_VOLUME]		= { "VOLUME", K_STR, 0, 1, SL_NAME_MAX },
 	[SL_A_PCPIS]		= { "PCPIS", K_BYTES, C_UUIDS, 0, SL_DATA_MAX },
 	[SL_A_PURPOSE]		= { "PURPOSE", K_U32, 0, SL_PURPOSE_UPDATE,
-				    SL_PURPOSE_VERIFY },
+				    SL_PURPOSE_RELEASE },
 	[SL_A_SUMS]		= { "SUMS", K_BYTES, C_U32S, 4, SL_DATA_MAX },
 	[SL_A_LEASE]		= { "LEASE", K_U32, 0, 1, UINT32_MAX },
 };

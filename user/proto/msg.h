@@ -86,11 +86,14 @@ enum sl_role {
 /*
  * What a session is for, said by HELLO (absent: update). An update
  * transfers one PCPI between two lock sets; a verify session compares
- * one PCPI's copies: the responder sends a CRC-32C per chunk of its copy.
+ * one PCPI's copies: the responder sends a CRC-32C per chunk of its copy;
+ * a release session (softlock mirror destroy) carries only the
+ * destination's last, empty lock set: the source drops every lock of it.
  */
 enum sl_purpose {
 	SL_PURPOSE_UPDATE = 1,
 	SL_PURPOSE_VERIFY = 2,
+	SL_PURPOSE_RELEASE = 3,
 };
 
 /*

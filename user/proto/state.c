@@ -45,7 +45,18 @@ static const uint8_t sl_type_purpose[SL_MSG_MAX + 1] = {
 static const char *const sl_purpose_session[] = {
 	[SL_PURPOSE_UPDATE] = "an update session",
 	[SL_PURPOSE_VERIFY] = "a verify session",
+	[SL_PURPOSE_RELEASE] = "a release session",
 };
+
+/* A release session is an update's last lock set alone. */
+static bool sl_purpose_ok(uint8_t purpose, uint8_t type)
+{
+	if (!purpose || !sl_type_purpose[type] ||
+	    sl_type_purpose[type] == purpose)
+		return true;
+	return purpose == SL_PURPOSE_RELEASE &&
+	       (type == SL_MSG_LOCKSET || type == SL_MSG_LOCKSET_ACK);
+}
 
 #define T(x) (1u << SL_MSG_##x)
 
@@ -152,8 +163,7 @@ static int sl_check(const struct sl_proto_state *ps, bool from_self,
 	if (type == SL_MSG_ERROR)
 		return 0;
 	/* Known from HELLO on; before it, only HELLO passes anyway. */
-	if (ps->purpose && sl_type_purpose[type] &&
-	    sl_type_purpose[type] != ps->purpose)
+	if (!sl_purpose_ok(ps->purpose, type))
 		return sl_proto_err(err, errlen, -EPROTO,
 				    "%s %s in %s: only %s carries %s", verb, name,
 				    sl_purpose_session[ps->purpose],
@@ -357,6 +367,7 @@ static int sl_advance(struct sl_proto_state *n, const struct sl_msg *m,
 				      SL_PROTO_VERSION);
 		n->version = u;
 		n->st = n->purpose == SL_PURPOSE_VERIFY ? SL_ST_VERIFY :
+			n->purpose == SL_PURPOSE_RELEASE ? SL_ST_LOCKSET_AFTER :
 			SL_ST_LOCKSET_BEFORE;
 		return 0;
 	case SL_MSG_LOCKSET:

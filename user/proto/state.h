@@ -22,6 +22,11 @@
  * contiguous from 0, then SUMS_DONE with the PCPI's size and the count;
  * the initiator says BYE, the responder answers it. Either kind of
  * session refuses the other kind's messages.
+ *
+ * A release session (HELLO with PURPOSE release, softlock mirror destroy)
+ * is an update's end alone: after HELLO_ACK the destination sends
+ * LOCKSET phase after, with no entries, the source installs it (dropping
+ * every lock the destination had there) and acknowledges; BYE both ways.
  */
 #ifndef SL_PROTO_STATE_H
 #define SL_PROTO_STATE_H

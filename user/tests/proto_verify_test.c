@@ -49,9 +49,9 @@ TEST(verify_attributes)
 	uint32_t u;
 
 	sl_pbuf_init(&b);
-	BAD("HELLO: attribute PURPOSE: 3 is out of range 1..2",
-	    hello_purpose(&b, SL_ROLE_SOURCE, 3));
-	BAD("HELLO: attribute PURPOSE: 0 is out of range 1..2",
+	BAD("HELLO: attribute PURPOSE: 4 is out of range 1..3",
+	    hello_purpose(&b, SL_ROLE_SOURCE, 4));
+	BAD("HELLO: attribute PURPOSE: 0 is out of range 1..3",
 	    hello_purpose(&b, SL_ROLE_SOURCE, 0));
 	BAD("HELLO: attribute PURPOSE: length 8, a u32 is 4 bytes",
 	    hello(&b, 1, 1, 1, "r"), sl_msg_put_u64(&b, SL_A_PURPOSE, 2));

@@ -89,7 +89,7 @@ static bool sl_peer_named(const char *name, void *arg)
  */
 static int sl_serve_ssh_refuse(struct sl_ctx *x)
 {
-	sl_err(x, "serve --stdio: started by ssh (SSH_CONNECTION is set) without --peer, which would let whoever holds this ssh key read, overwrite or hold any thin volume here; refused.\n"
+	sl_err(x, "--stdio started by ssh (SSH_CONNECTION is set) without --peer, which would let whoever holds this ssh key read, overwrite or hold any thin volume here; refused.\n"
 	       "  Name the key's peer in root's ~/.ssh/authorized_keys on this host, in front of the key:\n"
 	       "    command=\"softlock serve --stdio --peer NAME\",restrict ssh-ed25519 AAAA... COMMENT\n"
 	       "  and grant NAME its relationships in %s/peers (see softlock(8), serve).",

@@ -13,7 +13,8 @@
 # A serves vga/vol over mutual TLS (softlock serve --tls); B pulls it
 # (relationship ab, tls:hostA:vga/vol -> vgb/vol) and pushes it on to C
 # (bc, vgb/vol -> hostC:vgc/vol) over ssh to C's OpenSSH sshd, whose
-# authorized_keys forces "softlock serve --stdio" for B's mirror key.
+# authorized_keys forces "softlock serve --stdio --peer hostB" for B's
+# mirror key, within C's peers file.
 # B drives the scenario and reaches A and C as root with an admin key;
 # A and C set up, start sshd last (so an answering sshd means ready),
 # then wait on a FIFO until B writes "end" to it, and check themselves.
@@ -156,7 +157,7 @@ host_c() {
 	assert "$HOST: sshd took hostB's mirror key ($fp)" sh -c \
 		"grep 'Accepted publickey for root from 10.99.2.2 ' /var/log/sshd.log | grep -qF 'ED25519 $fp'"
 	assert_match "... and ran its forced command for it" \
-		"Starting session: forced-command \\(key-option\\) 'softlock serve --stdio' for root from 10\\.99\\.2\\.2 " \
+		"Starting session: forced-command \\(key-option\\) 'softlock serve --stdio --peer hostB' for root from 10\\.99\\.2\\.2 " \
 		"$(cat /var/log/sshd.log)"
 }
 

@@ -62,7 +62,8 @@ kver=$(pick_kernel) || exit 1
 
 # Every key and certificate is new for each run. ssh: a host key per
 # guest, B's admin key (root on A and C, any command) and B's mirror key
-# (root on C, only "softlock serve --stdio"). TLS: one authority, A's
+# (root on C, only "softlock serve --stdio --peer hostB"); C's peers file
+# grants hostB relationship bc into vgc/vol. TLS: one authority, A's
 # server certificate (for the name and the address B dials), B's client
 # certificate; A's peers file grants hostB relationship ab on vga/vol.
 make_keys() {
@@ -83,11 +84,14 @@ make_keys() {
 	) || return 1
 	printf '# PEER  RELATIONSHIP  ROLE  VOLUME  DATASET\nhostB ab source vga/vol hostB:vgb/vol\n' \
 		> "$k/tls/a/peers"
+	mkdir -p "$k/tls/c" &&
+	printf '# PEER  RELATIONSHIP  ROLE  VOLUME  DATASET\nhostB bc destination vgc/vol\n' \
+		> "$k/tls/c/peers"
 }
 
 # LETTER: the files only that guest gets, as a cpio archive appended to
 # its initramfs (later archives win): /etc/hosts, sshd's config and host
-# key, root's ssh files, /etc/softlock/tls.
+# key, root's ssh files, /etc/softlock/tls (A's and C's peers files).
 guest_archive() {
 	local x=$1 r=$VM/host$1/root k=$VM/keys
 	rm -rf "$r" && mkdir -p "$r/etc/ssh" "$r/root/.ssh" "$r/usr/local/sbin" \
@@ -123,7 +127,7 @@ guest_archive() {
 	# for one command and nothing else.
 	cp "$k/admin.pub" "$r/root/.ssh/authorized_keys"
 	if [ "$x" = c ]; then
-		echo "command=\"softlock serve --stdio\",restrict $(cat "$k/mirror.pub")" \
+		echo "command=\"softlock serve --stdio --peer hostB\",restrict $(cat "$k/mirror.pub")" \
 			>> "$r/root/.ssh/authorized_keys"
 		cp "$k/mirror.pub" "$r/root/.ssh/mirror_key.pub"
 	fi
@@ -171,7 +175,9 @@ guest_archive() {
 		install -m 644 "$k/tls/$x/cert.pem" "$k/tls/$x/ca.pem" "$r/etc/softlock/tls/" &&
 		install -m 600 "$k/tls/$x/key.pem" "$r/etc/softlock/tls/" || return 1 ;;
 	esac
-	[ "$x" = a ] && install -m 644 "$k/tls/a/peers" "$r/etc/softlock/tls/"
+	case $x in
+	a|c) install -m 644 "$k/tls/$x/peers" "$r/etc/softlock/tls/" || return 1 ;;
+	esac
 	(cd "$r" && find . -print0 | cpio --null -o -H newc -R 0:0 --quiet) |
 		gzip -1 > "$VM/host$x/host.cpio.gz"
 }

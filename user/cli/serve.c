@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * softlock serve: the peer end of a mirror session. Over --stdio (ssh or
- * a command started it) the peer is whoever could start it, so the HELLO
- * decides everything; over --tls the peer is a certificate, and its
- * grants decide which relationship, role, volume and lock set it may
- * touch before anything else happens.
+ * softlock serve: the peer end of a mirror session. The peer is a name
+ * in the peers file: a certificate's over --tls, the --peer of an ssh
+ * forced command over --stdio. Its grants decide which relationship,
+ * role, volume and lock set it may touch before anything else happens.
+ * Only a --stdio that root started on this host (an exec: endpoint, a
+ * local mirror) serves whatever the HELLO asks: whoever could start it
+ * could run lvm itself. One reached over ssh without --peer would serve
+ * anyone holding the key every volume, so it refuses.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -15,6 +18,7 @@
 #include <unistd.h>
 
 #include "serve.h"
+#include "../net/tls.h"
 #include "../mirror/mirror.h"
 #include "../mirror/mstore.h"
 #include "../mirror/session.h"
@@ -46,6 +50,73 @@ static int sl_serve_authorize(struct sl_session *s,
 				    vol, source ? "source" : "destination");
 	e->only_dataset = g->source ? g->dataset : NULL;
 	return 0;
+}
+
+int sl_serve_auth_load(struct sl_serve_auth *auth,
+		       bool (*is_peer)(const char *name, void *arg),
+		       void *arg, const char *peer, const char *who)
+{
+	struct sl_grants all;
+	char err[1024], path[4096];
+	size_t i;
+
+	snprintf(path, sizeof(path), "%s/peers", sl_tls_dir());
+	if (sl_grants_load(path, &all, err, sizeof(err)))
+		fprintf(stderr, "softlock: %s: %s\n", who, err);
+	auth->peer = peer;
+	auth->grants.n = 0;
+	auth->grants.g = calloc(all.n ? all.n : 1, sizeof(*auth->grants.g));
+	if (!auth->grants.g) {
+		sl_grants_free(&all);
+		return -ENOMEM;
+	}
+	for (i = 0; i < all.n; i++)
+		if (is_peer(all.g[i].peer, arg))
+			auth->grants.g[auth->grants.n++] = all.g[i];
+	sl_grants_free(&all);
+	return 0;
+}
+
+/* --peer NAME matches the PEER field as written. */
+static bool sl_peer_named(const char *name, void *arg)
+{
+	return !strcmp(name, arg);
+}
+
+/*
+ * sshd sets SSH_CONNECTION for the command it runs: a --stdio without
+ * --peer there is a key that would be served every volume.
+ */
+static int sl_serve_ssh_refuse(struct sl_ctx *x)
+{
+	sl_err(x, "--stdio started by ssh (SSH_CONNECTION is set) without --peer, which would let whoever holds this ssh key read, overwrite or hold any thin volume here; refused.\n"
+	       "  Name the key's peer in root's ~/.ssh/authorized_keys on this host, in front of the key:\n"
+	       "    command=\"softlock serve --stdio --peer NAME\",restrict ssh-ed25519 AAAA... COMMENT\n"
+	       "  and grant NAME its relationships in %s/peers (see softlock(8), serve).",
+	       sl_tls_dir());
+	return SL_EXIT_FAIL;
+}
+
+/* serve --stdio [--peer NAME]. */
+static int sl_serve_stdio(struct sl_ctx *x, const char *peer)
+{
+	struct sl_serve_auth auth = { 0 };
+	char who[300];
+	int rc;
+
+	if (!peer) {
+		if (getenv("SSH_CONNECTION"))
+			return sl_serve_ssh_refuse(x);
+		return sl_serve_session(x, STDIN_FILENO, STDOUT_FILENO, NULL);
+	}
+	snprintf(who, sizeof(who), "serve --stdio --peer %s", peer);
+	if (sl_serve_auth_load(&auth, sl_peer_named, (void *)peer, peer, who)) {
+		sl_err(x, "%s: out of memory", who);
+		return SL_EXIT_FAIL;
+	}
+	rc = sl_serve_session(x, STDIN_FILENO, STDOUT_FILENO, &auth);
+	sl_grants_free(&auth.grants);
+	return rc;
 }
 
 int sl_serve_session(struct sl_ctx *x, int rfd, int wfd,
@@ -99,12 +170,13 @@ static const struct option sl_serve_opts[] = {
 	{ "tls", no_argument, NULL, 't' },
 	{ "listen", required_argument, NULL, 'l' },
 	{ "max-sessions", required_argument, NULL, 'm' },
+	{ "peer", required_argument, NULL, 'p' },
 	{ NULL, 0, NULL, 0 },
 };
 
 int cmd_serve(struct sl_ctx *x, int argc, char **argv)
 {
-	const char *listen = NULL;
+	const char *listen = NULL, *peer = NULL;
 	bool stdio = false, tls = false;
 	uint32_t max = 16;
 	int c;
@@ -120,13 +192,22 @@ int cmd_serve(struct sl_ctx *x, int argc, char **argv)
 		case 'l':
 			listen = optarg;
 			break;
+		case 'p':
+			/* A name in the peers file's PEER column: one field. */
+			if (!*optarg || strlen(optarg) > 255 ||
+			    optarg[strcspn(optarg, " \t\r\n#")] ||
+			    !strncmp(optarg, "sha256:", 7))
+				return sl_usage(x, "--peer %s: give the name of the PEER column of the peers file (no blanks, no '#', not a sha256: fingerprint)",
+						optarg);
+			peer = optarg;
+			break;
 		case 'm':
 			if (sl_parse_u32(optarg, 1024, &max) || !max)
 				return sl_usage(x, "--max-sessions %s: give a number 1..1024",
 						optarg);
 			break;
 		default:
-			return sl_usage(x, "serve: --stdio | --tls [--listen [ADDR]:PORT] [--max-sessions N]");
+			return sl_usage(x, "serve: --stdio [--peer NAME] | --tls [--listen [ADDR]:PORT] [--max-sessions N]");
 		}
 	}
 	if (optind != argc)
@@ -135,7 +216,9 @@ int cmd_serve(struct sl_ctx *x, int argc, char **argv)
 		return sl_usage(x, "serve needs --stdio (the peer protocol on stdin and stdout) or --tls (listen for peers over TCP with mutual TLS)");
 	if (stdio && listen)
 		return sl_usage(x, "--listen goes with --tls");
+	if (tls && peer)
+		return sl_usage(x, "--peer goes with --stdio: over --tls the peer is its certificate");
 	if (stdio)
-		return sl_serve_session(x, STDIN_FILENO, STDOUT_FILENO, NULL);
+		return sl_serve_stdio(x, peer);
 	return sl_serve_tls(x, listen, max);
 }

@@ -8,12 +8,23 @@
 
 /*
  * What an authenticated peer may do: its grants (net/peers.h), already
- * narrowed to the ones that name its certificate, and how to name it.
+ * narrowed to the ones that name it (its certificate, or the --peer of
+ * an ssh forced command), and how to name it.
  */
 struct sl_serve_auth {
 	struct sl_grants grants;
-	const char *peer;	/* its certificate, for messages */
+	const char *peer;	/* for messages */
 };
+
+/*
+ * Fill auth with the lines of the peers file (SOFTLOCK_TLS_DIR/peers)
+ * for which is_peer(PEER, arg) holds, named peer. A peers file that
+ * cannot be read grants nothing, said on stderr with who: the session
+ * still runs far enough to tell the peer it may not. 0 or -ENOMEM.
+ */
+int sl_serve_auth_load(struct sl_serve_auth *auth,
+		       bool (*is_peer)(const char *name, void *arg),
+		       void *arg, const char *peer, const char *who);
 
 /*
  * One session on rfd/wfd, in whichever role the initiator's HELLO leaves;

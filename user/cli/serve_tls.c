@@ -138,30 +138,13 @@ static void sl_addr_name(const struct sockaddr_storage *sa, char *buf,
 	snprintf(buf, size, "%s port %s", host, port);
 }
 
-/* The grants that name this peer's certificate. */
-static int sl_peer_grants(SSL *ssl, const struct sl_grants *all,
-			  struct sl_grants *mine)
-{
-	size_t i;
-
-	mine->n = 0;
-	mine->g = calloc(all->n ? all->n : 1, sizeof(*mine->g));
-	if (!mine->g)
-		return -ENOMEM;
-	for (i = 0; i < all->n; i++)
-		if (sl_tls_peer_is(all->g[i].peer, ssl))
-			mine->g[mine->n++] = all->g[i];
-	return 0;
-}
-
 /* One connection, in its own process; returns its exit status. */
 static int sl_serve_conn(struct sl_ctx *x, SSL_CTX *ctx, int fd,
 			 const char *from)
 {
 	int to[2] = { -1, -1 }, back[2] = { -1, -1 }, status, rc;
 	struct sl_serve_auth auth = { 0 };
-	struct sl_grants all;
-	char err[1024], peer[512], who[800], path[4096];
+	char err[1024], peer[512], who[800];
 	SSL *ssl;
 	pid_t pid;
 
@@ -172,20 +155,10 @@ static int sl_serve_conn(struct sl_ctx *x, SSL_CTX *ctx, int fd,
 	}
 	sl_tls_peer_describe(ssl, peer, sizeof(peer));
 	snprintf(who, sizeof(who), "serve: %s (%s)", from, peer);
-	snprintf(path, sizeof(path), "%s/peers", sl_tls_dir());
-	/*
-	 * A peers file that cannot be read grants nothing: the session
-	 * still runs far enough to tell the peer it may not.
-	 */
-	if (sl_grants_load(path, &all, err, sizeof(err)))
-		fprintf(stderr, "softlock: %s: %s\n", who, err);
-	if (sl_peer_grants(ssl, &all, &auth.grants)) {
+	if (sl_serve_auth_load(&auth, sl_tls_peer_is, ssl, peer, who)) {
 		fprintf(stderr, "softlock: %s: out of memory\n", who);
-		sl_grants_free(&all);
 		return SL_EXIT_FAIL;
 	}
-	sl_grants_free(&all);
-	auth.peer = peer;
 	fprintf(stderr, "softlock: %s: connected, %zu grant%s\n", who,
 		auth.grants.n, auth.grants.n == 1 ? "" : "s");
 	rc = sl_pipes(to, back);

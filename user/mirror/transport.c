@@ -234,8 +234,12 @@ static void sl_close(int *fd)
 
 /*
  * The peer's environment: ours without the SOFTLOCK_TEST_* fault
- * injections, which are meant for the one process they were given to.
- * Built before fork (the child may only make async-signal-safe calls).
+ * injections, which are meant for the one process they were given to,
+ * and without SSH_CONNECTION: a local peer (exec:, or this host's own
+ * serve) started by an admin logged in over ssh was not reached over
+ * ssh, and serve --stdio refuses one that was (ssh's remote end sets its
+ * own). Built before fork (the child may only make async-signal-safe
+ * calls).
  */
 static char **sl_peer_env(void)
 {
@@ -248,7 +252,8 @@ static char **sl_peer_env(void)
 	if (!envp)
 		return NULL;
 	for (n = 0; environ[n]; n++)
-		if (strncmp(environ[n], "SOFTLOCK_TEST_", 14))
+		if (strncmp(environ[n], "SOFTLOCK_TEST_", 14) &&
+		    strncmp(environ[n], "SSH_CONNECTION=", 15))
 			envp[m++] = environ[n];
 	return envp;
 }

@@ -1,20 +1,21 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Who may reach this host's `softlock serve --tls`, and for what: the
- * peers file (default /etc/softlock/tls/peers). One grant per line:
+ * Who may reach this host's `softlock serve --tls` or, through an ssh
+ * forced command, `softlock serve --stdio --peer NAME`, and for what:
+ * the peers file (default /etc/softlock/tls/peers). One grant per line:
  *
  *   PEER  RELATIONSHIP  source       VOLUME  DATASET
  *   PEER  RELATIONSHIP  destination  VOLUME
  *
  * PEER is a name the peer's certificate carries (a subjectAltName DNS
- * entry, or its common name when it has none) or sha256:HEX, the
- * certificate's fingerprint. The grant lets that peer run the session
- * RELATIONSHIP (the name in its HELLO) in which this host is the source
- * or the destination of VOLUME (VG/LV here). As the source, the only lock
- * set the peer may install here is DATASET's (HOST:VG/LV, the peer's own
- * volume, which becomes the locks' origin): it cannot replace the locks
- * another peer depends on. A verify of VOLUME is allowed by either grant.
- * '#' starts a comment.
+ * entry, or its common name when it has none), sha256:HEX, the
+ * certificate's fingerprint, or the NAME of a --peer. The grant lets
+ * that peer run the session RELATIONSHIP (the name in its HELLO) in
+ * which this host is the source or the destination of VOLUME (VG/LV
+ * here). As the source, the only lock set the peer may install here is
+ * DATASET's (HOST:VG/LV, the peer's own volume, which becomes the locks'
+ * origin): it cannot replace the locks another peer depends on. A
+ * verify of VOLUME is allowed by either grant. '#' starts a comment.
  */
 #ifndef SL_PEERS_H
 #define SL_PEERS_H

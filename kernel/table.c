@@ -70,6 +70,11 @@ struct sl_pool *sl_find_pool(const char *name)
 	return NULL;
 }
 
+/*
+ * The table's objects are made on behalf of a netlink request, so they are
+ * charged to the caller's memory cgroup (GFP_KERNEL_ACCOUNT), as are the
+ * xarray nodes that index them.
+ */
 struct sl_pool *sl_get_pool(const char *name)
 {
 	struct sl_pool *pool = sl_find_pool(name);
@@ -78,7 +83,7 @@ struct sl_pool *sl_get_pool(const char *name)
 	lockdep_assert_held(&sl_table_mutex);
 	if (pool)
 		return pool;
-	pool = kzalloc(struct_size(pool, name, len), GFP_KERNEL);
+	pool = kzalloc(struct_size(pool, name, len), GFP_KERNEL_ACCOUNT);
 	if (!pool)
 		return NULL;
 	xa_init(&pool->pcpis);
@@ -103,7 +108,7 @@ void sl_pool_maybe_free(struct sl_pool *pool)
 
 struct sl_set *sl_new_set(struct sl_origin *origin, u64 gen)
 {
-	struct sl_set *set = kzalloc(sizeof(*set), GFP_KERNEL);
+	struct sl_set *set = kzalloc(sizeof(*set), GFP_KERNEL_ACCOUNT);
 
 	if (!set)
 		return NULL;
@@ -131,7 +136,7 @@ struct sl_origin *sl_get_origin(struct sl_pool *pool, const char *name)
 
 	if (o)
 		return o;
-	o = kzalloc(sizeof(*o), GFP_KERNEL);
+	o = kzalloc(sizeof(*o), GFP_KERNEL_ACCOUNT);
 	if (!o)
 		return NULL;
 	set = sl_new_set(o, 0);
@@ -168,12 +173,12 @@ static struct sl_pcpi *sl_get_pcpi(struct sl_pool *pool, u32 id)
 	lockdep_assert_held(&sl_table_mutex);
 	if (pcpi)
 		return pcpi;
-	pcpi = kzalloc(sizeof(*pcpi), GFP_KERNEL);
+	pcpi = kzalloc(sizeof(*pcpi), GFP_KERNEL_ACCOUNT);
 	if (!pcpi)
 		return NULL;
 	pcpi->id = id;
 	INIT_LIST_HEAD(&pcpi->locks);
-	if (xa_err(xa_store(&pool->pcpis, id, pcpi, GFP_KERNEL))) {
+	if (xa_err(xa_store(&pool->pcpis, id, pcpi, GFP_KERNEL_ACCOUNT))) {
 		kfree(pcpi);
 		return NULL;
 	}
@@ -332,7 +337,7 @@ int sl_insert_lock(struct sl_pool *pool, struct sl_set *set,
 	if (err)
 		goto out_maybe_free;
 	err = -ENOMEM;
-	lock = kzalloc(struct_size(lock, strings, tlen + dlen), GFP_KERNEL);
+	lock = kzalloc(struct_size(lock, strings, tlen + dlen), GFP_KERNEL_ACCOUNT);
 	if (!lock)
 		goto out_unpin;
 	lock->set = set;
@@ -344,7 +349,7 @@ int sl_insert_lock(struct sl_pool *pool, struct sl_set *set,
 	memcpy(lock->strings, spec->text, tlen);
 	memcpy(lock->strings + tlen, spec->dataset, dlen);
 	lock->seq = pool->next_seq++;
-	if (xa_err(xa_store(&pool->locks, lock->seq, lock, GFP_KERNEL))) {
+	if (xa_err(xa_store(&pool->locks, lock->seq, lock, GFP_KERNEL_ACCOUNT))) {
 		kfree(lock);
 		goto out_unpin;
 	}

@@ -25,6 +25,24 @@ module_param_named(max_locks_per_pcpi, softlock_max_locks_per_pcpi, uint,
 MODULE_PARM_DESC(max_locks_per_pcpi,
 		 "Most locks on one snapshot, staged ones included (at most 65535)");
 
+/*
+ * Pools, origins and open replaces take memory a request can ask for
+ * without adding a lock (an origin that committed a replace is kept with
+ * no locks, to remember its generation), so each has a bound of its own.
+ */
+unsigned int softlock_max_pools = 1024;
+module_param_named(max_pools, softlock_max_pools, uint, 0644);
+MODULE_PARM_DESC(max_pools, "Most pools in the table");
+
+unsigned int softlock_max_origins = 4096;
+module_param_named(max_origins, softlock_max_origins, uint, 0644);
+MODULE_PARM_DESC(max_origins,
+		 "Most origins, all pools together (an origin that committed a replace counts until its set is empty and forgotten)");
+
+unsigned int softlock_max_staged = 64;
+module_param_named(max_staged, softlock_max_staged, uint, 0644);
+MODULE_PARM_DESC(max_staged, "Most replaces open at once, all pools together");
+
 static const char *const sl_type_names[] = {
 	[SOFTLOCK_LOCK_TYPE_OWNER] = "owner",
 	[SOFTLOCK_LOCK_TYPE_DEST_PATH] = "dest-path",

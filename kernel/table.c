@@ -29,6 +29,7 @@
  * and deleting single locks, the guard's check and unload. The staged
  * replace is in table_replace.c, the dump walks in table_walk.c.
  */
+#include <linux/err.h>
 #include <linux/slab.h>
 #include <linux/mutex.h>
 #include <linux/rculist.h>
@@ -50,6 +51,9 @@ DEFINE_MUTEX(sl_table_mutex);
 LIST_HEAD(sl_pools);			/* struct sl_pool, RCU list */
 static u64 sl_next_pool_serial = 1;	/* serial of the next new pool */
 static unsigned int sl_nr_locks;	/* committed + staged, all pools */
+static unsigned int sl_nr_pools;	/* in sl_pools */
+static unsigned int sl_nr_origins;	/* in every pool's origins */
+unsigned int sl_nr_staged;		/* open replaces, all pools */
 
 /* Under RCU: an update of the lock's expiry may race with the guard. */
 static bool sl_live(const struct sl_lock *lock, time64_t now)
@@ -71,11 +75,12 @@ struct sl_pool *sl_find_pool(const char *name)
 }
 
 /*
+ * The pool named @name, made if it is new: an ERR_PTR() when it cannot be.
  * The table's objects are made on behalf of a netlink request, so they are
  * charged to the caller's memory cgroup (GFP_KERNEL_ACCOUNT), as are the
  * xarray nodes that index them.
  */
-struct sl_pool *sl_get_pool(const char *name)
+struct sl_pool *sl_get_pool(const char *name, struct netlink_ext_ack *extack)
 {
 	struct sl_pool *pool = sl_find_pool(name);
 	size_t len = strlen(name) + 1;
@@ -83,15 +88,22 @@ struct sl_pool *sl_get_pool(const char *name)
 	lockdep_assert_held(&sl_table_mutex);
 	if (pool)
 		return pool;
+	if (sl_nr_pools >= READ_ONCE(softlock_max_pools)) {
+		NL_SET_ERR_MSG_FMT_MOD(extack,
+				       "too many pools: %u (parameter max_pools)",
+				       sl_nr_pools);
+		return ERR_PTR(-ENOSPC);
+	}
 	pool = kzalloc(struct_size(pool, name, len), GFP_KERNEL_ACCOUNT);
 	if (!pool)
-		return NULL;
+		return ERR_PTR(-ENOMEM);
 	xa_init(&pool->pcpis);
 	xa_init(&pool->locks);
 	INIT_LIST_HEAD(&pool->origins);
 	pool->serial = sl_next_pool_serial++;
 	memcpy(pool->name, name, len);
 	list_add_tail_rcu(&pool->node, &sl_pools);
+	sl_nr_pools++;
 	return pool;
 }
 
@@ -101,6 +113,7 @@ void sl_pool_maybe_free(struct sl_pool *pool)
 	if (!list_empty(&pool->origins))
 		return;
 	list_del_rcu(&pool->node);
+	sl_nr_pools--;
 	xa_destroy(&pool->pcpis);
 	xa_destroy(&pool->locks);
 	kfree_rcu(pool, rcu);
@@ -108,8 +121,10 @@ void sl_pool_maybe_free(struct sl_pool *pool)
 
 struct sl_set *sl_new_set(struct sl_origin *origin, u64 gen)
 {
-	struct sl_set *set = kzalloc(sizeof(*set), GFP_KERNEL_ACCOUNT);
+	struct sl_set *set;
 
+	lockdep_assert_held(&sl_table_mutex);
+	set = kzalloc(sizeof(*set), GFP_KERNEL_ACCOUNT);
 	if (!set)
 		return NULL;
 	set->origin = origin;
@@ -129,24 +144,33 @@ struct sl_origin *sl_find_origin(struct sl_pool *pool, const char *name)
 	return NULL;
 }
 
-struct sl_origin *sl_get_origin(struct sl_pool *pool, const char *name)
+/* The origin @name of @pool, made if it is new, or an ERR_PTR(). */
+struct sl_origin *sl_get_origin(struct sl_pool *pool, const char *name,
+				struct netlink_ext_ack *extack)
 {
 	struct sl_origin *o = sl_find_origin(pool, name);
 	struct sl_set *set;
 
 	if (o)
 		return o;
+	if (sl_nr_origins >= READ_ONCE(softlock_max_origins)) {
+		NL_SET_ERR_MSG_FMT_MOD(extack,
+				       "too many origins: %u (parameter max_origins)",
+				       sl_nr_origins);
+		return ERR_PTR(-ENOSPC);
+	}
 	o = kzalloc(sizeof(*o), GFP_KERNEL_ACCOUNT);
 	if (!o)
-		return NULL;
+		return ERR_PTR(-ENOMEM);
 	set = sl_new_set(o, 0);
 	if (!set) {
 		kfree(o);
-		return NULL;
+		return ERR_PTR(-ENOMEM);
 	}
 	strscpy(o->name, name, sizeof(o->name));
 	RCU_INIT_POINTER(o->active, set);
 	list_add_tail(&o->node, &pool->origins);
+	sl_nr_origins++;
 	return o;
 }
 
@@ -162,6 +186,7 @@ void sl_origin_maybe_free(struct sl_pool *pool, struct sl_origin *o)
 	if (o->staging || set->nr_locks || set->generation)
 		return;
 	list_del(&o->node);
+	sl_nr_origins--;
 	kfree_rcu(set, rcu);
 	kfree_rcu(o, rcu);
 }
@@ -202,6 +227,7 @@ static int sl_pin_pcpi(struct sl_pcpi *pcpi, dev_t dev,
 {
 	struct sl_pin *pin;
 
+	lockdep_assert_held(&sl_table_mutex);
 	if (!dev)
 		return 0;
 	if (pcpi->pin) {
@@ -222,6 +248,7 @@ static int sl_pin_pcpi(struct sl_pcpi *pcpi, dev_t dev,
 
 static int sl_check_room(struct sl_pcpi *pcpi, struct netlink_ext_ack *extack)
 {
+	lockdep_assert_held(&sl_table_mutex);
 	if (sl_nr_locks >= READ_ONCE(softlock_max_locks)) {
 		NL_SET_ERR_MSG_FMT_MOD(extack,
 				       "lock table full: %u locks (parameter max_locks)",
@@ -243,6 +270,7 @@ static struct sl_lock *sl_find_lock(struct sl_pcpi *pcpi, struct sl_set *set,
 {
 	struct sl_lock *lock;
 
+	lockdep_assert_held(&sl_table_mutex);
 	list_for_each_entry(lock, &pcpi->locks, pcpi_node)
 		if (lock->set == set && lock->type == type &&
 		    !strcmp(lock->strings, text))
@@ -326,18 +354,23 @@ int sl_insert_lock(struct sl_pool *pool, struct sl_set *set,
 	if (old && !strcmp(sl_dataset(old), spec->dataset)) {
 		/* A refused update leaves the lock as it was. */
 		err = sl_pin_pcpi(pcpi, spec->pin_dev, extack);
-		if (!err)
-			WRITE_ONCE(old->expires, spec->expires);
-		return err;
+		if (err)
+			return err;
+		WRITE_ONCE(old->expires, spec->expires);
+		return 0;
 	}
 	had_pin = pcpi->pin;
-	err = old ? 0 : sl_check_room(pcpi, extack);
-	if (!err)
-		err = sl_pin_pcpi(pcpi, spec->pin_dev, extack);
+	if (!old) {
+		err = sl_check_room(pcpi, extack);
+		if (err)
+			goto out_maybe_free;
+	}
+	err = sl_pin_pcpi(pcpi, spec->pin_dev, extack);
 	if (err)
 		goto out_maybe_free;
 	err = -ENOMEM;
-	lock = kzalloc(struct_size(lock, strings, tlen + dlen), GFP_KERNEL_ACCOUNT);
+	lock = kzalloc(struct_size(lock, strings, tlen + dlen),
+		       GFP_KERNEL_ACCOUNT);
 	if (!lock)
 		goto out_unpin;
 	lock->set = set;
@@ -390,14 +423,18 @@ int sl_table_add(const char *pool_name, const char *origin,
 {
 	struct sl_origin *o;
 	struct sl_pool *pool;
-	int err = -ENOMEM;
+	int err;
 
 	mutex_lock(&sl_table_mutex);
-	pool = sl_get_pool(pool_name);
-	if (!pool)
+	pool = sl_get_pool(pool_name, extack);
+	if (IS_ERR(pool)) {
+		err = PTR_ERR(pool);
 		goto out;
-	o = sl_get_origin(pool, origin);
-	if (o) {
+	}
+	o = sl_get_origin(pool, origin, extack);
+	if (IS_ERR(o)) {
+		err = PTR_ERR(o);
+	} else {
 		err = sl_insert_lock(pool, sl_active(o), spec, extack);
 		sl_origin_maybe_free(pool, o);
 	}
@@ -409,6 +446,7 @@ out:
 
 bool sl_matches(const struct sl_lock *lock, const struct sl_match *m)
 {
+	lockdep_assert_held(&sl_table_mutex);
 	if (m->has_pcpi && lock->pcpi->id != m->pcpi)
 		return false;
 	if (m->type && lock->type != m->type)
@@ -527,6 +565,7 @@ void sl_drop_staging(struct sl_pool *pool, struct sl_origin *o)
 		return;
 	sl_free_set_locks(pool, set, false);
 	o->staging = NULL;
+	sl_nr_staged--;
 	kfree_rcu(set, rcu);
 }
 
@@ -544,6 +583,7 @@ void sl_table_clear(void)
 			sl_drop_staging(pool, o);
 			sl_free_set_locks(pool, set, true);
 			list_del(&o->node);
+			sl_nr_origins--;
 			kfree_rcu(set, rcu);
 			kfree_rcu(o, rcu);
 		}

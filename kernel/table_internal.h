@@ -19,6 +19,7 @@
 /* What sl_table_mutex protects, and what RCU readers see: table.c. */
 extern struct mutex sl_table_mutex;
 extern struct list_head sl_pools;	/* struct sl_pool, RCU list */
+extern unsigned int sl_nr_staged;	/* open replaces, all pools */
 
 struct sl_pool {
 	struct list_head node;		/* in sl_pools */
@@ -97,11 +98,12 @@ static inline const char *sl_dataset(const struct sl_lock *lock)
 }
 
 struct sl_pool *sl_find_pool(const char *name);
-struct sl_pool *sl_get_pool(const char *name);
+struct sl_pool *sl_get_pool(const char *name, struct netlink_ext_ack *extack);
 void sl_pool_maybe_free(struct sl_pool *pool);
 struct sl_set *sl_new_set(struct sl_origin *origin, u64 gen);
 struct sl_origin *sl_find_origin(struct sl_pool *pool, const char *name);
-struct sl_origin *sl_get_origin(struct sl_pool *pool, const char *name);
+struct sl_origin *sl_get_origin(struct sl_pool *pool, const char *name,
+				struct netlink_ext_ack *extack);
 void sl_origin_maybe_free(struct sl_pool *pool, struct sl_origin *o);
 void sl_unlink_lock(struct sl_pool *pool, struct sl_lock *lock,
 		    bool committed);

@@ -3,8 +3,8 @@
  * netlink_limits_test: the max_locks module parameter. Filling the table
  * to the limit with lock-add and with staged replaces, each refusal comes
  * with ENOSPC and an extack naming the parameter, leaves the table as it
- * was, and room comes back after a delete. netlink_policy_test.c has bad
- * input for every operation.
+ * was, and room comes back after a delete. The same for max_pools,
+ * max_origins and max_staged. netlink_policy_test.c has bad input for every operation.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -106,6 +106,86 @@ TEST_F(lim, max_locks)
 		 limit + 1);
 	ASSERT_ERR_MSG(ENOSPC, full, add(self, 5, "e"));
 	ASSERT_EQ(500, pool_counts(self));
+}
+
+/* Set parameter @path to @v; the teardown puts the old value back. */
+static int param_set(FIXTURE_DATA(lim) *self, const char *path, unsigned int v)
+{
+	unsigned int old, i;
+	int err = param_read(path, &old);
+
+	if (err)
+		return err;
+	/* The value before the test is the one to restore. */
+	for (i = 0; i < self->nsaved; i++)
+		if (!strcmp(self->saved[i].path, path))
+			return param_write(path, v);
+	if (self->nsaved == sizeof(self->saved) / sizeof(self->saved[0]))
+		return -ENOSPC;
+	self->saved[self->nsaved].path = path;
+	self->saved[self->nsaved++].old = old;
+	return param_write(path, v);
+}
+
+/*
+ * Pools, origins and open replaces each have a bound: at 0, a request that
+ * would make a new one is refused with ENOSPC and a message naming the
+ * parameter, one on those already there still works, and raising the
+ * bound lets it through.
+ */
+TEST_F(lim, max_pools_origins_staged)
+{
+	struct lock_args other = { .pool = self->pool, .pcpi = 1, .type = OWNER,
+				   .text = "o", .origin = "other" };
+	char pool2[80];
+	uint64_t g = self->gen;
+
+	snprintf(pool2, sizeof(pool2), "%s-2", self->pool);
+	ASSERT_LE(0, wipe_pool(self->nl, self->buf, pool2));
+	ASSERT_EQ(0, add(self, 1, "a")) TH_LOG("%s", EXTACK);
+
+	WHAT("max_pools 0");
+	ASSERT_EQ(0, param_set(self, MAX_POOLS, 0));
+	ASSERT_ERR_AFFIX(ENOSPC, "softlock: too many pools: ",
+			 " (parameter max_pools)",
+			 sl_nl_add(self->nl, pool2, 1, OWNER, "a", NULL));
+	ASSERT_ERR_AFFIX(ENOSPC, "softlock: too many pools: ",
+			 " (parameter max_pools)",
+			 replace_op(self->nl, self->buf,
+				    SOFTLOCK_CMD_REPLACE_BEGIN, pool2, ORIGIN,
+				    g, NULL));
+	ASSERT_EQ(-ENOENT, pool_rec(self->nl, self->buf, pool2, &(struct rec){ 0 }));
+	ASSERT_EQ(0, add(self, 2, "b")) TH_LOG("%s", EXTACK);
+
+	WHAT("max_origins 0");
+	ASSERT_EQ(0, param_set(self, MAX_ORIGINS, 0));
+	ASSERT_ERR_AFFIX(ENOSPC, "softlock: too many origins: ",
+			 " (parameter max_origins)",
+			 add_lock(self->nl, self->buf, &other));
+	ASSERT_ERR_AFFIX(ENOSPC, "softlock: too many origins: ",
+			 " (parameter max_origins)", rp(self,
+			 SOFTLOCK_CMD_REPLACE_BEGIN, g, NULL));
+	/* The local origin is there already. */
+	ASSERT_EQ(0, add(self, 3, "c")) TH_LOG("%s", EXTACK);
+	ASSERT_EQ(300, pool_counts(self));
+
+	WHAT("max_staged 0");
+	ASSERT_EQ(0, param_set(self, MAX_ORIGINS, 1000000));
+	ASSERT_EQ(0, param_set(self, MAX_STAGED, 0));
+	ASSERT_ERR_AFFIX(ENOSPC, "softlock: too many open replaces: ",
+			 " (parameter max_staged)",
+			 rp(self, SOFTLOCK_CMD_REPLACE_BEGIN, g, NULL));
+	ASSERT_EQ(0, param_set(self, MAX_STAGED, 1000000));
+	ASSERT_EQ(0, rp(self, SOFTLOCK_CMD_REPLACE_BEGIN, g, NULL)) TH_LOG("%s", EXTACK);
+	ASSERT_EQ(0, stage(self, g, PCPIS(10))) TH_LOG("%s", EXTACK);
+	/* Reopening the same origin's replace opens none more. */
+	ASSERT_EQ(0, param_set(self, MAX_STAGED, 0));
+	ASSERT_EQ(0, rp(self, SOFTLOCK_CMD_REPLACE_BEGIN, g + 1, NULL)) TH_LOG("%s", EXTACK);
+	ASSERT_EQ(0, rp(self, SOFTLOCK_CMD_REPLACE_ABORT, g + 1, NULL)) TH_LOG("%s", EXTACK);
+	ASSERT_ERR_AFFIX(ENOSPC, "softlock: too many open replaces: ",
+			 " (parameter max_staged)",
+			 rp(self, SOFTLOCK_CMD_REPLACE_BEGIN, g + 2, NULL));
+	ASSERT_EQ(300, pool_counts(self));
 }
 
 TEST_HARNESS_MAIN

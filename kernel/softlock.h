@@ -147,14 +147,17 @@ void sl_table_check(const char *pool, u32 pcpi, struct sl_verdict *v);
  * sl_replace_begin() - open a replace of an origin's whole set on a pool
  * @pool: the pool's DM uuid or name
  * @origin: whose set is replaced
- * @gen: the new set's generation: above the committed one
+ * @gen: the new set's generation: above the committed one, below %U64_MAX
  * @extack: where a refusal is explained
  *
- * Drops any staging of @origin left open.
+ * Drops any staging of @origin left open. When an origin's committed set
+ * at %U64_MAX - 1, the last generation, becomes empty, the origin is
+ * forgotten, so its next replace may start again from 1.
  *
  * Context: process context; takes sl_table_mutex.
- * Return: 0, -ESTALE for a generation not above the committed one,
- * -ENOSPC over max_pools, max_origins or max_staged, or -ENOMEM.
+ * Return: 0, -EINVAL for %U64_MAX, -ESTALE for a generation not above the
+ * committed one, -ENOSPC over max_pools, max_origins or max_staged, or
+ * -ENOMEM.
  */
 int sl_replace_begin(const char *pool, const char *origin, u64 gen,
 		     struct netlink_ext_ack *extack);

@@ -176,14 +176,19 @@ struct sl_origin *sl_get_origin(struct sl_pool *pool, const char *name,
 
 /*
  * An origin that never committed a replace is forgotten with its last lock;
- * one that did keeps its generation so stale sets stay refused.
+ * one that did keeps its generation so stale sets stay refused. Except at
+ * the last generation, SL_GEN_LAST: no replace could follow it, so an
+ * origin whose set there is empty is forgotten too and may start again
+ * from 1 (Documentation/softlock.rst, "generation").
  */
 void sl_origin_maybe_free(struct sl_pool *pool, struct sl_origin *o)
 {
 	struct sl_set *set = sl_active(o);
 
 	lockdep_assert_held(&sl_table_mutex);
-	if (o->staging || set->nr_locks || set->generation)
+	if (o->staging || set->nr_locks)
+		return;
+	if (set->generation && set->generation != SL_GEN_LAST)
 		return;
 	list_del(&o->node);
 	sl_nr_origins--;

@@ -21,6 +21,13 @@ extern struct mutex sl_table_mutex;
 extern struct list_head sl_pools;	/* struct sl_pool, RCU list */
 extern unsigned int sl_nr_staged;	/* open replaces, all pools */
 
+/*
+ * Generations run from 1 to SL_GEN_LAST; U64_MAX is refused, so that no
+ * set can be committed at a generation nothing may follow. An origin at
+ * SL_GEN_LAST is forgotten once its set is empty (sl_origin_maybe_free()).
+ */
+#define SL_GEN_LAST (U64_MAX - 1)
+
 struct sl_pool {
 	struct list_head node;		/* in sl_pools */
 	struct xarray pcpis;		/* thin id -> struct sl_pcpi */

@@ -20,6 +20,12 @@ int sl_replace_begin(const char *pool_name, const char *origin, u64 gen,
 	struct sl_set *set;
 	int err;
 
+	/* Nothing could replace a set committed at U64_MAX. */
+	if (gen > SL_GEN_LAST) {
+		NL_SET_ERR_MSG_MOD(extack,
+				   "generation U64_MAX is reserved: nothing could replace it");
+		return -EINVAL;
+	}
 	mutex_lock(&sl_table_mutex);
 	pool = sl_get_pool(pool_name, extack);
 	if (IS_ERR(pool)) {
@@ -159,6 +165,9 @@ int sl_replace_commit(const char *pool_name, const char *origin, u64 gen,
 	sl_free_set_locks(pool, old, true);
 	kfree_rcu(old, rcu);
 	*count = new->nr_locks;
+	/* An empty set at the last generation: the origin starts over. */
+	sl_origin_maybe_free(pool, o);
+	sl_pool_maybe_free(pool);
 out:
 	mutex_unlock(&sl_table_mutex);
 	return err;

@@ -4,7 +4,8 @@
  * to the limit with lock-add and with staged replaces, each refusal comes
  * with ENOSPC and an extack naming the parameter, leaves the table as it
  * was, and room comes back after a delete. The same for max_pools,
- * max_origins and max_staged. netlink_policy_test.c has bad input for every operation.
+ * max_origins and max_staged; generation U64_MAX refused.
+ * netlink_policy_test.c has bad input for every operation.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -186,6 +187,37 @@ TEST_F(lim, max_pools_origins_staged)
 			 " (parameter max_staged)",
 			 rp(self, SOFTLOCK_CMD_REPLACE_BEGIN, g + 2, NULL));
 	ASSERT_EQ(300, pool_counts(self));
+}
+
+/*
+ * U64_MAX is not a generation: a set committed there could never be
+ * replaced. The last one, U64_MAX - 1, can be committed; once its set is
+ * empty the origin is forgotten and starts again from a low generation.
+ */
+TEST_F(lim, generation_u64_max)
+{
+	const char *msg =
+		"softlock: generation U64_MAX is reserved: nothing could replace it";
+	uint32_t n;
+
+	ASSERT_ERR_MSG(EINVAL, msg, rp(self, SOFTLOCK_CMD_REPLACE_BEGIN,
+				       UINT64_MAX, NULL));
+	ASSERT_EQ(-ENOENT, pool_rec(self->nl, self->buf, self->pool, &(struct rec){ 0 }));
+	ASSERT_EQ(0, rp(self, SOFTLOCK_CMD_REPLACE_BEGIN, UINT64_MAX - 1, NULL))
+		TH_LOG("%s", EXTACK);
+	ASSERT_EQ(0, stage(self, UINT64_MAX - 1, PCPIS(7))) TH_LOG("%s", EXTACK);
+	ASSERT_EQ(0, rp(self, SOFTLOCK_CMD_REPLACE_COMMIT, UINT64_MAX - 1, &n));
+	ASSERT_EQ(1, n);
+	ASSERT_ERR_MSG(EINVAL, msg, rp(self, SOFTLOCK_CMD_REPLACE_BEGIN,
+				       UINT64_MAX, NULL));
+	ASSERT_EQ(-ESTALE, rp(self, SOFTLOCK_CMD_REPLACE_BEGIN, self->gen, NULL));
+	/* Its last lock deleted, the origin starts over. */
+	ASSERT_EQ(0, sl_nl_del(self->nl, self->pool, 7, &n)) TH_LOG("%s", EXTACK);
+	ASSERT_EQ(0, rp(self, SOFTLOCK_CMD_REPLACE_BEGIN, self->gen, NULL))
+		TH_LOG("%s", EXTACK);
+	ASSERT_EQ(0, stage(self, self->gen, PCPIS(8))) TH_LOG("%s", EXTACK);
+	ASSERT_EQ(0, rp(self, SOFTLOCK_CMD_REPLACE_COMMIT, self->gen, &n));
+	ASSERT_EQ(100, pool_counts(self));
 }
 
 TEST_HARNESS_MAIN

@@ -234,6 +234,8 @@ int sl_table_walk_pools(struct sl_cursor *cur,
 /**
  * sl_table_clear() - drop every lock, staging and pin, for module unload
  *
+ * Also stops the reaping of expired locks.
+ *
  * Context: process context, once no request or guard can reach the table.
  */
 void sl_table_clear(void);

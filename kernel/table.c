@@ -362,6 +362,7 @@ int sl_insert_lock(struct sl_pool *pool, struct sl_set *set,
 		if (err)
 			return err;
 		WRITE_ONCE(old->expires, spec->expires);
+		sl_reap_note(spec->expires);
 		return 0;
 	}
 	had_pin = pcpi->pin;
@@ -392,6 +393,9 @@ int sl_insert_lock(struct sl_pool *pool, struct sl_set *set,
 		goto out_unpin;
 	}
 	lock->pinned_here = !had_pin && pcpi->pin;
+	/* A staged lock's expiry is noted again when its set is committed. */
+	if (committed)
+		sl_reap_note(lock->expires);
 	if (old) {
 		sl_replace_lock(pool, old, lock);
 		return 0;
@@ -580,6 +584,7 @@ void sl_table_clear(void)
 	struct sl_pool *pool, *ptmp;
 	struct sl_origin *o, *otmp;
 
+	sl_reap_stop();
 	mutex_lock(&sl_table_mutex);
 	list_for_each_entry_safe(pool, ptmp, &sl_pools, node) {
 		list_for_each_entry_safe(o, otmp, &pool->origins, node) {

@@ -122,4 +122,8 @@ void sl_free_set_locks(struct sl_pool *pool, struct sl_set *set,
 		       bool committed);
 void sl_drop_staging(struct sl_pool *pool, struct sl_origin *o);
 
+/* Reaping of expired locks (table_reap.c). */
+void sl_reap_note(time64_t expires);
+void sl_reap_stop(void);
+
 #endif /* _SOFTLOCK_TABLE_INTERNAL_H */

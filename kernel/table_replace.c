@@ -150,8 +150,10 @@ int sl_replace_commit(const char *pool_name, const char *origin, u64 gen,
 	}
 	old = sl_active(o);
 	new = o->staging;
-	list_for_each_entry(lock, &new->locks, set_node)
+	list_for_each_entry(lock, &new->locks, set_node) {
 		lock->pcpi->nr_committed++;
+		sl_reap_note(lock->expires);
+	}
 	pool->nr_locks += new->nr_locks;
 	pool->nr_staged -= new->nr_locks;
 	o->staging = NULL;

@@ -4,8 +4,8 @@
  * to the limit with lock-add and with staged replaces, each refusal comes
  * with ENOSPC and an extack naming the parameter, leaves the table as it
  * was, and room comes back after a delete. The same for max_pools,
- * max_origins and max_staged; generation U64_MAX refused.
- * netlink_policy_test.c has bad input for every operation.
+ * max_origins and max_staged; generation U64_MAX refused; expired locks
+ * freed. netlink_policy_test.c has bad input for every operation.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -218,6 +218,38 @@ TEST_F(lim, generation_u64_max)
 	ASSERT_EQ(0, stage(self, self->gen, PCPIS(8))) TH_LOG("%s", EXTACK);
 	ASSERT_EQ(0, rp(self, SOFTLOCK_CMD_REPLACE_COMMIT, self->gen, &n));
 	ASSERT_EQ(100, pool_counts(self));
+}
+
+/*
+ * Expired locks are freed, not only ignored by the guard: two leases run
+ * out, on PCPIs nothing touches again, and the pool's count (what
+ * max_locks counts too) drops to the one lock without an expiry. The
+ * expiry is in seconds, so this waits for the clock: it polls for up to
+ * 30 s, well past the 2 s lease.
+ */
+TEST_F(lim, expired_reaped)
+{
+	struct lock_args lease = { .pool = self->pool, .type = OWNER,
+				   .text = "lease" };
+	long base = total_locks(self), counts = 0;
+	int i;
+
+	ASSERT_LE(0, base);
+	lease.expires = (uint64_t)time(NULL) + 2;
+	lease.pcpi = 1;
+	ASSERT_EQ(0, add_lock(self->nl, self->buf, &lease)) TH_LOG("%s", EXTACK);
+	lease.pcpi = 2;
+	ASSERT_EQ(0, add_lock(self->nl, self->buf, &lease)) TH_LOG("%s", EXTACK);
+	ASSERT_EQ(0, add(self, 3, "kept")) TH_LOG("%s", EXTACK);
+	ASSERT_EQ(300, pool_counts(self));
+	for (i = 0; i < 300; i++) {
+		counts = pool_counts(self);
+		if (counts == 100)
+			break;
+		usleep(100 * 1000);
+	}
+	ASSERT_EQ(100, counts) TH_LOG("expired locks still counted after 30 s");
+	ASSERT_EQ(base + 1, total_locks(self));
 }
 
 TEST_HARNESS_MAIN

@@ -61,16 +61,23 @@ static int __init softlock_init(void)
 {
 	int err;
 
-	err = sl_netlink_init();
+	err = sl_table_init();
 	if (err)
 		return err;
+	err = sl_netlink_init();
+	if (err)
+		goto err_table_exit;
 	err = sl_guard_init();
-	if (err) {
-		sl_netlink_exit();
-		return err;
-	}
+	if (err)
+		goto err_netlink_exit;
 	pr_info("loaded%s\n", softlock_sealed ? ", sealed" : "");
 	return 0;
+
+err_netlink_exit:
+	sl_netlink_exit();
+err_table_exit:
+	sl_table_exit();
+	return err;
 }
 
 static void __exit softlock_exit(void)
@@ -80,6 +87,7 @@ static void __exit softlock_exit(void)
 	sl_netlink_exit();
 	sl_table_clear();
 	rcu_barrier();
+	sl_table_exit();
 }
 
 module_init(softlock_init);

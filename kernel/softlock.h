@@ -232,6 +232,21 @@ int sl_table_walk_pools(struct sl_cursor *cur,
 			int (*fn)(void *arg, const struct sl_pool_view *pv),
 			void *arg);
 /**
+ * sl_table_init() - make the caches locks are allocated from
+ *
+ * Context: module init, before any request can reach the table.
+ * Return: 0 or -ENOMEM.
+ */
+int sl_table_init(void);
+/**
+ * sl_table_exit() - destroy the lock caches, for module unload
+ *
+ * Waits for locks still queued by kfree_rcu_mightsleep().
+ *
+ * Context: module exit, after sl_table_clear().
+ */
+void sl_table_exit(void);
+/**
  * sl_table_clear() - drop every lock, staging and pin, for module unload
  *
  * Also stops the reaping of expired locks.

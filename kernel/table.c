@@ -55,6 +55,75 @@ static unsigned int sl_nr_pools;	/* in sl_pools */
 static unsigned int sl_nr_origins;	/* in every pool's origins */
 unsigned int sl_nr_staged;		/* open replaces, all pools */
 
+/*
+ * Locks are the objects there are millions of, and kmalloc's classes
+ * (96, 128, 192, 256) leave up to a third of one unused: a lock with a
+ * 32-byte text is 110 bytes, in kmalloc-128. So locks of up to
+ * SL_LOCK_CACHE_MAX bytes come from caches in steps of SL_LOCK_STEP (a
+ * cache of a size kmalloc has is merged into it by SLUB); bigger ones, and
+ * all on kernels where a cache's objects cannot be freed with kfree_rcu()
+ * (compat.h), from kmalloc. Either way a lock is freed with kfree() or
+ * kfree_rcu_mightsleep().
+ */
+#define SL_LOCK_STEP 16
+#define SL_LOCK_CACHE_MAX 256
+static struct kmem_cache *sl_lock_caches[SL_LOCK_CACHE_MAX / SL_LOCK_STEP + 1];
+
+/*
+ * The strings start at offsetof(), not sizeof() (which pads the header to
+ * 80): 4 bytes that decide whether a 32-byte text fits 112 bytes.
+ * tlen + dlen is at most 2 * (SOFTLOCK_TEXT_MAX + 1): no overflow.
+ */
+static size_t sl_lock_size(size_t strings)
+{
+	return max(offsetof(struct sl_lock, strings) + strings,
+		   sizeof(struct sl_lock));
+}
+
+static struct sl_lock *sl_lock_alloc(size_t size)
+{
+	struct kmem_cache *cache = NULL;
+
+	if (size <= SL_LOCK_CACHE_MAX)
+		cache = sl_lock_caches[DIV_ROUND_UP(size, SL_LOCK_STEP)];
+	if (cache)
+		return kmem_cache_zalloc(cache, GFP_KERNEL_ACCOUNT);
+	return kzalloc(size, GFP_KERNEL_ACCOUNT);
+}
+
+int sl_table_init(void)
+{
+	unsigned int i;
+	char name[32];
+
+	if (!SL_LOCK_CACHES)
+		return 0;
+	/* The smallest lock: a header and two one-byte strings. */
+	for (i = DIV_ROUND_UP(sl_lock_size(2), SL_LOCK_STEP);
+	     i < ARRAY_SIZE(sl_lock_caches); i++) {
+		snprintf(name, sizeof(name), "softlock_lock_%u",
+			 i * SL_LOCK_STEP);
+		sl_lock_caches[i] = kmem_cache_create(name, i * SL_LOCK_STEP,
+						      0, 0, NULL);
+		if (!sl_lock_caches[i]) {
+			sl_table_exit();
+			return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
+void sl_table_exit(void)
+{
+	unsigned int i;
+
+	/* kmem_cache_destroy() waits for the locks kfree_rcu() still holds. */
+	for (i = 0; i < ARRAY_SIZE(sl_lock_caches); i++) {
+		kmem_cache_destroy(sl_lock_caches[i]);
+		sl_lock_caches[i] = NULL;
+	}
+}
+
 /* Under RCU: an update of the lock's expiry may race with the guard. */
 static bool sl_live(const struct sl_lock *lock, time64_t now)
 {
@@ -375,8 +444,7 @@ int sl_insert_lock(struct sl_pool *pool, struct sl_set *set,
 	if (err)
 		goto out_maybe_free;
 	err = -ENOMEM;
-	lock = kzalloc(struct_size(lock, strings, tlen + dlen),
-		       GFP_KERNEL_ACCOUNT);
+	lock = sl_lock_alloc(sl_lock_size(tlen + dlen));
 	if (!lock)
 		goto out_unpin;
 	lock->set = set;

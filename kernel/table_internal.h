@@ -61,8 +61,8 @@ struct sl_origin {
  * sl_pcpi and sl_lock are the objects there are millions of: no rcu_head
  * (they are freed with kfree_rcu_mightsleep(), always under
  * sl_table_mutex) and 16-bit per-PCPI counts (max_locks_per_pcpi is capped
- * at SL_PCPI_LOCKS_MAX), so a PCPI fits kmalloc-32 and a lock with a
- * 32-byte text kmalloc-128.
+ * at SL_PCPI_LOCKS_MAX), so a PCPI fits kmalloc-32. A lock with a 32-byte
+ * text and no dataset is 110 bytes: 112 in the lock caches (table.c).
  */
 #define SL_PCPI_LOCKS_MAX U16_MAX
 

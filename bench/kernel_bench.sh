@@ -32,7 +32,7 @@ slab1=$(slab_bytes)
 [ "$out" = "committed $N" ] || bench_fail "replace of $N locks: '$out', not 'committed $N'"
 bench kernel.replace_1m_seconds "$secs" s - "one atomic replace installing $N locks ($out)"
 bench kernel.replace_locks_per_second "$(awk -v n="$N" -v s="$secs" 'BEGIN { if (s > 0) printf "%d", n / s }')" locks/s - "the same, as a rate"
-bench kernel.bytes_per_lock "$(awk -v a="$slab0" -v b="$slab1" -v n="$N" 'BEGIN { printf "%d", (b - a) / n }')" B "<=200" \
+bench kernel.bytes_per_lock "$(awk -v a="$slab0" -v b="$slab1" -v n="$N" 'BEGIN { printf "%d", (b - a) / n }')" B "<=170" \
 	"slab growth / locks, each lock on its own PCPI, texts of 26..32 bytes"
 grep -E '^(kmalloc-(64|96|128|192|256)|xa_node|radix_tree_node) ' /proc/slabinfo |
 	awk '{ printf "# slab %s: %d objects of %d bytes\n", $1, $2, $4 }'
@@ -52,7 +52,7 @@ step "insmod softlock max_locks=$((N + 1000))" sl_load max_locks=$((N + 1000))
 out=$(slctl replace $POOL bench 1 "$N" 1 "$PREFIX" 4 2>&1) ||
 	bench_fail "replace of $N locks, 4 per PCPI: $out"
 [ "$out" = "committed $N" ] || bench_fail "replace of $N locks, 4 per PCPI: '$out', not 'committed $N'"
-bench kernel.bytes_per_lock_4_per_pcpi "$(awk -v a="$slab0" -v b="$(slab_bytes)" -v n="$N" 'BEGIN { printf "%d", (b - a) / n }')" B "<=200" \
+bench kernel.bytes_per_lock_4_per_pcpi "$(awk -v a="$slab0" -v b="$(slab_bytes)" -v n="$N" 'BEGIN { printf "%d", (b - a) / n }')" B "<=150" \
 	"the same with four locks per PCPI"
 step "rmmod softlock with $N locks, 4 per PCPI" rmmod softlock
 

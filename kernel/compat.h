@@ -127,4 +127,16 @@ char *sl_extack_fmt(const char *fmt, ...) __printf(1, 2);
 #define SL_NEED_EXTACK_RING 1
 #endif
 
+/*
+ * Locks come from caches of the module's own sized to 16 bytes where the
+ * kernel can free a cache's objects with kfree()/kfree_rcu() and
+ * kmem_cache_destroy() waits for pending kfree_rcu() (6.12: it calls
+ * kvfree_rcu_barrier()). On 6.1 neither holds, so locks stay in kmalloc.
+ */
+#ifdef SL_HAVE_KVFREE_RCU_BARRIER
+#define SL_LOCK_CACHES 1
+#else
+#define SL_LOCK_CACHES 0
+#endif
+
 #endif /* _SOFTLOCK_COMPAT_H */

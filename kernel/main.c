@@ -25,6 +25,24 @@ module_param_named(max_locks_per_pcpi, softlock_max_locks_per_pcpi, uint,
 MODULE_PARM_DESC(max_locks_per_pcpi,
 		 "Most locks on one snapshot, staged ones included (at most 65535)");
 
+/*
+ * Pools, origins and open replaces take memory a request can ask for
+ * without adding a lock (an origin that committed a replace is kept with
+ * no locks, to remember its generation), so each has a bound of its own.
+ */
+unsigned int softlock_max_pools = 1024;
+module_param_named(max_pools, softlock_max_pools, uint, 0644);
+MODULE_PARM_DESC(max_pools, "Most pools in the table");
+
+unsigned int softlock_max_origins = 4096;
+module_param_named(max_origins, softlock_max_origins, uint, 0644);
+MODULE_PARM_DESC(max_origins,
+		 "Most origins, all pools together (an origin that committed a replace counts until its set is empty and forgotten)");
+
+unsigned int softlock_max_staged = 64;
+module_param_named(max_staged, softlock_max_staged, uint, 0644);
+MODULE_PARM_DESC(max_staged, "Most replaces open at once, all pools together");
+
 static const char *const sl_type_names[] = {
 	[SOFTLOCK_LOCK_TYPE_OWNER] = "owner",
 	[SOFTLOCK_LOCK_TYPE_DEST_PATH] = "dest-path",
@@ -43,16 +61,23 @@ static int __init softlock_init(void)
 {
 	int err;
 
-	err = sl_netlink_init();
+	err = sl_table_init();
 	if (err)
 		return err;
+	err = sl_netlink_init();
+	if (err)
+		goto err_table_exit;
 	err = sl_guard_init();
-	if (err) {
-		sl_netlink_exit();
-		return err;
-	}
+	if (err)
+		goto err_netlink_exit;
 	pr_info("loaded%s\n", softlock_sealed ? ", sealed" : "");
 	return 0;
+
+err_netlink_exit:
+	sl_netlink_exit();
+err_table_exit:
+	sl_table_exit();
+	return err;
 }
 
 static void __exit softlock_exit(void)
@@ -62,6 +87,7 @@ static void __exit softlock_exit(void)
 	sl_netlink_exit();
 	sl_table_clear();
 	rcu_barrier();
+	sl_table_exit();
 }
 
 module_init(softlock_init);

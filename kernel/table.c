@@ -29,6 +29,7 @@
  * and deleting single locks, the guard's check and unload. The staged
  * replace is in table_replace.c, the dump walks in table_walk.c.
  */
+#include <linux/err.h>
 #include <linux/slab.h>
 #include <linux/mutex.h>
 #include <linux/rculist.h>
@@ -50,6 +51,78 @@ DEFINE_MUTEX(sl_table_mutex);
 LIST_HEAD(sl_pools);			/* struct sl_pool, RCU list */
 static u64 sl_next_pool_serial = 1;	/* serial of the next new pool */
 static unsigned int sl_nr_locks;	/* committed + staged, all pools */
+static unsigned int sl_nr_pools;	/* in sl_pools */
+static unsigned int sl_nr_origins;	/* in every pool's origins */
+unsigned int sl_nr_staged;		/* open replaces, all pools */
+
+/*
+ * Locks are the objects there are millions of, and kmalloc's classes
+ * (96, 128, 192, 256) leave up to a third of one unused: a lock with a
+ * 32-byte text is 110 bytes, in kmalloc-128. So locks of up to
+ * SL_LOCK_CACHE_MAX bytes come from caches in steps of SL_LOCK_STEP (a
+ * cache of a size kmalloc has is merged into it by SLUB); bigger ones, and
+ * all on kernels where a cache's objects cannot be freed with kfree_rcu()
+ * (compat.h), from kmalloc. Either way a lock is freed with kfree() or
+ * kfree_rcu_mightsleep().
+ */
+#define SL_LOCK_STEP 16
+#define SL_LOCK_CACHE_MAX 256
+static struct kmem_cache *sl_lock_caches[SL_LOCK_CACHE_MAX / SL_LOCK_STEP + 1];
+
+/*
+ * The strings start at offsetof(), not sizeof() (which pads the header to
+ * 80): 4 bytes that decide whether a 32-byte text fits 112 bytes.
+ * tlen + dlen is at most 2 * (SOFTLOCK_TEXT_MAX + 1): no overflow.
+ */
+static size_t sl_lock_size(size_t strings)
+{
+	return max(offsetof(struct sl_lock, strings) + strings,
+		   sizeof(struct sl_lock));
+}
+
+static struct sl_lock *sl_lock_alloc(size_t size)
+{
+	struct kmem_cache *cache = NULL;
+
+	if (size <= SL_LOCK_CACHE_MAX)
+		cache = sl_lock_caches[DIV_ROUND_UP(size, SL_LOCK_STEP)];
+	if (cache)
+		return kmem_cache_zalloc(cache, GFP_KERNEL_ACCOUNT);
+	return kzalloc(size, GFP_KERNEL_ACCOUNT);
+}
+
+int sl_table_init(void)
+{
+	unsigned int i;
+	char name[32];
+
+	if (!SL_LOCK_CACHES)
+		return 0;
+	/* The smallest lock: a header and two one-byte strings. */
+	for (i = DIV_ROUND_UP(sl_lock_size(2), SL_LOCK_STEP);
+	     i < ARRAY_SIZE(sl_lock_caches); i++) {
+		snprintf(name, sizeof(name), "softlock_lock_%u",
+			 i * SL_LOCK_STEP);
+		sl_lock_caches[i] = kmem_cache_create(name, i * SL_LOCK_STEP,
+						      0, 0, NULL);
+		if (!sl_lock_caches[i]) {
+			sl_table_exit();
+			return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
+void sl_table_exit(void)
+{
+	unsigned int i;
+
+	/* kmem_cache_destroy() waits for the locks kfree_rcu() still holds. */
+	for (i = 0; i < ARRAY_SIZE(sl_lock_caches); i++) {
+		kmem_cache_destroy(sl_lock_caches[i]);
+		sl_lock_caches[i] = NULL;
+	}
+}
 
 /* Under RCU: an update of the lock's expiry may race with the guard. */
 static bool sl_live(const struct sl_lock *lock, time64_t now)
@@ -70,7 +143,13 @@ struct sl_pool *sl_find_pool(const char *name)
 	return NULL;
 }
 
-struct sl_pool *sl_get_pool(const char *name)
+/*
+ * The pool named @name, made if it is new: an ERR_PTR() when it cannot be.
+ * The table's objects are made on behalf of a netlink request, so they are
+ * charged to the caller's memory cgroup (GFP_KERNEL_ACCOUNT), as are the
+ * xarray nodes that index them.
+ */
+struct sl_pool *sl_get_pool(const char *name, struct netlink_ext_ack *extack)
 {
 	struct sl_pool *pool = sl_find_pool(name);
 	size_t len = strlen(name) + 1;
@@ -78,15 +157,22 @@ struct sl_pool *sl_get_pool(const char *name)
 	lockdep_assert_held(&sl_table_mutex);
 	if (pool)
 		return pool;
-	pool = kzalloc(struct_size(pool, name, len), GFP_KERNEL);
+	if (sl_nr_pools >= READ_ONCE(softlock_max_pools)) {
+		NL_SET_ERR_MSG_FMT_MOD(extack,
+				       "too many pools: %u (parameter max_pools)",
+				       sl_nr_pools);
+		return ERR_PTR(-ENOSPC);
+	}
+	pool = kzalloc(struct_size(pool, name, len), GFP_KERNEL_ACCOUNT);
 	if (!pool)
-		return NULL;
+		return ERR_PTR(-ENOMEM);
 	xa_init(&pool->pcpis);
 	xa_init(&pool->locks);
 	INIT_LIST_HEAD(&pool->origins);
 	pool->serial = sl_next_pool_serial++;
 	memcpy(pool->name, name, len);
 	list_add_tail_rcu(&pool->node, &sl_pools);
+	sl_nr_pools++;
 	return pool;
 }
 
@@ -96,6 +182,7 @@ void sl_pool_maybe_free(struct sl_pool *pool)
 	if (!list_empty(&pool->origins))
 		return;
 	list_del_rcu(&pool->node);
+	sl_nr_pools--;
 	xa_destroy(&pool->pcpis);
 	xa_destroy(&pool->locks);
 	kfree_rcu(pool, rcu);
@@ -103,8 +190,10 @@ void sl_pool_maybe_free(struct sl_pool *pool)
 
 struct sl_set *sl_new_set(struct sl_origin *origin, u64 gen)
 {
-	struct sl_set *set = kzalloc(sizeof(*set), GFP_KERNEL);
+	struct sl_set *set;
 
+	lockdep_assert_held(&sl_table_mutex);
+	set = kzalloc(sizeof(*set), GFP_KERNEL_ACCOUNT);
 	if (!set)
 		return NULL;
 	set->origin = origin;
@@ -124,39 +213,54 @@ struct sl_origin *sl_find_origin(struct sl_pool *pool, const char *name)
 	return NULL;
 }
 
-struct sl_origin *sl_get_origin(struct sl_pool *pool, const char *name)
+/* The origin @name of @pool, made if it is new, or an ERR_PTR(). */
+struct sl_origin *sl_get_origin(struct sl_pool *pool, const char *name,
+				struct netlink_ext_ack *extack)
 {
 	struct sl_origin *o = sl_find_origin(pool, name);
 	struct sl_set *set;
 
 	if (o)
 		return o;
-	o = kzalloc(sizeof(*o), GFP_KERNEL);
+	if (sl_nr_origins >= READ_ONCE(softlock_max_origins)) {
+		NL_SET_ERR_MSG_FMT_MOD(extack,
+				       "too many origins: %u (parameter max_origins)",
+				       sl_nr_origins);
+		return ERR_PTR(-ENOSPC);
+	}
+	o = kzalloc(sizeof(*o), GFP_KERNEL_ACCOUNT);
 	if (!o)
-		return NULL;
+		return ERR_PTR(-ENOMEM);
 	set = sl_new_set(o, 0);
 	if (!set) {
 		kfree(o);
-		return NULL;
+		return ERR_PTR(-ENOMEM);
 	}
 	strscpy(o->name, name, sizeof(o->name));
 	RCU_INIT_POINTER(o->active, set);
 	list_add_tail(&o->node, &pool->origins);
+	sl_nr_origins++;
 	return o;
 }
 
 /*
  * An origin that never committed a replace is forgotten with its last lock;
- * one that did keeps its generation so stale sets stay refused.
+ * one that did keeps its generation so stale sets stay refused. Except at
+ * the last generation, SL_GEN_LAST: no replace could follow it, so an
+ * origin whose set there is empty is forgotten too and may start again
+ * from 1 (Documentation/softlock.rst, "generation").
  */
 void sl_origin_maybe_free(struct sl_pool *pool, struct sl_origin *o)
 {
 	struct sl_set *set = sl_active(o);
 
 	lockdep_assert_held(&sl_table_mutex);
-	if (o->staging || set->nr_locks || set->generation)
+	if (o->staging || set->nr_locks)
+		return;
+	if (set->generation && set->generation != SL_GEN_LAST)
 		return;
 	list_del(&o->node);
+	sl_nr_origins--;
 	kfree_rcu(set, rcu);
 	kfree_rcu(o, rcu);
 }
@@ -168,12 +272,12 @@ static struct sl_pcpi *sl_get_pcpi(struct sl_pool *pool, u32 id)
 	lockdep_assert_held(&sl_table_mutex);
 	if (pcpi)
 		return pcpi;
-	pcpi = kzalloc(sizeof(*pcpi), GFP_KERNEL);
+	pcpi = kzalloc(sizeof(*pcpi), GFP_KERNEL_ACCOUNT);
 	if (!pcpi)
 		return NULL;
 	pcpi->id = id;
 	INIT_LIST_HEAD(&pcpi->locks);
-	if (xa_err(xa_store(&pool->pcpis, id, pcpi, GFP_KERNEL))) {
+	if (xa_err(xa_store(&pool->pcpis, id, pcpi, GFP_KERNEL_ACCOUNT))) {
 		kfree(pcpi);
 		return NULL;
 	}
@@ -197,6 +301,7 @@ static int sl_pin_pcpi(struct sl_pcpi *pcpi, dev_t dev,
 {
 	struct sl_pin *pin;
 
+	lockdep_assert_held(&sl_table_mutex);
 	if (!dev)
 		return 0;
 	if (pcpi->pin) {
@@ -217,6 +322,7 @@ static int sl_pin_pcpi(struct sl_pcpi *pcpi, dev_t dev,
 
 static int sl_check_room(struct sl_pcpi *pcpi, struct netlink_ext_ack *extack)
 {
+	lockdep_assert_held(&sl_table_mutex);
 	if (sl_nr_locks >= READ_ONCE(softlock_max_locks)) {
 		NL_SET_ERR_MSG_FMT_MOD(extack,
 				       "lock table full: %u locks (parameter max_locks)",
@@ -238,6 +344,7 @@ static struct sl_lock *sl_find_lock(struct sl_pcpi *pcpi, struct sl_set *set,
 {
 	struct sl_lock *lock;
 
+	lockdep_assert_held(&sl_table_mutex);
 	list_for_each_entry(lock, &pcpi->locks, pcpi_node)
 		if (lock->set == set && lock->type == type &&
 		    !strcmp(lock->strings, text))
@@ -321,18 +428,23 @@ int sl_insert_lock(struct sl_pool *pool, struct sl_set *set,
 	if (old && !strcmp(sl_dataset(old), spec->dataset)) {
 		/* A refused update leaves the lock as it was. */
 		err = sl_pin_pcpi(pcpi, spec->pin_dev, extack);
-		if (!err)
-			WRITE_ONCE(old->expires, spec->expires);
-		return err;
+		if (err)
+			return err;
+		WRITE_ONCE(old->expires, spec->expires);
+		sl_reap_note(spec->expires);
+		return 0;
 	}
 	had_pin = pcpi->pin;
-	err = old ? 0 : sl_check_room(pcpi, extack);
-	if (!err)
-		err = sl_pin_pcpi(pcpi, spec->pin_dev, extack);
+	if (!old) {
+		err = sl_check_room(pcpi, extack);
+		if (err)
+			goto out_maybe_free;
+	}
+	err = sl_pin_pcpi(pcpi, spec->pin_dev, extack);
 	if (err)
 		goto out_maybe_free;
 	err = -ENOMEM;
-	lock = kzalloc(struct_size(lock, strings, tlen + dlen), GFP_KERNEL);
+	lock = sl_lock_alloc(sl_lock_size(tlen + dlen));
 	if (!lock)
 		goto out_unpin;
 	lock->set = set;
@@ -344,11 +456,14 @@ int sl_insert_lock(struct sl_pool *pool, struct sl_set *set,
 	memcpy(lock->strings, spec->text, tlen);
 	memcpy(lock->strings + tlen, spec->dataset, dlen);
 	lock->seq = pool->next_seq++;
-	if (xa_err(xa_store(&pool->locks, lock->seq, lock, GFP_KERNEL))) {
+	if (xa_err(xa_store(&pool->locks, lock->seq, lock, GFP_KERNEL_ACCOUNT))) {
 		kfree(lock);
 		goto out_unpin;
 	}
 	lock->pinned_here = !had_pin && pcpi->pin;
+	/* A staged lock's expiry is noted again when its set is committed. */
+	if (committed)
+		sl_reap_note(lock->expires);
 	if (old) {
 		sl_replace_lock(pool, old, lock);
 		return 0;
@@ -385,14 +500,18 @@ int sl_table_add(const char *pool_name, const char *origin,
 {
 	struct sl_origin *o;
 	struct sl_pool *pool;
-	int err = -ENOMEM;
+	int err;
 
 	mutex_lock(&sl_table_mutex);
-	pool = sl_get_pool(pool_name);
-	if (!pool)
+	pool = sl_get_pool(pool_name, extack);
+	if (IS_ERR(pool)) {
+		err = PTR_ERR(pool);
 		goto out;
-	o = sl_get_origin(pool, origin);
-	if (o) {
+	}
+	o = sl_get_origin(pool, origin, extack);
+	if (IS_ERR(o)) {
+		err = PTR_ERR(o);
+	} else {
 		err = sl_insert_lock(pool, sl_active(o), spec, extack);
 		sl_origin_maybe_free(pool, o);
 	}
@@ -404,6 +523,7 @@ out:
 
 bool sl_matches(const struct sl_lock *lock, const struct sl_match *m)
 {
+	lockdep_assert_held(&sl_table_mutex);
 	if (m->has_pcpi && lock->pcpi->id != m->pcpi)
 		return false;
 	if (m->type && lock->type != m->type)
@@ -522,6 +642,7 @@ void sl_drop_staging(struct sl_pool *pool, struct sl_origin *o)
 		return;
 	sl_free_set_locks(pool, set, false);
 	o->staging = NULL;
+	sl_nr_staged--;
 	kfree_rcu(set, rcu);
 }
 
@@ -531,6 +652,7 @@ void sl_table_clear(void)
 	struct sl_pool *pool, *ptmp;
 	struct sl_origin *o, *otmp;
 
+	sl_reap_stop();
 	mutex_lock(&sl_table_mutex);
 	list_for_each_entry_safe(pool, ptmp, &sl_pools, node) {
 		list_for_each_entry_safe(o, otmp, &pool->origins, node) {
@@ -539,6 +661,7 @@ void sl_table_clear(void)
 			sl_drop_staging(pool, o);
 			sl_free_set_locks(pool, set, true);
 			list_del(&o->node);
+			sl_nr_origins--;
 			kfree_rcu(set, rcu);
 			kfree_rcu(o, rcu);
 		}

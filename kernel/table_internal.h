@@ -19,6 +19,14 @@
 /* What sl_table_mutex protects, and what RCU readers see: table.c. */
 extern struct mutex sl_table_mutex;
 extern struct list_head sl_pools;	/* struct sl_pool, RCU list */
+extern unsigned int sl_nr_staged;	/* open replaces, all pools */
+
+/*
+ * Generations run from 1 to SL_GEN_LAST; U64_MAX is refused, so that no
+ * set can be committed at a generation nothing may follow. An origin at
+ * SL_GEN_LAST is forgotten once its set is empty (sl_origin_maybe_free()).
+ */
+#define SL_GEN_LAST (U64_MAX - 1)
 
 struct sl_pool {
 	struct list_head node;		/* in sl_pools */
@@ -53,8 +61,8 @@ struct sl_origin {
  * sl_pcpi and sl_lock are the objects there are millions of: no rcu_head
  * (they are freed with kfree_rcu_mightsleep(), always under
  * sl_table_mutex) and 16-bit per-PCPI counts (max_locks_per_pcpi is capped
- * at SL_PCPI_LOCKS_MAX), so a PCPI fits kmalloc-32 and a lock with a
- * 32-byte text kmalloc-128.
+ * at SL_PCPI_LOCKS_MAX), so a PCPI fits kmalloc-32. A lock with a 32-byte
+ * text and no dataset is 110 bytes: 112 in the lock caches (table.c).
  */
 #define SL_PCPI_LOCKS_MAX U16_MAX
 
@@ -97,11 +105,12 @@ static inline const char *sl_dataset(const struct sl_lock *lock)
 }
 
 struct sl_pool *sl_find_pool(const char *name);
-struct sl_pool *sl_get_pool(const char *name);
+struct sl_pool *sl_get_pool(const char *name, struct netlink_ext_ack *extack);
 void sl_pool_maybe_free(struct sl_pool *pool);
 struct sl_set *sl_new_set(struct sl_origin *origin, u64 gen);
 struct sl_origin *sl_find_origin(struct sl_pool *pool, const char *name);
-struct sl_origin *sl_get_origin(struct sl_pool *pool, const char *name);
+struct sl_origin *sl_get_origin(struct sl_pool *pool, const char *name,
+				struct netlink_ext_ack *extack);
 void sl_origin_maybe_free(struct sl_pool *pool, struct sl_origin *o);
 void sl_unlink_lock(struct sl_pool *pool, struct sl_lock *lock,
 		    bool committed);
@@ -112,5 +121,9 @@ bool sl_matches(const struct sl_lock *lock, const struct sl_match *m);
 void sl_free_set_locks(struct sl_pool *pool, struct sl_set *set,
 		       bool committed);
 void sl_drop_staging(struct sl_pool *pool, struct sl_origin *o);
+
+/* Reaping of expired locks (table_reap.c). */
+void sl_reap_note(time64_t expires);
+void sl_reap_stop(void);
 
 #endif /* _SOFTLOCK_TABLE_INTERNAL_H */

@@ -18,15 +18,25 @@ int sl_replace_begin(const char *pool_name, const char *origin, u64 gen,
 	struct sl_origin *o;
 	struct sl_pool *pool;
 	struct sl_set *set;
-	int err = -ENOMEM;
+	int err;
 
+	/* Nothing could replace a set committed at U64_MAX. */
+	if (gen > SL_GEN_LAST) {
+		NL_SET_ERR_MSG_MOD(extack,
+				   "generation U64_MAX is reserved: nothing could replace it");
+		return -EINVAL;
+	}
 	mutex_lock(&sl_table_mutex);
-	pool = sl_get_pool(pool_name);
-	if (!pool)
+	pool = sl_get_pool(pool_name, extack);
+	if (IS_ERR(pool)) {
+		err = PTR_ERR(pool);
 		goto out;
-	o = sl_get_origin(pool, origin);
-	if (!o)
-		goto out_free;
+	}
+	o = sl_get_origin(pool, origin, extack);
+	if (IS_ERR(o)) {
+		err = PTR_ERR(o);
+		goto out_free_pool;
+	}
 	if (gen <= sl_active(o)->generation) {
 		NL_SET_ERR_MSG_FMT_MOD(extack,
 				       "generation %llu is stale: the set is at %llu",
@@ -34,15 +44,25 @@ int sl_replace_begin(const char *pool_name, const char *origin, u64 gen,
 		err = -ESTALE;
 		goto out_free;
 	}
+	/* A begin that replaces an open staging opens no more. */
+	if (!o->staging && sl_nr_staged >= READ_ONCE(softlock_max_staged)) {
+		NL_SET_ERR_MSG_FMT_MOD(extack,
+				       "too many open replaces: %u (parameter max_staged)",
+				       sl_nr_staged);
+		err = -ENOSPC;
+		goto out_free;
+	}
+	err = -ENOMEM;
 	set = sl_new_set(o, gen);
 	if (!set)
 		goto out_free;
 	sl_drop_staging(pool, o);
 	o->staging = set;
+	sl_nr_staged++;
 	err = 0;
 out_free:
-	if (o)
-		sl_origin_maybe_free(pool, o);
+	sl_origin_maybe_free(pool, o);
+out_free_pool:
 	sl_pool_maybe_free(pool);
 out:
 	mutex_unlock(&sl_table_mutex);
@@ -130,11 +150,14 @@ int sl_replace_commit(const char *pool_name, const char *origin, u64 gen,
 	}
 	old = sl_active(o);
 	new = o->staging;
-	list_for_each_entry(lock, &new->locks, set_node)
+	list_for_each_entry(lock, &new->locks, set_node) {
 		lock->pcpi->nr_committed++;
+		sl_reap_note(lock->expires);
+	}
 	pool->nr_locks += new->nr_locks;
 	pool->nr_staged -= new->nr_locks;
 	o->staging = NULL;
+	sl_nr_staged--;
 	/*
 	 * The atomic step. A release: a reader that sees @new here also sees
 	 * every staged lock linked into the PCPI lists before it (the
@@ -144,6 +167,9 @@ int sl_replace_commit(const char *pool_name, const char *origin, u64 gen,
 	sl_free_set_locks(pool, old, true);
 	kfree_rcu(old, rcu);
 	*count = new->nr_locks;
+	/* An empty set at the last generation: the origin starts over. */
+	sl_origin_maybe_free(pool, o);
+	sl_pool_maybe_free(pool);
 out:
 	mutex_unlock(&sl_table_mutex);
 	return err;

@@ -11,6 +11,9 @@
 #define OWNER		SOFTLOCK_LOCK_TYPE_OWNER
 #define DEST		SOFTLOCK_LOCK_TYPE_DEST_PATH
 #define MAX_LOCKS	"/sys/module/softlock/parameters/max_locks"
+#define MAX_POOLS	"/sys/module/softlock/parameters/max_pools"
+#define MAX_ORIGINS	"/sys/module/softlock/parameters/max_origins"
+#define MAX_STAGED	"/sys/module/softlock/parameters/max_staged"
 #define ORIGIN		"m"
 
 FIXTURE(lim) {
@@ -21,6 +24,9 @@ FIXTURE(lim) {
 	uint64_t gen;		/* origin ORIGIN's replaces use gen, gen + 1.. */
 	unsigned int old_max;
 	bool restore_max, sealed;
+	/* Other parameters a test changed, restored by the teardown. */
+	struct { const char *path; unsigned int old; } saved[4];
+	unsigned int nsaved;
 };
 
 FIXTURE_SETUP(lim)
@@ -71,11 +77,14 @@ static inline int param_write(const char *path, unsigned int v)
 FIXTURE_TEARDOWN_PARENT(lim)
 {
 	struct sl_nl *nl;
+	unsigned int i;
 	char *buf;
 	uint64_t g;
 
 	if (self->restore_max)
 		EXPECT_EQ(0, param_write(MAX_LOCKS, self->old_max));
+	for (i = 0; i < self->nsaved; i++)
+		EXPECT_EQ(0, param_write(self->saved[i].path, self->saved[i].old));
 	if (!self->nl)
 		return;
 	nl = sl_nl_open();
@@ -104,6 +113,18 @@ out:
 	ASSERT_EQ(-(err), __ret)					\
 		TH_LOG("%s: extack \"%s\"", self->what, EXTACK);	\
 	ASSERT_STREQ(msg, EXTACK) TH_LOG("%s", self->what);		\
+} while (0)
+
+/* @expr fails with -@err and an extack that starts with @pre, ends with @suf. */
+#define ASSERT_ERR_AFFIX(err, pre, suf, expr) do {			\
+	int __ret = (expr);						\
+	const char *__m = EXTACK;					\
+	size_t __l = strlen(__m);					\
+	ASSERT_EQ(-(err), __ret)					\
+		TH_LOG("%s: extack \"%s\"", self->what, __m);		\
+	ASSERT_EQ(0, strncmp(__m, pre, strlen(pre))) TH_LOG("%s", __m);	\
+	ASSERT_LE(strlen(suf), __l) TH_LOG("%s", __m);			\
+	ASSERT_STREQ(suf, __m + __l - strlen(suf)) TH_LOG("%s", __m);	\
 } while (0)
 
 #define WHAT(...) snprintf(self->what, sizeof(self->what), __VA_ARGS__)

@@ -10,7 +10,7 @@ linux-image-6.12-amd64 linux-headers-6.12-amd64 linux-source-6.12
 qemu-system-x86 busybox-static lvm2 thin-provisioning-tools
 libnl-genl-3-dev libmnl-dev libsqlite3-dev sqlite3 sparse
 python3 python3-yaml python3-jsonschema iproute2 e2fsprogs groff-base
-clang libclang-rt-14-dev libssl-dev openssl openssh-server openssh-client
+clang libclang-rt-14-dev libssl-dev libisal-dev openssl openssh-server openssh-client
 debhelper dh-dkms dkms dpkg-dev fakeroot"
 
 if [ "$(id -u)" != 0 ]; then

@@ -32,6 +32,7 @@ static const struct option sl_mirror_opts[] = {
 	{ "keep", required_argument, NULL, 'k' },
 	{ "lease", required_argument, NULL, 'l' },
 	{ "json", no_argument, NULL, 'j' },
+	{ "verify", no_argument, NULL, 'V' },	/* update */
 	{ "snapshot", required_argument, NULL, 'S' },	/* verify */
 	{ NULL, 0, NULL, 0 },
 };
@@ -184,6 +185,8 @@ static void sl_report(const struct sl_relationship *r,
 		getrusage(RUSAGE_CHILDREN, &peer);
 		printf(",\"max_rss_kib\":%ld,\"peer_max_rss_kib\":%ld",
 		       self.ru_maxrss, peer.ru_maxrss);
+		printf(",\"verified_bytes\":%llu",
+		       (unsigned long long)e->verified_bytes);
 		printf(",\"size\":%llu,\"data_bytes\":%llu,\"discard_bytes\":%llu,\"changed_bytes\":%llu,\"resume_offset\":%llu,\"wire_bytes\":%llu,\"up_to_date\":%s,\"seconds\":%.3f}\n",
 		       (unsigned long long)e->size,
 		       (unsigned long long)e->data_bytes,
@@ -206,9 +209,10 @@ static void sl_report(const struct sl_relationship *r,
 		       secs);
 }
 
-static int sl_mirror_update(struct sl_ctx *x, const char *key, bool json)
+static int sl_mirror_update(struct sl_ctx *x, const char *key, bool json,
+			    bool verify)
 {
-	struct sl_mirror_env e = { .json = json, .bar = !json };
+	struct sl_mirror_env e = { .json = json, .bar = !json, .verify = verify };
 	struct sl_endpoint src, dst, local;
 	struct sl_relationship r;
 	struct sl_peer_proc peer;
@@ -358,20 +362,21 @@ int cmd_mirror(struct sl_ctx *x, int argc, char **argv)
 {
 	const char *name = NULL, *keep = NULL, *lease = NULL, *sub;
 	const char *snapshot = NULL;
-	bool json = false;
+	bool json = false, verify = false;
 	int c;
 
 	if (argc < 2)
 		return sl_usage(x, "mirror needs a subcommand: init, update, status, verify or set");
 	sub = argv[1];
 	optind = 2;
-	while ((c = getopt_long(argc, argv, "n:k:l:jS:", sl_mirror_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "n:k:l:jS:V", sl_mirror_opts, NULL)) != -1) {
 		switch (c) {
 		case 'n': name = optarg; break;
 		case 'k': keep = optarg; break;
 		case 'l': lease = optarg; break;
 		case 'j': json = true; break;
 		case 'S': snapshot = optarg; break;
+		case 'V': verify = true; break;
 		default: return sl_usage(x, "unknown option");
 		}
 	}
@@ -379,6 +384,8 @@ int cmd_mirror(struct sl_ctx *x, int argc, char **argv)
 	argv += optind;
 	if (snapshot && strcmp(sub, "verify"))
 		return sl_usage(x, "--snapshot is an option of mirror verify");
+	if (verify && strcmp(sub, "update"))
+		return sl_usage(x, "--verify is an option of mirror update (mirror verify compares whole PCPIs)");
 	if (lease && strcmp(sub, "init") && strcmp(sub, "set"))
 		return sl_usage(x, "--lease is an option of mirror init and mirror set");
 	if (!strcmp(sub, "init"))
@@ -391,7 +398,7 @@ int cmd_mirror(struct sl_ctx *x, int argc, char **argv)
 	if (!strcmp(sub, "update")) {
 		if (argc != 1)
 			return sl_usage(x, "mirror update needs one relationship (its name or DST)");
-		return sl_mirror_update(x, argv[0], json);
+		return sl_mirror_update(x, argv[0], json, verify);
 	}
 	if (!strcmp(sub, "status")) {
 		if (argc > 1)

@@ -64,7 +64,7 @@ struct sl_chunk_writer {
 	char dev[256];
 };
 
-/* Open dev O_WRONLY|O_DIRECT, buffered if O_DIRECT is refused. */
+/* Open dev O_RDWR|O_DIRECT, buffered if O_DIRECT is refused. */
 int sl_writer_open(struct sl_chunk_writer *w, const char *dev, char *err,
 		   size_t errlen);
 /*

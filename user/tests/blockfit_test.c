@@ -56,7 +56,7 @@ TEST(applies_like_a_plain_copy)
 		{ 8188, 4, 5 },		/* the device's last 4 KiB */
 	};
 	char path[] = "/var/tmp/blockfit.XXXXXX", err[256];
-	unsigned char *model = malloc(SIZE), *got = malloc(SIZE), *buf;
+	unsigned char *model = malloc(SIZE), *got = malloc(SIZE), *buf = NULL;
 	struct sl_chunk_writer w;
 	struct sl_fit f;
 	size_t i;

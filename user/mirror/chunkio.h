@@ -95,8 +95,8 @@ int sl_chunk_dev_size(int fd, uint64_t *size);
  * A content digest of (offset, data) pairs: CRC-32C of each pair folded
  * into a running 64-bit value, order-dependent. It detects accidental
  * corruption (a bad copy, a missed or misplaced unit) only: anyone can
- * forge a matching content. A cryptographic fingerprint (SHA-256 through
- * libcrypto) comes later. Both sides must feed the same units in the same
+ * forge a matching content. The mirror's end-to-end check of a transfer
+ * is digest.h (SHA-256). Both sides must feed the same units in the same
  * order: the same merged ranges read with the same unit size.
  */
 struct sl_digest {

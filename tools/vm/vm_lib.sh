@@ -37,8 +37,11 @@ build_user() {
 		build_debs "$dest/debs" || return 1
 	fi
 	if [ -f "$top/user/Makefile" ]; then
-		make -s -C "$top/user" LINUX_SRC="$LINUX_SRC" O="$VM/helper-obj" &&
-		cp "$VM/helper-obj/softlock" "$VM/helper-obj/sl_ranges" "$VM/helper-obj/sl_apply" "$dest/" || return 1
+		# softlock-faults: the helper built with fault injection
+		# (user/Makefile's test-build), for the tests alone.
+		make -s -C "$top/user" LINUX_SRC="$LINUX_SRC" O="$VM/helper-obj" all test-build &&
+		cp "$VM/helper-obj/softlock" "$VM/helper-obj/sl_ranges" "$VM/helper-obj/sl_apply" \
+			"$VM/helper-obj/softlock-faults" "$dest/" || return 1
 	fi
 	bash "$here/mkinitramfs.sh" "$VM" "$dest" "$LINUX_SRC"
 }

@@ -32,6 +32,7 @@ static const struct option sl_mirror_opts[] = {
 	{ "keep", required_argument, NULL, 'k' },
 	{ "lease", required_argument, NULL, 'l' },
 	{ "json", no_argument, NULL, 'j' },
+	{ "verify", no_argument, NULL, 'V' },	/* update */
 	{ "snapshot", required_argument, NULL, 'S' },	/* verify */
 	{ "follow-source-deletions", required_argument, NULL, 'F' },
 	{ "keep-locks", no_argument, NULL, 'K' },	/* destroy */
@@ -206,6 +207,8 @@ static void sl_report(const struct sl_relationship *r,
 		getrusage(RUSAGE_CHILDREN, &peer);
 		printf(",\"max_rss_kib\":%ld,\"peer_max_rss_kib\":%ld",
 		       self.ru_maxrss, peer.ru_maxrss);
+		printf(",\"verified_bytes\":%llu",
+		       (unsigned long long)e->verified_bytes);
 		printf(",\"size\":%llu,\"data_bytes\":%llu,\"discard_bytes\":%llu,\"changed_bytes\":%llu,\"resume_offset\":%llu,\"wire_bytes\":%llu,\"up_to_date\":%s,\"seconds\":%.3f}\n",
 		       (unsigned long long)e->size,
 		       (unsigned long long)e->data_bytes,
@@ -228,9 +231,10 @@ static void sl_report(const struct sl_relationship *r,
 		       secs);
 }
 
-static int sl_mirror_update(struct sl_ctx *x, const char *key, bool json)
+static int sl_mirror_update(struct sl_ctx *x, const char *key, bool json,
+			    bool verify)
 {
-	struct sl_mirror_env e = { .json = json, .bar = !json };
+	struct sl_mirror_env e = { .json = json, .bar = !json, .verify = verify };
 	struct sl_endpoint src, dst, local;
 	struct sl_relationship r;
 	struct sl_peer_proc peer;
@@ -382,14 +386,14 @@ int cmd_mirror(struct sl_ctx *x, int argc, char **argv)
 	const char *follow = NULL;
 	bool keep_locks = false;
 	const char *snapshot = NULL;
-	bool json = false;
+	bool json = false, verify = false;
 	int c;
 
 	if (argc < 2)
 		return sl_usage(x, "mirror needs a subcommand: init, update, status, verify, set or destroy");
 	sub = argv[1];
 	optind = 2;
-	while ((c = getopt_long(argc, argv, "n:k:l:jS:F:K", sl_mirror_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "n:k:l:jS:F:KV", sl_mirror_opts, NULL)) != -1) {
 		switch (c) {
 		case 'n': name = optarg; break;
 		case 'k': keep = optarg; break;
@@ -398,6 +402,7 @@ int cmd_mirror(struct sl_ctx *x, int argc, char **argv)
 		case 'S': snapshot = optarg; break;
 		case 'F': follow = optarg; break;
 		case 'K': keep_locks = true; break;
+		case 'V': verify = true; break;
 		default: return sl_usage(x, "unknown option");
 		}
 	}
@@ -405,6 +410,8 @@ int cmd_mirror(struct sl_ctx *x, int argc, char **argv)
 	argv += optind;
 	if (snapshot && strcmp(sub, "verify"))
 		return sl_usage(x, "--snapshot is an option of mirror verify");
+	if (verify && strcmp(sub, "update"))
+		return sl_usage(x, "--verify is an option of mirror update (mirror verify compares whole PCPIs)");
 	if (lease && strcmp(sub, "init") && strcmp(sub, "set"))
 		return sl_usage(x, "--lease is an option of mirror init and mirror set");
 	if (keep_locks && strcmp(sub, "destroy"))
@@ -421,7 +428,7 @@ int cmd_mirror(struct sl_ctx *x, int argc, char **argv)
 	if (!strcmp(sub, "update")) {
 		if (argc != 1)
 			return sl_usage(x, "mirror update needs one relationship (its name or DST)");
-		return sl_mirror_update(x, argv[0], json);
+		return sl_mirror_update(x, argv[0], json, verify);
 	}
 	if (!strcmp(sub, "status")) {
 		if (argc > 1)

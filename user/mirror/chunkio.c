@@ -147,7 +147,8 @@ int sl_writer_open(struct sl_chunk_writer *w, const char *dev, char *err,
 	w->fd = -1;
 	snprintf(w->dev, sizeof(w->dev), "%s", dev);
 	/* No O_CREAT: a missing destination is an error, not a new file. */
-	fd = open_maybe_direct(dev, O_WRONLY, &w->direct);
+	/* Read too: a partial destination block is read, merged, rewritten. */
+	fd = open_maybe_direct(dev, O_RDWR, &w->direct);
 	if (fd < 0) {
 		ERR("cannot open %s for writing: %s", dev, strerror(-fd));
 		return fd;

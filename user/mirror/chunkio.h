@@ -64,7 +64,7 @@ struct sl_chunk_writer {
 	char dev[256];
 };
 
-/* Open dev O_WRONLY|O_DIRECT, buffered if O_DIRECT is refused. */
+/* Open dev O_RDWR|O_DIRECT, buffered if O_DIRECT is refused. */
 int sl_writer_open(struct sl_chunk_writer *w, const char *dev, char *err,
 		   size_t errlen);
 /*
@@ -95,8 +95,8 @@ int sl_chunk_dev_size(int fd, uint64_t *size);
  * A content digest of (offset, data) pairs: CRC-32C of each pair folded
  * into a running 64-bit value, order-dependent. It detects accidental
  * corruption (a bad copy, a missed or misplaced unit) only: anyone can
- * forge a matching content. A cryptographic fingerprint (SHA-256 through
- * libcrypto) comes later. Both sides must feed the same units in the same
+ * forge a matching content. The mirror's end-to-end check of a transfer
+ * is digest.h (SHA-256). Both sides must feed the same units in the same
  * order: the same merged ranges read with the same unit size.
  */
 struct sl_digest {

@@ -4,8 +4,10 @@
  *
  * Nothing visible changes until the end: data goes into "LV.sl.N.part",
  * a writable thin snapshot of the verified base (or a new thin LV), and
- * only after DONE, a flush and the byte count check is it tagged,
- * made read-only and renamed to "LV.sl.N". A checkpoint (relationship,
+ * only after DONE, a flush, the byte count check and the transfer
+ * digest's (digest.h; with --verify also a read-back, readback.h) is it
+ * tagged, made read-only and renamed to "LV.sl.N". Data is applied on
+ * this pool's blocks (blockfit.h), whatever the source's are. A checkpoint (relationship,
  * PCPI, base, .part LV, offset) is recorded after every flush, so an
  * interrupted transfer resumes from there when the same PCPI is offered
  * on the same base; anything else throws the .part away and starts over.
@@ -20,12 +22,15 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include "blockfit.h"
 #include "chunkio.h"
+#include "digest.h"
 #include "lockset.h"
 #include "mirror.h"
 #include "mstore.h"
 #include "pcpi.h"
 #include "progress.h"
+#include "readback.h"
 #include "retention.h"
 #include "transport.h"
 
@@ -47,6 +52,11 @@ struct sl_dst {
 	struct sl_dest_policy pol;	/* this host's retention for rel */
 	char self[600];		/* HOST:VG/LV, the text of our locks */
 	bool listed;		/* p is as retention found it, after publish */
+	bool verify;		/* read back before publish (--verify) */
+	uint32_t src_chunk;	/* the OFFER's CHUNK */
+	struct sl_fit fit;
+	struct sl_xdigest dg;	/* of what this session applied */
+	struct sl_readback rb;	/* what it applied, for --verify */
 	char err[1024];
 };
 
@@ -201,6 +211,25 @@ static uint64_t sl_ckpt_every(void)
 	return SL_CKPT_DEFAULT;
 }
 
+#ifdef SL_TEST_FAULTS
+/*
+ * Only in the test build (softlock-faults, never installed): change one
+ * byte of the Nth DATA after its frame arrived intact, as a fault between
+ * the wire and the disk would: SOFTLOCK_TEST_CORRUPT_APPLY=N before the
+ * transfer digest sees it, SOFTLOCK_TEST_CORRUPT_WRITE=N after (so only
+ * a read-back, --verify, can tell).
+ */
+static void sl_dst_fault(void *buf, uint64_t frame, const char *which)
+{
+	const char *v = getenv(which);
+
+	if (v && strtoull(v, NULL, 10) == frame)
+		((unsigned char *)buf)[100] ^= 0x5a;
+}
+#else
+#define sl_dst_fault(buf, frame, which) do { } while (0)
+#endif
+
 /*
  * Apply DATA and DISCARD until DONE; checkpoint after every flush. For the
  * tests, SOFTLOCK_TEST_KILL_AFTER_DATA=N kills this side (SIGKILL, like a
@@ -213,7 +242,7 @@ static int sl_dst_stream(struct sl_dst *x, struct sl_chunk_writer *w,
 	uint64_t every = sl_ckpt_every(), since = 0, off, len, end = resume;
 	uint64_t frames = 0, kill_after = kill_at ? strtoull(kill_at, NULL, 10) : 0;
 	const void *data;
-	uint32_t dlen;
+	uint32_t dlen, crc;
 	int rc;
 
 	for (;;) {
@@ -226,17 +255,37 @@ static int sl_dst_stream(struct sl_dst *x, struct sl_chunk_writer *w,
 		if (x->s->m.type == SL_MSG_DATA) {
 			sl_msg_get_bytes(&x->s->m, SL_A_DATA, &data, &dlen);
 			memcpy(abuf, data, dlen);
-			rc = sl_writer_write(w, off, abuf, dlen, x->err,
-					     sizeof(x->err));
+			frames++;
+			sl_dst_fault(abuf, frames, "SOFTLOCK_TEST_CORRUPT_APPLY");
+			sl_xdigest_data(&x->dg, off, abuf, dlen);
+			sl_dst_fault(abuf, frames, "SOFTLOCK_TEST_CORRUPT_WRITE");
+			rc = sl_fit_data(&x->fit, off, abuf, dlen, x->err,
+					 sizeof(x->err));
+			if (!rc && x->verify) {
+				if (sl_msg_get_u32(&x->s->m, SL_A_CRC, &crc))
+					return sl_sess_fail(x->s, EPROTO,
+							    "%s: --verify, but the source sent DATA at offset %llu without its CRC",
+							    x->e->host,
+							    (unsigned long long)off);
+				rc = sl_rb_add(&x->rb, off, dlen, crc, false);
+			}
+			if (rc == -ENOMEM)
+				snprintf(x->err, sizeof(x->err), "out of memory for the ranges to verify");
 			len = dlen;
 			x->e->data_bytes += dlen;
 			since += dlen;
-			if (kill_after && ++frames == kill_after)
+			if (kill_after && frames == kill_after)
 				kill(getpid(), SIGKILL);
 		} else {
 			sl_msg_get_u64(&x->s->m, SL_A_LENGTH, &len);
-			rc = sl_writer_discard(w, off, len, x->err,
-					       sizeof(x->err));
+			sl_xdigest_zero(&x->dg, off, len);
+			rc = sl_fit_zero(&x->fit, off, len, x->err,
+					 sizeof(x->err));
+			if (!rc && x->verify &&
+			    sl_rb_add(&x->rb, off, len, 0, true)) {
+				snprintf(x->err, sizeof(x->err), "out of memory for the ranges to verify");
+				rc = -ENOMEM;
+			}
 			x->e->discard_bytes += len;
 		}
 		if (rc)
@@ -260,13 +309,29 @@ static int sl_dst_stream(struct sl_dst *x, struct sl_chunk_writer *w,
 	}
 }
 
+/*
+ * What was applied is not the source's: no checkpoint may resume from it,
+ * so the .part goes and the next update starts this PCPI over.
+ */
+static void sl_dst_discard_part(struct sl_dst *x, struct sl_pcpi *part)
+{
+	char err[512];
+
+	sl_ckpt_del(x->e->cat, x->rel);
+	x->have_ck = false;
+	if (sl_pcpi_remove(&x->v, part, err, sizeof(err)))
+		fprintf(stderr, "softlock: %s: removing %s: %s\n", x->e->host,
+			part->lv, err);
+}
+
 /* ACCEPT, the stream, DONE, publish, PUBLISHED. */
 static int sl_dst_receive(struct sl_dst *x, const char *name, const char *gid,
 			  const struct sl_pcpi *base, uint64_t size)
 {
 	struct sl_chunk_writer w = { .fd = -1 };
 	struct sl_pcpi part, pub;
-	const void *fp;
+	const void *fp, *sdg;
+	uint8_t digest[SL_DIGEST_LEN];
 	uint32_t fplen;
 	void *abuf = NULL;
 	uint64_t resume;
@@ -289,6 +354,17 @@ static int sl_dst_receive(struct sl_dst *x, const char *name, const char *gid,
 	sl_pcpi_dev(&part, dev, sizeof(dev));
 	if (!rc)
 		rc = sl_writer_open(&w, dev, x->err, sizeof(x->err));
+	/*
+	 * Blocks no larger than the source's are never covered in part
+	 * (the ranges are the source's blocks), except at the volume's end.
+	 */
+	if (!rc)
+		rc = sl_fit_init(&x->fit, &w,
+				 x->v.chunk <= SL_FIT_BLOCK_MAX ? x->v.chunk : 0,
+				 x->err, sizeof(x->err));
+	if (!rc)
+		rc = sl_xdigest_begin(&x->dg, gid, base ? base->gid : NULL,
+				      size, resume, x->err, sizeof(x->err));
 	if (!rc && posix_memalign(&abuf, SL_CHUNK_ALIGN, SL_DATA_MAX))
 		rc = -ENOMEM;
 	if (rc) {
@@ -305,7 +381,34 @@ static int sl_dst_receive(struct sl_dst *x, const char *name, const char *gid,
 	if (rc)
 		goto out;
 	sl_msg_get_bytes(&x->s->m, SL_A_FINGERPRINT, &fp, &fplen);
+	sl_msg_get_bytes(&x->s->m, SL_A_DIGEST, &sdg, &fplen);
 	rc = sl_writer_flush(&w, x->err, sizeof(x->err));
+	if (!rc && sl_xdigest_end(&x->dg, digest)) {
+		snprintf(x->err, sizeof(x->err), "libcrypto failed computing the transfer digest");
+		rc = -EIO;
+	}
+	if (!rc && memcmp(digest, sdg, SL_DIGEST_LEN)) {
+		snprintf(x->err, sizeof(x->err),
+			 "the transfer digest (SHA-256) of what was applied to %s differs from the source's: nothing was published",
+			 x->ck.part_lv);
+		rc = -EILSEQ;
+	}
+	if (!rc && x->verify) {
+		rc = sl_rb_check(&x->rb, dev, x->err, sizeof(x->err));
+		x->e->verified_bytes = x->rb.bytes;
+		if (!rc)
+			fprintf(stderr, "softlock: %s: --verify: %zu ranges (%llu bytes) of %s read back as the source sent them\n",
+				x->e->host, x->rb.n,
+				(unsigned long long)x->rb.bytes, x->ck.part_lv);
+		if (rc == -EILSEQ)
+			snprintf(x->err + strlen(x->err),
+				 sizeof(x->err) - strlen(x->err),
+				 ": nothing was published");
+	}
+	if (rc == -EILSEQ) {
+		sl_writer_close(&w);
+		sl_dst_discard_part(x, &part);
+	}
 	if (!rc)
 		rc = sl_writer_close(&w);
 	if (!rc)
@@ -323,6 +426,9 @@ static int sl_dst_receive(struct sl_dst *x, const char *name, const char *gid,
 out:
 	if (w.fd >= 0)
 		sl_writer_close(&w);
+	sl_fit_free(&x->fit);
+	sl_xdigest_free(&x->dg);
+	sl_rb_free(&x->rb);
 	free(abuf);
 	return rc;
 }
@@ -412,7 +518,16 @@ static int sl_dst_offer(struct sl_dst *x)
 	sl_msg_get_u64(&x->s->m, SL_A_SIZE, &size);
 	sl_msg_get_str(&x->s->m, SL_A_BASE_GLOBAL_ID, &bgid);
 	sl_msg_get_bytes(&x->s->m, SL_A_BASE_FINGERPRINT, &bfp, &len);
+	sl_msg_get_u32(&x->s->m, SL_A_CHUNK, &x->src_chunk);
+	x->verify = x->e->verify || x->s->m.attr[SL_A_READ_BACK];
 	snprintf(gidc, sizeof(gidc), "%s", gid);
+	if (x->v.chunk > SL_FIT_BLOCK_MAX && x->v.chunk > x->src_chunk)
+		return sl_sess_fail(x->s, EOPNOTSUPP,
+				    "%s: the pool of %s/%s has %llu KiB blocks, larger than the source's %u KiB and than the %u MiB this version can merge: it cannot hold an exact copy; mirror into a pool with blocks of at most %u MiB",
+				    x->e->host, x->v.vg, x->v.lv,
+				    (unsigned long long)x->v.chunk >> 10,
+				    x->src_chunk >> 10, SL_FIT_BLOCK_MAX >> 20,
+				    SL_FIT_BLOCK_MAX >> 20);
 	if (sl_dst_name(x, offered, name, sizeof(name)))
 		return sl_sess_fail(x->s, EINVAL,
 				    "%s: the offered snapshot \"%s\" is not named VOLUME.sl.N",

@@ -30,6 +30,11 @@ struct sl_mirror_env {
 	 * install (a TLS peer's grant, net/peers.h); NULL for any.
 	 */
 	const char *only_dataset;
+	/*
+	 * `mirror update --verify`: the destination reads back what it
+	 * applied before publishing (a pushing source asks for it in OFFER).
+	 */
+	bool verify;
 	/* Filled by the update. */
 	char snapshot[128];	/* the PCPI sent or received */
 	char gid[SL_UUID_LEN + 1];
@@ -37,6 +42,7 @@ struct sl_mirror_env {
 	uint64_t size;
 	uint64_t data_bytes;	/* DATA payload bytes this session */
 	uint64_t discard_bytes;
+	uint64_t verified_bytes;	/* read back by --verify */
 	uint64_t changed_bytes;	/* changed/mapped ranges at or past resume */
 	uint64_t resume;	/* where the stream started */
 	uint64_t wire_bytes;	/* frames both ways, headers included */

@@ -270,7 +270,7 @@ int sl_sess_hello_purpose(struct sl_session *s, const char *relationship,
 	const char *host;
 	int rc;
 
-	sl_msg_put_u32(b, SL_A_VERSION_MIN, SL_PROTO_VERSION);
+	sl_msg_put_u32(b, SL_A_VERSION_MIN, SL_PROTO_VERSION_MIN);
 	sl_msg_put_u32(b, SL_A_VERSION_MAX, SL_PROTO_VERSION);
 	sl_msg_put_u32(b, SL_A_ROLE, s->ps.self);
 	sl_msg_put_str(b, SL_A_HOST, s->host);

@@ -24,11 +24,13 @@
 #include <linux/softlock.h>
 
 #include "chunkio.h"
+#include "digest.h"
 #include "lockset.h"
 #include "mirror.h"
 #include "pcpi.h"
 #include "progress.h"
 #include "ranges.h"
+#include "readback.h"
 #include "retention.h"
 
 void sl_mirror_retention_report(void *arg, const struct sl_pcpi *p,
@@ -64,6 +66,7 @@ struct sl_src {
 	struct sl_pcpi *p;
 	size_t n;
 	struct sl_progress pr;
+	struct sl_xdigest dg;	/* of what this session streams */
 	/*
 	 * Fault injection for the tests: SOFTLOCK_TEST_KILL_AFTER_DATA=N
 	 * kills this process (SIGKILL, as a crash would) after its Nth DATA
@@ -239,6 +242,8 @@ static int sl_src_unit(void *arg, uint64_t off, const void *data, size_t len)
 
 	sl_msg_put_u64(b, SL_A_OFFSET, off);
 	sl_msg_put_bytes(b, SL_A_DATA, data, len);
+	sl_msg_put_u32(b, SL_A_CRC, sl_crc32c_lib(0, data, len));
+	sl_xdigest_data(&x->dg, off, data, len);
 	rc = sl_sess_send(x->s);
 	if (rc)
 		return rc;
@@ -255,6 +260,7 @@ static int sl_src_discard(struct sl_src *x, uint64_t off, uint64_t len)
 
 	sl_msg_put_u64(b, SL_A_OFFSET, off);
 	sl_msg_put_u64(b, SL_A_LENGTH, len);
+	sl_xdigest_zero(&x->dg, off, len);
 	x->e->discard_bytes += len;
 	return sl_sess_send(x->s);
 }
@@ -310,6 +316,7 @@ static int sl_src_transfer(struct sl_src *x, const struct sl_pcpi *offer,
 			   const struct sl_pcpi *base, bool has_base)
 {
 	struct sl_ranges changed, removed, units;
+	uint8_t digest[SL_DIGEST_LEN];
 	char *gids = NULL;
 	size_t ngids = 0;
 	struct sl_pbuf *b;
@@ -357,6 +364,8 @@ static int sl_src_transfer(struct sl_src *x, const struct sl_pcpi *offer,
 		sl_msg_put_str(b, SL_A_BASE_GLOBAL_ID, base->gid);
 		sl_msg_put_bytes(b, SL_A_BASE_FINGERPRINT, base->fp, SL_FP_LEN);
 	}
+	if (x->e->verify)
+		sl_msg_put_u32(b, SL_A_READ_BACK, 1);
 	rc = sl_sess_send(x->s);
 	if (!rc)
 		rc = sl_sess_recv(x->s, SL_MSG_ACCEPT);
@@ -366,20 +375,33 @@ static int sl_src_transfer(struct sl_src *x, const struct sl_pcpi *offer,
 	sl_msg_get_u64(&x->s->m, SL_A_RESUME_OFFSET, &resume);
 	x->e->resume = resume;
 	x->e->up_to_date = resume == offer->size;
+	rc = sl_xdigest_begin(&x->dg, offer->gid, has_base ? base->gid : NULL,
+			      offer->size, resume, x->err, sizeof(x->err));
+	if (rc) {
+		rc = sl_sess_fail(x->s, -rc, "%s: %s", x->e->host, x->err);
+		goto out;
+	}
 	sl_progress_start(&x->pr, offer->lv, sl_ranges_total(&units),
 			  x->e->bar, x->e->json);
 	rc = sl_src_stream(x, offer, &units, &removed, resume);
 	sl_progress_end(&x->pr, !rc);
 	if (rc)
 		goto out;
+	if (sl_xdigest_end(&x->dg, digest)) {
+		rc = sl_sess_fail(x->s, EIO, "%s: libcrypto failed computing the transfer digest",
+				  x->e->host);
+		goto out;
+	}
 	b = sl_sess_begin(x->s, SL_MSG_DONE);
 	sl_msg_put_u64(b, SL_A_BYTES_SENT, x->e->data_bytes);
 	sl_msg_put_u64(b, SL_A_CHUNKS, units.n);
 	sl_msg_put_bytes(b, SL_A_FINGERPRINT, offer->fp, SL_FP_LEN);
+	sl_msg_put_bytes(b, SL_A_DIGEST, digest, SL_DIGEST_LEN);
 	rc = sl_sess_send(x->s);
 	if (!rc)
 		rc = sl_sess_recv(x->s, SL_MSG_PUBLISHED);
 out:
+	sl_xdigest_free(&x->dg);
 	free(gids);
 	sl_ranges_free(&changed);
 	sl_ranges_free(&removed);

@@ -112,7 +112,7 @@ void sl_frame_begin(struct sl_pbuf *b, uint8_t type)
 	if (!h)
 		return;
 	memcpy(h, SL_PROTO_MAGIC, 4);
-	h[4] = SL_PROTO_VERSION;
+	h[4] = SL_FRAME_VERSION;
 	h[5] = type;
 	b->frame = b->len - SL_FRAME_HDR_LEN;
 }
@@ -200,14 +200,14 @@ static int sl_frame_header(struct sl_frame *f, char *err, size_t errlen)
 	f->type = h[5];
 	f->flags = sl_le16(h + 6);
 	f->len = sl_le32(h + 8);
-	if (f->version != SL_PROTO_VERSION)
+	if (f->version != SL_FRAME_VERSION)
 		return sl_proto_err(err, errlen, -EPROTONOSUPPORT,
 				    "unsupported frame version %u (this side speaks %u)",
-				    f->version, SL_PROTO_VERSION);
+				    f->version, SL_FRAME_VERSION);
 	if (f->flags)
 		return sl_proto_err(err, errlen, -EPROTO,
 				    "bad frame flags 0x%04x: must be 0 in version %u",
-				    f->flags, SL_PROTO_VERSION);
+				    f->flags, SL_FRAME_VERSION);
 	if (f->len > SL_FRAME_MAX)
 		return sl_proto_err(err, errlen, -EMSGSIZE,
 				    "frame too large: %u bytes (limit %u)",

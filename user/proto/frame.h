@@ -4,7 +4,7 @@
  * stream (an ssh or exec pipe), a 16-byte header and a payload.
  *
  *   0  magic "SLKP"       8  payload length, u32 LE
- *   4  version, u8        12 crc32c of bytes 0..11 then the payload, u32 LE
+ *   4  version, u8 (1)       12 crc32c of bytes 0..11 then the payload, u32 LE
  *   5  type, u8
  *   6  flags, u16 LE (0 in v1)
  *
@@ -17,7 +17,15 @@
 #include <stdint.h>
 
 #define SL_PROTO_MAGIC		"SLKP"
-#define SL_PROTO_VERSION	1
+/*
+ * The header's version byte is the framing's, which has not changed
+ * since 1. What the messages mean is the session's version, agreed in
+ * HELLO: 2 added the transfer digest in DONE (a v1 peer cannot prove
+ * what it sent, so this side speaks 2 only).
+ */
+#define SL_FRAME_VERSION	1
+#define SL_PROTO_VERSION	2
+#define SL_PROTO_VERSION_MIN	2
 #define SL_FRAME_HDR_LEN	16
 /* The largest DATA (16 MiB) plus room for its other attributes. */
 #define SL_FRAME_MAX		(16u * 1024 * 1024 + 4096)
@@ -25,7 +33,7 @@
 /*
  * Frame errors, as negative errno values (each also comes with a message):
  *   -EBADMSG          bad magic
- *   -EPROTONOSUPPORT  version byte other than SL_PROTO_VERSION
+ *   -EPROTONOSUPPORT  version byte other than SL_FRAME_VERSION
  *   -EPROTO           flags not 0
  *   -EMSGSIZE         payload longer than SL_FRAME_MAX
  *   -EILSEQ           crc mismatch (bytes changed in transit)

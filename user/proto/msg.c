@@ -90,6 +90,10 @@ static const struct sl_attr_spec sl_attrs[SL_A_MAX + 1] = {
 				    SL_PURPOSE_RELEASE },
 	[SL_A_SUMS]		= { "SUMS", K_BYTES, C_U32S, 4, SL_DATA_MAX },
 	[SL_A_LEASE]		= { "LEASE", K_U32, 0, 1, UINT32_MAX },
+	[SL_A_DIGEST]		= { "DIGEST", K_BYTES, 0, SL_DIGEST_LEN,
+				    SL_DIGEST_LEN },
+	[SL_A_CRC]		= { "CRC", K_U32, 0, 0, UINT32_MAX },
+	[SL_A_READ_BACK]	= { "READ_BACK", K_U32, 0, 1, 1 },
 };
 
 enum { P_OPT = 1, P_REQ, P_MULTI };
@@ -200,19 +204,21 @@ static const struct sl_msg_spec sl_msgs[SL_MSG_MAX + 1] = {
 		[SL_A_SIZE] = P_REQ, [SL_A_CHUNK] = P_REQ,
 		[SL_A_BASE_GLOBAL_ID] = P_OPT, [SL_A_BASE_FINGERPRINT] = P_OPT,
 		[SL_A_PCPIS] = P_OPT,	/* what the source still holds */
+		[SL_A_READ_BACK] = P_OPT,	/* the initiator's --verify */
 	}, sl_check_offer },
 	[SL_MSG_ACCEPT] = { "ACCEPT", {
 		[SL_A_RESUME_OFFSET] = P_REQ, [SL_A_CHECKPOINT] = P_REQ,
 	}, NULL },
 	[SL_MSG_DATA] = { "DATA", {
 		[SL_A_OFFSET] = P_REQ, [SL_A_DATA] = P_REQ,
+		[SL_A_CRC] = P_OPT,	/* for `mirror update --verify` */
 	}, sl_check_extent },
 	[SL_MSG_DISCARD] = { "DISCARD", {
 		[SL_A_OFFSET] = P_REQ, [SL_A_LENGTH] = P_REQ,
 	}, sl_check_extent },
 	[SL_MSG_DONE] = { "DONE", {
 		[SL_A_BYTES_SENT] = P_REQ, [SL_A_CHUNKS] = P_REQ,
-		[SL_A_FINGERPRINT] = P_REQ,
+		[SL_A_FINGERPRINT] = P_REQ, [SL_A_DIGEST] = P_REQ,
 	}, NULL },
 	[SL_MSG_PUBLISHED] = { "PUBLISHED", {
 		[SL_A_GLOBAL_ID] = P_REQ,

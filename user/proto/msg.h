@@ -75,7 +75,11 @@ enum sl_attr_type {
 	SL_A_PURPOSE = 32,		/* u32 enum sl_purpose */
 	SL_A_SUMS = 33,			/* bytes: le32 CRC-32Cs, 4..16 MiB */
 	SL_A_LEASE = 34,		/* u32 seconds, 1.. */
-	SL_A_MAX = SL_A_LEASE
+	/* Protocol version 2 on. */
+	SL_A_DIGEST = 35,		/* 32 bytes: SHA-256, mirror/digest.h */
+	SL_A_CRC = 36,			/* u32: CRC-32C of a DATA's bytes */
+	SL_A_READ_BACK = 37,		/* u32 1: --verify, read back first */
+	SL_A_MAX = SL_A_READ_BACK
 };
 
 enum sl_role {
@@ -108,6 +112,7 @@ enum sl_phase {
 #define SL_ATTR_HDR_LEN		8
 #define SL_UUID_LEN		36	/* lowercase 8-4-4-4-12 hex */
 #define SL_FINGERPRINT_LEN	32
+#define SL_DIGEST_LEN		32
 #define SL_NAME_MAX		255	/* host, volume, snapshot, text... */
 #define SL_RELATIONSHIP_MAX	63	/* it becomes the locks' origin */
 #define SL_MESSAGE_MAX		1023

@@ -501,10 +501,11 @@ int sl_proto_pick_version(uint32_t min, uint32_t max, uint32_t *version,
 {
 	uint32_t hi = max < SL_PROTO_VERSION ? max : SL_PROTO_VERSION;
 
-	if (!min || hi < min)
+	if (!min || hi < min || hi < SL_PROTO_VERSION_MIN)
 		return sl_proto_err(err, errlen, -EPROTONOSUPPORT,
-				    "no common protocol version: the peer speaks %u..%u, this side 1..%u",
-				    min, max, SL_PROTO_VERSION);
+				    "no common protocol version: the peer speaks %u..%u, this side %u..%u",
+				    min, max, SL_PROTO_VERSION_MIN,
+				    SL_PROTO_VERSION);
 	*version = hi;
 	return 0;
 }

@@ -191,6 +191,8 @@ static inline void done(struct sl_pbuf *b, uint64_t bytes, uint64_t chunks)
 	sl_msg_put_u64(b, SL_A_BYTES_SENT, bytes);
 	sl_msg_put_u64(b, SL_A_CHUNKS, chunks);
 	sl_msg_put_bytes(b, SL_A_FINGERPRINT, fp, sizeof(fp));
+	/* Version 2: the transfer digest (mirror/digest.h). */
+	sl_msg_put_bytes(b, SL_A_DIGEST, fp, sizeof(fp));
 }
 
 static inline void id_msg(struct sl_pbuf *b, const char *id)

@@ -343,7 +343,7 @@ TEST_F(sess, refusals)
 	       "unexpected HELLO from the source: only the initiator sends HELLO" :
 	       "unexpected HELLO from the destination: only the initiator sends HELLO",
 	       hello(b, pull ? SL_ROLE_SOURCE : SL_ROLE_DESTINATION, 1, 1, "rel-7"));
-	REFUSE(1, pull, "HELLO_ACK: VERSION 2, but HELLO offered 1..1 and this side speaks up to 1",
+	REFUSE(1, pull, "HELLO_ACK: VERSION 2, but HELLO offered 1..1 and this side speaks up to 2",
 	       u32_msg(b, SL_MSG_HELLO_ACK, SL_A_VERSION, 2));
 	REFUSE(2, 0, "LOCKSET: PHASE after, but this one must be before (the first)",
 	       lockset(b, SL_PHASE_AFTER, 41, "rel-7", 1));
@@ -555,13 +555,19 @@ TEST_F(sess, roles_sending_and_eof)
 	ASSERT_EQ(0, pass(d, 0, true)) TH_LOG("%s", d->err);
 	ASSERT_EQ(-ECONNRESET, sl_proto_eof(&d->src, d->err, sizeof(d->err)));
 	ASSERT_STREQ("the peer closed the connection before LOCKSET_ACK", d->err);
-	/* Version choice. */
-	ASSERT_EQ(0, sl_proto_pick_version(1, 1, &v, d->err, 512));
-	ASSERT_EQ(1u, v);
+	/*
+	 * Version choice: 2 only, since a version 1 peer sends no transfer
+	 * digest and its replica could not be checked.
+	 */
+	ASSERT_EQ(0, sl_proto_pick_version(2, 2, &v, d->err, 512));
+	ASSERT_EQ(2u, v);
 	ASSERT_EQ(0, sl_proto_pick_version(1, 9, &v, d->err, 512));
-	ASSERT_EQ(1u, v);
-	ASSERT_EQ(-EPROTONOSUPPORT, sl_proto_pick_version(2, 3, &v, d->err, 512));
-	ASSERT_STREQ("no common protocol version: the peer speaks 2..3, this side 1..1",
+	ASSERT_EQ(2u, v);
+	ASSERT_EQ(-EPROTONOSUPPORT, sl_proto_pick_version(1, 1, &v, d->err, 512));
+	ASSERT_STREQ("no common protocol version: the peer speaks 1..1, this side 2..2",
+		     d->err);
+	ASSERT_EQ(-EPROTONOSUPPORT, sl_proto_pick_version(3, 4, &v, d->err, 512));
+	ASSERT_STREQ("no common protocol version: the peer speaks 3..4, this side 2..2",
 		     d->err);
 }
 

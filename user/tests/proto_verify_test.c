@@ -25,6 +25,9 @@ TEST(numbers_and_names)
 	ASSERT_EQ(32, SL_A_PURPOSE);
 	ASSERT_EQ(33, SL_A_SUMS);
 	ASSERT_EQ(34, SL_A_LEASE);
+	ASSERT_EQ(35, SL_A_DIGEST);
+	ASSERT_EQ(36, SL_A_CRC);
+	ASSERT_EQ(37, SL_A_READ_BACK);
 	ASSERT_EQ(13, SL_MSG_VERIFY);
 	ASSERT_EQ(14, SL_MSG_SUMS);
 	ASSERT_EQ(15, SL_MSG_SUMS_DONE);
@@ -33,7 +36,10 @@ TEST(numbers_and_names)
 	ASSERT_STREQ("PCPIS", sl_attr_name(SL_A_PCPIS));
 	ASSERT_STREQ("PURPOSE", sl_attr_name(SL_A_PURPOSE));
 	ASSERT_STREQ("SUMS", sl_attr_name(SL_A_SUMS));
-	ASSERT_STREQ("LEASE", sl_attr_name(SL_A_MAX));
+	ASSERT_STREQ("LEASE", sl_attr_name(SL_A_LEASE));
+	ASSERT_STREQ("DIGEST", sl_attr_name(SL_A_DIGEST));
+	ASSERT_STREQ("CRC", sl_attr_name(SL_A_CRC));
+	ASSERT_STREQ("READ_BACK", sl_attr_name(SL_A_MAX));
 	ASSERT_NULL(sl_attr_name(SL_A_MAX + 1));
 	ASSERT_STREQ("VERIFY", sl_msg_name(SL_MSG_VERIFY));
 	ASSERT_STREQ("SUMS", sl_msg_name(SL_MSG_SUMS));

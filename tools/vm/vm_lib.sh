@@ -37,8 +37,9 @@ build_user() {
 		build_debs "$dest/debs" || return 1
 	fi
 	if [ -f "$top/user/Makefile" ]; then
-		make -s -C "$top/user" LINUX_SRC="$LINUX_SRC" O="$VM/helper-obj" &&
-		cp "$VM/helper-obj/softlock" "$VM/helper-obj/sl_ranges" "$VM/helper-obj/sl_apply" "$dest/" || return 1
+		make -s -C "$top/user" LINUX_SRC="$LINUX_SRC" O="$VM/helper-obj" all softlock-test &&
+		cp "$VM/helper-obj/softlock" "$VM/helper-obj/sl_ranges" "$VM/helper-obj/sl_apply" \
+			"$VM/helper-obj/softlock-test" "$dest/" || return 1
 	fi
 	bash "$here/mkinitramfs.sh" "$VM" "$dest"
 }

@@ -13,8 +13,13 @@
 /* Equal to kernel/main.c's MODULE_VERSION: helper_test.sh checks. */
 #define SL_VERSION "0.1.0"
 
-/* Exit statuses: 1 also means "locked" for check, 2 is a usage error. */
-enum { SL_EXIT_OK = 0, SL_EXIT_FAIL = 1, SL_EXIT_USAGE = 2 };
+/*
+ * Exit statuses: 1 also means "locked" for check, 2 is a usage error. 75
+ * (EX_TEMPFAIL of sysexits.h): nothing was done because another process
+ * is running the same relationship; try again later.
+ */
+enum { SL_EXIT_OK = 0, SL_EXIT_FAIL = 1, SL_EXIT_USAGE = 2,
+       SL_EXIT_BUSY = 75 };
 
 struct sl_ctx {
 	const char *cmd;	/* the running subcommand, for messages */

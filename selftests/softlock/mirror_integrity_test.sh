@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Nothing wrong is published (two hosts in one guest, mirror_lib.sh). B
-# runs softlock-faults, the helper's test build (user/Makefile
-# test-build), which can change one byte of a DATA between the wire and
+# runs softlock-test, the helper's test build (user/Makefile
+# softlock-test), which can change one byte of a DATA between the wire and
 # the disk: before the transfer digest sees it
 # (SOFTLOCK_TEST_CORRUPT_APPLY), the digest in DONE differs and nothing is
 # published; after (SOFTLOCK_TEST_CORRUPT_WRITE), only a read-back sees
@@ -16,8 +16,8 @@ sl_init lvm softlock sha256sum
 tap_plan 22
 
 . ./mirror_lib.sh
-FAULTS=$(pwd)/softlock-faults
-[ -x "$FAULTS" ] || bail_out "$FAULTS not found (user/Makefile test-build)"
+FAULTS=$(pwd)/softlock-test
+[ -x "$FAULTS" ] || bail_out "$FAULTS not found (user/Makefile softlock-test)"
 # VOLUME: host B running the test build, with what $SL_TMP/b/test-env says.
 peer_bf() {
 	echo "exec:'$ENV_B \$(cat $SL_TMP/b/test-env 2>/dev/null) $FAULTS serve --stdio':$1"

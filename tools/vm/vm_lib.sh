@@ -37,11 +37,11 @@ build_user() {
 		build_debs "$dest/debs" || return 1
 	fi
 	if [ -f "$top/user/Makefile" ]; then
-		# softlock-faults: the helper built with fault injection
-		# (user/Makefile's test-build), for the tests alone.
-		make -s -C "$top/user" LINUX_SRC="$LINUX_SRC" O="$VM/helper-obj" all test-build &&
+		# softlock-test: the helper with its test points and faults
+		# (user/Makefile), for the tests alone; never installed.
+		make -s -C "$top/user" LINUX_SRC="$LINUX_SRC" O="$VM/helper-obj" all softlock-test &&
 		cp "$VM/helper-obj/softlock" "$VM/helper-obj/sl_ranges" "$VM/helper-obj/sl_apply" \
-			"$VM/helper-obj/softlock-faults" "$dest/" || return 1
+			"$VM/helper-obj/softlock-test" "$dest/" || return 1
 	fi
 	bash "$here/mkinitramfs.sh" "$VM" "$dest" "$LINUX_SRC"
 }

@@ -3,7 +3,10 @@
  * The SQLite catalog. Each call is its own transaction: the helper commits
  * a lock here before it asks the kernel, and removes it again if the
  * kernel refuses, so the catalog is never missing a lock the kernel holds
- * for longer than one command.
+ * for longer than one command. A change that spans the catalog and the
+ * kernel runs as one writer (sl_cat_writer_begin): an exclusive flock(2)
+ * on the catalog file, so that no other process reads the catalog, then
+ * changes the kernel from what it read, in between.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -14,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sqlite3.h>
 
@@ -23,6 +27,16 @@
 
 struct sl_cat {
 	sqlite3 *db;
+	/*
+	 * The descriptor the writer lock is taken on, open as long as db is:
+	 * closing a descriptor of the file would drop the POSIX locks SQLite
+	 * holds on it in this process, so it is closed only after db.
+	 * lockpid: the process that opened it (a forked child opens its own:
+	 * a shared descriptor shares the flock). writers: nesting depth.
+	 */
+	int lockfd;
+	pid_t lockpid;
+	unsigned int writers;
 	char path[4096];
 	char error[1024];
 };
@@ -61,6 +75,11 @@ static int sl_exec(struct sl_cat *c, const char *sql, const char *what)
 {
 	return sqlite3_exec(c->db, sql, NULL, NULL, NULL) == SQLITE_OK ?
 	       0 : sl_fail(c, what);
+}
+
+const char *sl_cat_path(const struct sl_cat *c)
+{
+	return c->path;
 }
 
 struct sqlite3 *sl_cat_sqlite(struct sl_cat *c)
@@ -129,6 +148,7 @@ int sl_cat_open(const char *path, struct sl_cat **cp, char *err, size_t errlen)
 	*cp = NULL;
 	if (!c)
 		return -ENOMEM;
+	c->lockfd = -1;
 	snprintf(c->path, sizeof(c->path), "%s", path);
 	rc = sl_mkdir_parent(path);
 	if (rc) {
@@ -150,7 +170,8 @@ int sl_cat_open(const char *path, struct sl_cat **cp, char *err, size_t errlen)
 		free(c);
 		return rc;
 	}
-	close(fd);
+	c->lockfd = fd;
+	c->lockpid = getpid();
 	if (sqlite3_open_v2(path, &c->db, SQLITE_OPEN_READWRITE |
 			    SQLITE_OPEN_CREATE, NULL) != SQLITE_OK) {
 		snprintf(err, errlen, "catalog %s: cannot open: %s", path,
@@ -183,7 +204,60 @@ void sl_cat_close(struct sl_cat *c)
 	if (!c)
 		return;
 	sqlite3_close(c->db);
+	if (c->lockfd >= 0)
+		close(c->lockfd);	/* drops the writer lock, if held */
 	free(c);
+}
+
+int sl_cat_writer_begin(struct sl_cat *c)
+{
+	int fd, rc;
+
+	if (c->writers) {
+		c->writers++;
+		return 0;
+	}
+	if (c->lockpid != getpid()) {
+		fd = open(c->path, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+		if (fd < 0) {
+			rc = -errno;
+			goto fail;
+		}
+		/* The inherited one stays open: see struct sl_cat. */
+		c->lockfd = fd;
+		c->lockpid = getpid();
+	}
+	/*
+	 * Waited for: the other writer's section is one short change. Say
+	 * so first, so that a wait is never a silent hang.
+	 */
+	if (!flock(c->lockfd, LOCK_EX | LOCK_NB)) {
+		c->writers = 1;
+		return 0;
+	}
+	if (errno == EWOULDBLOCK)
+		fprintf(stderr, "softlock: waiting for another softlock process to finish its change of catalog %s\n",
+			c->path);
+	while (flock(c->lockfd, LOCK_EX)) {
+		if (errno != EINTR) {
+			rc = -errno;
+			goto fail;
+		}
+	}
+	c->writers = 1;
+	return 0;
+fail:
+	snprintf(c->error, sizeof(c->error),
+		 "catalog %s: cannot take the writer lock: %s", c->path,
+		 strerror(-rc));
+	return rc;
+}
+
+void sl_cat_writer_end(struct sl_cat *c)
+{
+	if (!c->writers || --c->writers)
+		return;
+	flock(c->lockfd, LOCK_UN);
 }
 
 /* Insert or update a lock; its id is the one row RETURNING gives. */

@@ -32,6 +32,8 @@ struct sl_cat_lock {
 int sl_cat_open(const char *path, struct sl_cat **c, char *err, size_t errlen);
 void sl_cat_close(struct sl_cat *c);
 const char *sl_cat_error(const struct sl_cat *c);
+/* The file it was opened from (files beside it are named after it). */
+const char *sl_cat_path(const struct sl_cat *c);
 
 /*
  * Insert a lock, or update the one with the same (pool, pcpi, type, text,
@@ -48,6 +50,20 @@ int sl_cat_load(struct sl_cat *c, struct sl_cat_lock **locks, size_t *n);
 /* Snapshots the helper activated itself, to deactivate on last release. */
 int sl_cat_set_activated(struct sl_cat *c, const char *snap, bool on);
 int sl_cat_activated(struct sl_cat *c, const char *snap);	/* 1, 0, -err */
+
+/*
+ * One writer at a time. A change of the catalog together with the kernel
+ * (a hold, a release, an expiry, a lock-set install, a retention drop, a
+ * restore) reads the catalog, commits to it (catalog first), then changes
+ * the kernel; another process doing the same in between would act on what
+ * it read before, and could remove from the kernel a lock just renewed.
+ * So that whole sequence runs between sl_cat_writer_begin() and
+ * sl_cat_writer_end(): an exclusive flock(2) on the catalog file, waited
+ * for, released by _end or when the process dies. Calls nest. Readers
+ * that compare the catalog with the kernel (verify) take it too.
+ */
+int sl_cat_writer_begin(struct sl_cat *c);
+void sl_cat_writer_end(struct sl_cat *c);
 
 /*
  * Replace every lock of origin on pool with locks[0..n) in one

@@ -83,6 +83,15 @@ int sl_open_catalog(struct sl_ctx *x)
 	return rc;
 }
 
+int sl_open_writer(struct sl_ctx *x)
+{
+	int rc = sl_open_catalog(x);
+
+	if (!rc && (rc = sl_cat_writer_begin(x->cat)))
+		sl_err(x, "%s", sl_cat_error(x->cat));
+	return rc;
+}
+
 int sl_resolve(const struct sl_ctx *x, const struct sl_selector *sel,
 	       struct sl_snap *s)
 {

@@ -18,10 +18,12 @@
  * verify) exits 0 for yes/identical, 1 for no/different, and 2 when it
  * could not tell (an error, SL_EXIT_UNKNOWN), never 1 for an error: a
  * script must not read "could not run" as "differs". Other commands exit
- * 0 on success, 1 on failure; 2 is also a usage error everywhere.
+ * 0 on success, 1 on failure; 2 is also a usage error everywhere. 75
+ * (EX_TEMPFAIL of sysexits.h): nothing was done because another process
+ * is running the same relationship; try again later.
  */
 enum { SL_EXIT_OK = 0, SL_EXIT_FAIL = 1, SL_EXIT_USAGE = 2,
-       SL_EXIT_UNKNOWN = 2 };
+       SL_EXIT_UNKNOWN = 2, SL_EXIT_BUSY = 75 };
 
 struct sl_ctx {
 	const char *cmd;	/* the running subcommand, for messages */
@@ -40,6 +42,12 @@ void sl_kerr(const struct sl_ctx *x, int err, const char *what);
 int sl_need_root(const struct sl_ctx *x);
 int sl_open_kernel(struct sl_ctx *x);
 int sl_open_catalog(struct sl_ctx *x);
+/*
+ * The catalog, as its one writer until the command ends (sl_ctx_close or
+ * exit): for commands that change the catalog and the kernel together,
+ * or compare them.
+ */
+int sl_open_writer(struct sl_ctx *x);
 int sl_resolve(const struct sl_ctx *x, const struct sl_selector *sel,
 	       struct sl_snap *s);
 void sl_ctx_close(struct sl_ctx *x);
@@ -72,6 +80,12 @@ int cmd_monitor(struct sl_ctx *x, int argc, char **argv);
 int cmd_seal(struct sl_ctx *x, int argc, char **argv);
 int cmd_unseal(struct sl_ctx *x, int argc, char **argv);
 int cmd_restore(struct sl_ctx *x, int argc, char **argv);
+/*
+ * Make the kernel's locks equal to the catalog (restore's work), then
+ * unseal if asked: 0, or -1 after saying what failed. Needs the kernel
+ * and the catalog open, as its writer (sl_open_writer).
+ */
+int sl_restore_all(struct sl_ctx *x, bool unseal);
 int cmd_verify(struct sl_ctx *x, int argc, char **argv);
 int cmd_version(struct sl_ctx *x, int argc, char **argv);
 int cmd_metrics(struct sl_ctx *x, int argc, char **argv);

@@ -267,6 +267,30 @@ static const struct option sl_daemon_opts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
+/*
+ * A crash between the catalog and the kernel leaves the catalog ahead:
+ * before any update runs, make the kernel match it (restore's work; the
+ * seal is restore's business at boot and stays as it is). Without the
+ * module (a destination may have none) there is nothing to match.
+ */
+static void sl_daemon_catch_up(struct sl_ctx *x)
+{
+	x->k = x->k ? x->k : sl_mirror_kernel();
+	if (!x->k)
+		return;
+	if (sl_cat_writer_begin(x->cat)) {
+		sl_dlog("reconciling the kernel with the catalog: %s",
+			sl_cat_error(x->cat));
+		return;
+	}
+	if (sl_restore_all(x, false))
+		sl_dlog("reconciling the kernel with the catalog failed (see above): run 'softlock verify --fix'");
+	sl_cat_writer_end(x->cat);
+	/* The updates run in children, each with its own. */
+	sl_kmod_close(x->k);
+	x->k = NULL;
+}
+
 int cmd_daemon(struct sl_ctx *x, int argc, char **argv)
 {
 	const char *path = SL_CONF_DEFAULT;
@@ -309,5 +333,6 @@ int cmd_daemon(struct sl_ctx *x, int argc, char **argv)
 		sl_conf_free(&c);
 		return SL_EXIT_FAIL;
 	}
+	sl_daemon_catch_up(x);
 	return sl_daemon_run(x, path, &c, once, argv + optind, argc - optind);
 }

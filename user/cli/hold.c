@@ -6,7 +6,10 @@
  * before the kernel gets it (a crash in between leaves an extra catalog
  * entry, which restore installs); a release removes the kernel's lock
  * before the catalog's (a crash in between again leaves the catalog with
- * more, never less). A kernel refusal undoes the catalog change.
+ * more, never less). A kernel refusal undoes the catalog change. Each
+ * command runs as the catalog's one writer (sl_open_writer), so that an
+ * expiry never removes from the kernel a hold renewed after it read the
+ * catalog.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -17,6 +20,7 @@
 #include <time.h>
 
 #include "ctx.h"
+#include "../lib/testhook.h"
 
 static const struct option sl_hold_opts[] = {
 	{ "type", required_argument, NULL, 't' },
@@ -133,7 +137,7 @@ int cmd_hold(struct sl_ctx *x, int argc, char **argv)
 	if (expires && sl_parse_duration(expires, &secs))
 		return sl_usage(x, "--expires %s: use a duration like 90s, 15m, 2h, 7d or 1w",
 				expires);
-	if (sl_need_root(x) || sl_open_kernel(x) || sl_open_catalog(x) ||
+	if (sl_need_root(x) || sl_open_kernel(x) || sl_open_writer(x) ||
 	    sl_resolve(x, &sel, &s))
 		return SL_EXIT_FAIL;
 
@@ -152,6 +156,7 @@ int cmd_hold(struct sl_ctx *x, int argc, char **argv)
 		sl_err(x, "%s", sl_cat_error(x->cat));
 		return SL_EXIT_FAIL;
 	}
+	sl_test_point("hold-catalog");
 	activated = s.lvm && !s.active;
 	rc = sl_activate_for_pin(x, &s);
 	if (!rc) {
@@ -319,6 +324,7 @@ static int sl_release_matching(struct sl_release *r)
 		sl_err(r->x, "%s", sl_cat_error(r->x->cat));
 		return -EIO;
 	}
+	sl_test_point("release-loaded");
 	for (j = 0; j < n; j++)
 		sl_release_one(r, &locks[j]);
 	/*
@@ -376,7 +382,7 @@ int cmd_release(struct sl_ctx *x, int argc, char **argv)
 		return sl_usage(x, "name a snapshot, or use --all to release every hold, or --stale for the expired and orphaned ones");
 	if (any && !all && !type && !r.text && !r.origin && !r.stale)
 		return sl_usage(x, "say which holds: --type, --text, --origin, --stale, or --all for every hold on the snapshot");
-	if (sl_need_root(x) || sl_open_kernel(x) || sl_open_catalog(x))
+	if (sl_need_root(x) || sl_open_kernel(x) || sl_open_writer(x))
 		return SL_EXIT_FAIL;
 	/*
 	 * A snapshot the catalog holds under this name is released by the
@@ -421,7 +427,7 @@ int cmd_expire(struct sl_ctx *x, int argc, char **argv)
 
 	if (argc > 1)
 		return sl_usage(x, "unexpected argument '%s'", argv[1]);
-	if (sl_need_root(x) || sl_open_kernel(x) || sl_open_catalog(x) ||
+	if (sl_need_root(x) || sl_open_kernel(x) || sl_open_writer(x) ||
 	    sl_release_matching(&r))
 		return SL_EXIT_FAIL;
 	if (!r.matched)

@@ -25,7 +25,7 @@ static const struct {
 	{ "unseal", cmd_unseal, "" },
 	{ "expire", cmd_expire, "" },
 	{ "restore", cmd_restore, "" },
-	{ "verify", cmd_verify, "" },
+	{ "verify", cmd_verify, "[--fix]" },
 	{ "mirror", cmd_mirror, "init SRC DST [--name NAME] [--keep N] [--lease DURATION] [--follow-source-deletions yes|no] | set NAME|DST --lease DURATION|none | update NAME|DST [--json] | status [NAME] [--json] | verify NAME|DST [--snapshot LV.sl.N] [--json] | destroy NAME|DST [--keep-locks]" },
 	{ "serve", cmd_serve, "--stdio [--peer NAME] | --tls [--listen [ADDR]:PORT] [--max-sessions N]" },
 	{ "metrics", cmd_metrics, "[--output FILE] [--no-usage]" },

@@ -24,6 +24,7 @@
 #include "../mirror/mirror.h"
 #include "../mirror/mstore.h"
 #include "../mirror/progress.h"
+#include "../mirror/runlock.h"
 #include "../mirror/transport.h"
 #include "../mirror/verify.h"
 
@@ -239,11 +240,12 @@ static int sl_mirror_update(struct sl_ctx *x, const char *key, bool json,
 	struct sl_relationship r;
 	struct sl_peer_proc peer;
 	struct sl_session s;
-	char host[256], err[512];
+	char host[256], err[4600];
 	time_t started;
 	bool source;
+	pid_t holder;
 	double t0;
-	int rc, status;
+	int rc, status, run;
 
 	if (sl_mirror_open(x))
 		return SL_EXIT_FAIL;
@@ -263,6 +265,18 @@ static int sl_mirror_update(struct sl_ctx *x, const char *key, bool json,
 	/* Push when the source is here, else pull. */
 	source = src.kind == SL_EP_LOCAL;
 	local = source ? src : dst;
+	/* Held until this process exits, however it exits. */
+	rc = sl_runlock_take(x->cat, r.name, source ? "source" : "destination",
+			     &run, &holder, err, sizeof(err));
+	if (rc == -EBUSY) {
+		sl_err(x, "relationship %s is being updated by pid %d: nothing done; run it again once that one ends",
+		       r.name, (int)holder);
+		return SL_EXIT_BUSY;
+	}
+	if (rc) {
+		sl_err(x, "%s", err);
+		return SL_EXIT_FAIL;
+	}
 	rc = sl_peer_start(source ? &dst : &src, &peer, err, sizeof(err));
 	if (rc) {
 		sl_err(x, "%s", err);

@@ -132,7 +132,13 @@ static bool sl_guard_failed(struct sl_ctx *x, size_t holds)
 	return true;
 }
 
-int cmd_restore(struct sl_ctx *x, int argc, char **argv)
+/*
+ * Make the kernel's lock table equal to the catalog (see the top of this
+ * file); unseal when asked and everything is installed. Needs the kernel
+ * and the catalog open, as its writer. 0, or -1 when anything failed (it
+ * said what).
+ */
+int sl_restore_all(struct sl_ctx *x, bool unseal)
 {
 	const struct sl_cat_lock **set = NULL;
 	int pinned = 0, orphans = 0, expired = 0, sets = 0, failed = 0, rc;
@@ -143,11 +149,8 @@ int cmd_restore(struct sl_ctx *x, int argc, char **argv)
 	size_t i, j, m;
 	bool *done = NULL;
 
-	if (argc > 1)
-		return sl_usage(x, "unexpected argument '%s'", argv[1]);
-	if (sl_need_root(x) || sl_open_kernel(x) || sl_open_catalog(x) ||
-	    sl_load_views(x, &v))
-		return SL_EXIT_FAIL;
+	if (sl_load_views(x, &v))
+		return -1;
 	cl = v.c;
 	kl = v.k;
 	/* Expired leases are dropped, as they would have been in the kernel. */
@@ -217,22 +220,37 @@ int cmd_restore(struct sl_ctx *x, int argc, char **argv)
 		failed = 1;
 		goto out;
 	}
-	rc = sl_kmod_seal(x->k, false);
+	rc = unseal ? sl_kmod_seal(x->k, false) : 0;
 	if (rc) {
 		sl_kerr(x, rc, "unsealing");
 		failed = 1;
 		goto out;
 	}
-	printf("restored %zu lock(s) in %d set(s), %d pinned; %d expired dropped; %d orphaned; unsealed\n",
-	       v.nc - expired, sets, pinned, expired, orphans);
+	printf("restored %zu lock(s) in %d set(s), %d pinned; %d expired dropped; %d orphaned%s\n",
+	       v.nc - expired, sets, pinned, expired, orphans,
+	       unseal ? "; unsealed" : "");
 out:
 	free(done);
 	free(set);
 	sl_views_free(&v);
-	return failed ? SL_EXIT_FAIL : SL_EXIT_OK;
+	return failed ? -1 : 0;
 }
 
-int cmd_verify(struct sl_ctx *x, int argc, char **argv)
+int cmd_restore(struct sl_ctx *x, int argc, char **argv)
+{
+	if (argc > 1)
+		return sl_usage(x, "unexpected argument '%s'", argv[1]);
+	if (sl_need_root(x) || sl_open_kernel(x) || sl_open_writer(x) ||
+	    sl_restore_all(x, true))
+		return SL_EXIT_FAIL;
+	return SL_EXIT_OK;
+}
+
+/*
+ * Print where the catalog and the kernel differ, and LVM's queued deletes
+ * of held ids: how many findings, or -1 when they could not be read.
+ */
+static int sl_verify_once(struct sl_ctx *x, bool fixing)
 {
 	const struct sl_cat_lock *c;
 	const struct sl_klock *k;
@@ -241,17 +259,13 @@ int cmd_verify(struct sl_ctx *x, int argc, char **argv)
 	int diffs = 0, queued;
 	size_t i, j;
 
-	if (argc > 1)
-		return sl_usage(x, "unexpected argument '%s'", argv[1]);
-	/* 1 means "they differ": what could not be compared exits 2. */
-	if (sl_need_root(x) || sl_open_kernel(x) || sl_open_catalog(x) ||
-	    sl_load_views(x, &v))
-		return SL_EXIT_UNKNOWN;
+	if (sl_load_views(x, &v))
+		return -1;
 	seen = calloc(v.nk + 1, sizeof(*seen));
 	if (!seen) {
 		sl_err(x, "out of memory");
 		sl_views_free(&v);
-		return SL_EXIT_UNKNOWN;
+		return -1;
 	}
 	for (i = 0; i < v.nc; i++) {
 		c = &v.c[i];
@@ -288,8 +302,9 @@ int cmd_verify(struct sl_ctx *x, int argc, char **argv)
 		diffs++;
 	}
 	if (diffs)
-		printf("%d difference(s): 'softlock restore' makes the kernel match the catalog\n",
-		       diffs);
+		printf("%d difference(s): %s\n", diffs, fixing ?
+		       "making the kernel match the catalog" :
+		       "'softlock verify --fix' (or 'softlock restore') makes the kernel match the catalog");
 	else
 		printf("catalog and kernel agree: %zu lock(s)\n", v.nc);
 	queued = sl_verify_queued_deletes(x, &v);
@@ -298,7 +313,43 @@ int cmd_verify(struct sl_ctx *x, int argc, char **argv)
 		       queued);
 	free(seen);
 	sl_views_free(&v);
-	if (diffs || queued > 0)
-		return SL_EXIT_FAIL;
-	return queued < 0 ? SL_EXIT_UNKNOWN : SL_EXIT_OK;
+	if (queued < 0)
+		return diffs ? diffs : -1;
+	return diffs + queued;
+}
+
+static const struct option sl_verify_opts[] = {
+	{ "fix", no_argument, NULL, 'f' },
+	{ NULL, 0, NULL, 0 },
+};
+
+/*
+ * softlock verify [--fix]. --fix is for after a crash between the catalog
+ * and the kernel: the catalog is ahead, so the kernel is made to match it
+ * (restore's work, without unsealing), and the check runs again.
+ */
+int cmd_verify(struct sl_ctx *x, int argc, char **argv)
+{
+	bool fix = false;
+	int c, found;
+
+	while ((c = getopt_long(argc, argv, "", sl_verify_opts, NULL)) != -1) {
+		if (c != 'f')
+			return sl_usage(x, "verify takes only --fix");
+		fix = true;
+	}
+	if (optind < argc)
+		return sl_usage(x, "unexpected argument '%s'", argv[optind]);
+	/* 1 means "they differ": what could not be compared exits 2. */
+	if (sl_need_root(x) || sl_open_kernel(x) || sl_open_writer(x))
+		return SL_EXIT_UNKNOWN;
+	found = sl_verify_once(x, fix);
+	if (found > 0 && fix) {
+		if (sl_restore_all(x, false))
+			return SL_EXIT_UNKNOWN;
+		found = sl_verify_once(x, false);
+	}
+	if (found < 0)
+		return SL_EXIT_UNKNOWN;
+	return found ? SL_EXIT_FAIL : SL_EXIT_OK;
 }

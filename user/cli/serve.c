@@ -21,6 +21,7 @@
 #include "../net/tls.h"
 #include "../mirror/mirror.h"
 #include "../mirror/mstore.h"
+#include "../mirror/runlock.h"
 #include "../mirror/session.h"
 #include "../mirror/verify.h"
 
@@ -119,6 +120,30 @@ static int sl_serve_stdio(struct sl_ctx *x, const char *peer)
 	return rc;
 }
 
+/*
+ * The relationship's run lock in this host's role, held until the session
+ * ends: a second session, or an update run here, would share its .part
+ * and checkpoint. The peer is told who has it.
+ */
+static int sl_serve_runlock(struct sl_session *s, struct sl_cat *cat,
+			    const char *rel, int *fd)
+{
+	bool source = s->ps.self == SL_ROLE_SOURCE;
+	char err[4600];
+	pid_t holder;
+	int rc;
+
+	rc = sl_runlock_take(cat, rel, source ? "source" : "destination", fd,
+			     &holder, err, sizeof(err));
+	if (rc == -EBUSY)
+		return sl_sess_fail(s, EBUSY,
+				    "%s: relationship %s is being updated by pid %d there: nothing done; run it again once that one ends",
+				    s->host, rel, (int)holder);
+	if (rc)
+		return sl_sess_fail(s, -rc, "%s: %s", s->host, err);
+	return 0;
+}
+
 int sl_serve_session(struct sl_ctx *x, int rfd, int wfd,
 		     const struct sl_serve_auth *auth)
 {
@@ -126,7 +151,7 @@ int sl_serve_session(struct sl_ctx *x, int rfd, int wfd,
 	struct sl_session s;
 	const char *rel, *vol;
 	char relc[SL_REL_NAME_MAX + 1], volc[256], host[256];
-	int rc;
+	int rc, run = -1;
 
 	if (sl_mirror_open(x))
 		return SL_EXIT_FAIL;
@@ -142,6 +167,9 @@ int sl_serve_session(struct sl_ctx *x, int rfd, int wfd,
 		if (auth)
 			rc = sl_serve_authorize(&s, auth, relc, volc, &e);
 	}
+	/* A verify reads one PCPI and changes nothing here. */
+	if (!rc && s.ps.purpose != SL_PURPOSE_VERIFY)
+		rc = sl_serve_runlock(&s, x->cat, relc, &run);
 	if (!rc)
 		rc = sl_sess_ack(&s);
 	if (!rc) {
@@ -162,6 +190,8 @@ int sl_serve_session(struct sl_ctx *x, int rfd, int wfd,
 	sl_sess_free(&s);
 	if (e.k)
 		sl_kmod_close(e.k);
+	if (run >= 0)
+		close(run);	/* a --tls server's session ends, it goes on */
 	return rc ? SL_EXIT_FAIL : SL_EXIT_OK;
 }
 

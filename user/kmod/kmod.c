@@ -19,6 +19,7 @@
 #include <netlink/genl/ctrl.h>
 
 #include "../lib/poweroff.h"
+#include "../lib/testhook.h"
 #include "kmod.h"
 
 #ifndef SOL_NETLINK
@@ -412,8 +413,10 @@ int sl_kmod_replace(struct sl_kmod *k, const char *pool, const char *origin,
 			     generation);
 	while (!err && i < n)
 		err = sl_replace_batch(k, pool, origin, generation, specs, n, &i);
-	if (!err)
+	if (!err) {
 		sl_test_poweroff("replace");
+		sl_test_point("kmod-staged");
+	}
 	if (!err)
 		err = sl_replace_cmd(k, SOFTLOCK_CMD_REPLACE_COMMIT, pool,
 				     origin, generation);

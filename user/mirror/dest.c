@@ -211,9 +211,9 @@ static uint64_t sl_ckpt_every(void)
 	return SL_CKPT_DEFAULT;
 }
 
-#ifdef SL_TEST_FAULTS
+#ifdef SL_TEST_HOOKS
 /*
- * Only in the test build (softlock-faults, never installed): change one
+ * Only in the test build (softlock-test, never installed): change one
  * byte of the Nth DATA after its frame arrived intact, as a fault between
  * the wire and the disk would: SOFTLOCK_TEST_CORRUPT_APPLY=N before the
  * transfer digest sees it, SOFTLOCK_TEST_CORRUPT_WRITE=N after (so only

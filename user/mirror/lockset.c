@@ -9,6 +9,7 @@
 
 #include <linux/softlock.h>
 
+#include "../lib/testhook.h"
 #include "../lvm/lvm.h"
 #include "lockset.h"
 
@@ -258,6 +259,17 @@ int sl_lockset_install(struct sl_cat *cat, struct sl_kmod *k,
 	int rc;
 
 	*missing = 0;
+	/*
+	 * One writer from the first activation to the kernel's commit (or
+	 * the catalog's rollback): an expiry or a release in between would
+	 * act on the catalog as it read it, and undo this set's pins or
+	 * locks in the kernel.
+	 */
+	rc = sl_cat_writer_begin(cat);
+	if (rc) {
+		snprintf(err, errlen, "%s", sl_cat_error(cat));
+		return rc;
+	}
 	nl = calloc(ls->n + 1, sizeof(*nl));
 	specs = calloc(ls->n + 1, sizeof(*specs));
 	if (!nl || !specs) {
@@ -305,7 +317,10 @@ int sl_lockset_install(struct sl_cat *cat, struct sl_kmod *k,
 			 origin, sl_cat_error(cat));
 		goto out;
 	}
+	sl_test_point("lockset-catalog");
 	rc = sl_kmod_replace(k, v->pool_id, origin, gen, specs, m);
+	if (!rc)
+		sl_test_point("lockset-kernel");
 	if (rc) {
 		snprintf(err, errlen, "installing the lock set of %s (%zu locks) on pool %s: %s (%s)",
 			 origin, m, v->pool_id, sl_kmod_error(k), strerror(-rc));
@@ -314,6 +329,7 @@ int sl_lockset_install(struct sl_cat *cat, struct sl_kmod *k,
 				 "; restoring the catalog failed too: run 'softlock verify'");
 	}
 out:
+	sl_cat_writer_end(cat);
 	free(old);
 	free(nl);
 	free(specs);

@@ -64,11 +64,14 @@ static int sl_drop_expired(struct sl_cat *cat, struct sl_kmod *k,
 /*
  * Ask the kernel first: a held PCPI is kept without even trying, and the
  * report names its holder. A delete that LVM refuses (pinned) or that
- * fails otherwise is reported as kept with LVM's words.
+ * fails otherwise is reported as kept with LVM's words. The verdict, the
+ * drop of expired locks and the removal run as the catalog's one writer
+ * (sl_retire), so that a lock renewed meanwhile is seen, not dropped.
  */
-static int sl_retire(struct sl_cat *cat, struct sl_kmod *k,
-		     struct sl_cat_view *cv, struct sl_volume *v,
-		     const struct sl_pcpi *p, sl_retention_fn fn, void *arg)
+static int sl_retire_locked(struct sl_cat *cat, struct sl_kmod *k,
+			    struct sl_cat_view *cv, struct sl_volume *v,
+			    const struct sl_pcpi *p, sl_retention_fn fn,
+			    void *arg)
 {
 	struct sl_kverdict vd;
 	char why[700] = "";
@@ -103,6 +106,25 @@ static int sl_retire(struct sl_cat *cat, struct sl_kmod *k,
 	rc = sl_pcpi_remove(v, p, why, sizeof(why));
 	fn(arg, p, !rc, rc ? why : NULL);
 	return 0;
+}
+
+static int sl_retire(struct sl_cat *cat, struct sl_kmod *k,
+		     struct sl_cat_view *cv, struct sl_volume *v,
+		     const struct sl_pcpi *p, sl_retention_fn fn, void *arg)
+{
+	int rc;
+
+	if (cat && sl_cat_writer_begin(cat)) {
+		fn(arg, p, false, sl_cat_error(cat));
+		return 0;
+	}
+	/* What another writer changed since the last PCPI is read again. */
+	free(cv->v);
+	memset(cv, 0, sizeof(*cv));
+	rc = sl_retire_locked(cat, k, cv, v, p, fn, arg);
+	if (cat)
+		sl_cat_writer_end(cat);
+	return rc;
 }
 
 static bool sl_published(const struct sl_pcpi *p)

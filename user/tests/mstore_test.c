@@ -1,19 +1,25 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Host unit tests of the mirror's rows in the catalog: relationships,
- * checkpoints, and the lock-set replacement of one relationship's locks.
+ * checkpoints, the lock-set replacement of one relationship's locks, and
+ * the locks that make one process at a time a writer or a relationship's
+ * runner.
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/file.h>
+#include <sys/wait.h>
 #include <sqlite3.h>
 
 #include "kselftest_harness.h"
 
 #include "../catalog/catalog.h"
 #include "../mirror/mstore.h"
+#include "../mirror/runlock.h"
 
 #define GID "0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f0"
 #define BASE "a4b3c2d1-0000-4978-8695-0f1e2d3c4b5a"
@@ -280,6 +286,69 @@ TEST_F(cat, replace_origin)
 }
 
 /* A catalog written before leases and last-success times: columns added. */
+/* In a child (the locks are per process): what taking rel as role gives. */
+static int runlock_in_child(struct sl_cat *c, const char *rel,
+			    const char *role, pid_t want_holder)
+{
+	char err[512];
+	pid_t pid, holder;
+	int st, fd, rc;
+
+	pid = fork();
+	if (!pid) {
+		rc = sl_runlock_take(c, rel, role, &fd, &holder, err,
+				     sizeof(err));
+		if (rc == -EBUSY)
+			_exit(holder == want_holder ? 1 : 3);
+		_exit(rc ? 2 : 0);
+	}
+	if (pid < 0 || waitpid(pid, &st, 0) != pid || !WIFEXITED(st))
+		return -1;
+	return WEXITSTATUS(st);
+}
+
+TEST_F(cat, one_runner_per_relationship)
+{
+	char err[512];
+	pid_t holder;
+	int fd;
+
+	ASSERT_EQ(0, sl_runlock_take(self->c, "a/b:c", "source", &fd, &holder,
+				     err, sizeof(err))) TH_LOG("%s", err);
+	/* Busy for another process, naming this one. */
+	EXPECT_EQ(1, runlock_in_child(self->c, "a/b:c", "source", getpid()));
+	/* The other role and another relationship are free. */
+	EXPECT_EQ(0, runlock_in_child(self->c, "a/b:c", "destination", 0));
+	EXPECT_EQ(0, runlock_in_child(self->c, "a/b", "source", 0));
+	close(fd);
+	EXPECT_EQ(0, runlock_in_child(self->c, "a/b:c", "source", 0));
+}
+
+TEST_F(cat, one_writer)
+{
+	int fd, st;
+	pid_t pid;
+
+	ASSERT_EQ(0, sl_cat_writer_begin(self->c));
+	ASSERT_EQ(0, sl_cat_writer_begin(self->c));	/* nests */
+	sl_cat_writer_end(self->c);
+	/* Still held after the inner end: another process cannot take it. */
+	fd = open(self->path, O_RDWR);
+	ASSERT_LE(0, fd);
+	pid = fork();
+	if (!pid)
+		_exit(flock(fd, LOCK_EX | LOCK_NB) ? 0 : 1);
+	ASSERT_EQ(pid, waitpid(pid, &st, 0));
+	EXPECT_EQ(0, WEXITSTATUS(st));
+	sl_cat_writer_end(self->c);
+	pid = fork();
+	if (!pid)
+		_exit(flock(fd, LOCK_EX | LOCK_NB) ? 1 : 0);
+	ASSERT_EQ(pid, waitpid(pid, &st, 0));
+	EXPECT_EQ(0, WEXITSTATUS(st));
+	close(fd);
+}
+
 TEST(old_catalog_migrates)
 {
 	char dir[] = "/tmp/sl-munit-XXXXXX", path[128], err[512];

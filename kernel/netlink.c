@@ -560,6 +560,16 @@ struct genl_family sl_family __ro_after_init = {
 	 * could be root of an unprivileged user namespace.
 	 */
 	.netnsok = true,
+	/*
+	 * Requests run without genl_mutex, so one that waits on the table
+	 * (a commit unlinking a million locks) holds up no other family:
+	 * each handler keeps its state on its stack or in its own dump's
+	 * cb->ctx, the table has its own mutex, check and stats read under
+	 * RCU or atomically, and seal/unseal order their events with
+	 * sl_seal_mutex. Events of two concurrent changes to the table may
+	 * go out in either order; a dump is the authority on its state.
+	 */
+	.parallel_ops = true,
 	.module = THIS_MODULE,
 };
 

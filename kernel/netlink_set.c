@@ -6,6 +6,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/mm.h>
+#include <linux/mutex.h>
 #include <linux/slab.h>
 #include <net/genetlink.h>
 
@@ -258,6 +259,13 @@ static int sl_fill_sealed(struct sk_buff *skb, const void *arg)
 	return nla_put_u8(skb, SOFTLOCK_A_SEALED, *(const bool *)arg);
 }
 
+/*
+ * Orders seal and unseal requests, which run in parallel (parallel_ops),
+ * so that the last event and log line sent tell the state left behind.
+ * The guard reads softlock_sealed without it.
+ */
+static DEFINE_MUTEX(sl_seal_mutex);
+
 int sl_seal_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	bool seal = info->genlhdr->cmd == SOFTLOCK_CMD_SEAL;
@@ -265,11 +273,13 @@ int sl_seal_doit(struct sk_buff *skb, struct genl_info *info)
 
 	if (err)
 		return err;
+	mutex_lock(&sl_seal_mutex);
 	if (READ_ONCE(softlock_sealed) != seal)
 		pr_info("%s: %s pool deletes\n", seal ? "sealed" : "unsealed",
 			seal ? "refusing all" : "guarding only locked");
 	WRITE_ONCE(softlock_sealed, seal);
 	sl_notify(SOFTLOCK_CMD_SEAL_NTF, sl_fill_sealed, &seal);
+	mutex_unlock(&sl_seal_mutex);
 	return 0;
 }
 

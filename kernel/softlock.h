@@ -24,6 +24,7 @@ extern unsigned int softlock_max_locks_per_pcpi;
 
 /* A kernel-held read-only open of an active thin device (pin.c). */
 struct sl_pin {
+	struct list_head node;		/* in sl_dead_pins, once dropped */
 	dev_t dev;
 	struct sl_bdev_handle handle;
 };
@@ -39,6 +40,7 @@ struct sl_lock_spec {
 	const char *dataset;	/* may be empty */
 	time64_t expires;	/* 0: never */
 	dev_t pin_dev;		/* 0: no pin */
+	struct sl_pin *pin;	/* pin_dev, opened by the table before it locks */
 };
 
 /* Filters of lock-del and lock-get; NULL / 0 match anything. */
@@ -89,14 +91,14 @@ struct sl_cursor {
 };
 
 int sl_table_add(const char *pool, const char *origin,
-		 const struct sl_lock_spec *spec, struct netlink_ext_ack *extack);
+		 struct sl_lock_spec *spec, struct netlink_ext_ack *extack);
 int sl_table_del(const struct sl_match *m, u32 *count,
 		 struct netlink_ext_ack *extack);
 void sl_table_check(const char *pool, u32 pcpi, struct sl_verdict *v);
 int sl_replace_begin(const char *pool, const char *origin, u64 gen,
 		     struct netlink_ext_ack *extack);
 int sl_replace_add(const char *pool, const char *origin, u64 gen,
-		   const struct sl_lock_spec *specs, unsigned int n,
+		   struct sl_lock_spec *specs, unsigned int n,
 		   struct netlink_ext_ack *extack);
 int sl_replace_commit(const char *pool, const char *origin, u64 gen,
 		      u32 *count, struct netlink_ext_ack *extack);

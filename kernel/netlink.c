@@ -30,6 +30,8 @@ const struct nla_policy sl_entry_policy[SOFTLOCK_A_ENTRY_MAX + 1] = {
 				       .len = SOFTLOCK_TEXT_MAX },
 	[SOFTLOCK_A_ENTRY_EXPIRES] = { .type = NLA_U64 },
 	[SOFTLOCK_A_ENTRY_PIN_DEV] = { .type = NLA_U32 },
+	[SOFTLOCK_A_ENTRY_PIN_UUID] = { .type = NLA_STRING,
+					.len = SOFTLOCK_POOL_MAX },
 };
 
 /* Reply-only attributes are rejected in requests. */
@@ -56,6 +58,7 @@ static const struct nla_policy sl_policy[SOFTLOCK_A_MAX + 1] = {
 	[SOFTLOCK_A_REFUSED_LOCKED] = { .type = NLA_REJECT },
 	[SOFTLOCK_A_REFUSED_SEALED] = { .type = NLA_REJECT },
 	[SOFTLOCK_A_GUARD_STATE] = { .type = NLA_REJECT },
+	[SOFTLOCK_A_PIN_UUID] = { .type = NLA_STRING, .len = SOFTLOCK_POOL_MAX },
 };
 
 int sl_admin(struct sk_buff *skb, struct netlink_ext_ack *extack)
@@ -113,15 +116,27 @@ int sl_get_expires(const struct nlattr *nla, time64_t *expires,
 	return 0;
 }
 
-int sl_get_pin(const struct nlattr *nla, dev_t *dev,
-	       struct netlink_ext_ack *extack)
+/* A pin names its device by dev_t and by DM uuid (pin.c): both or none. */
+int sl_get_pin(const struct nlattr *nla, const struct nlattr *uuid,
+	       dev_t *dev, char *buf, struct netlink_ext_ack *extack)
 {
 	*dev = nla ? new_decode_dev(nla_get_u32(nla)) : 0;
 	if (nla && !*dev) {
 		NL_SET_ERR_MSG_ATTR(extack, nla, "device 0:0 cannot be pinned");
 		return -EINVAL;
 	}
-	return 0;
+	if (nla && !uuid) {
+		NL_SET_ERR_MSG_ATTR(extack, nla,
+				    "a pin needs the device's DM uuid (pin-uuid)");
+		return -EINVAL;
+	}
+	if (uuid && !nla) {
+		NL_SET_ERR_MSG_ATTR(extack, uuid, "pin-uuid without pin-dev");
+		return -EINVAL;
+	}
+	buf[0] = '\0';
+	return uuid ? sl_get_str(uuid, buf, SOFTLOCK_POOL_MAX + 1, false,
+				 extack) : 0;
 }
 
 int sl_get_names(struct genl_info *info, struct sl_names *n, bool want_origin)
@@ -192,7 +207,10 @@ static int sl_lock_add(struct sk_buff *skb, struct genl_info *info)
 {
 	struct netlink_ext_ack *extack = info->extack;
 	char text[SOFTLOCK_TEXT_MAX + 1], dataset[SOFTLOCK_TEXT_MAX + 1];
-	struct sl_lock_spec spec = { .text = text, .dataset = dataset };
+	char uuid[SOFTLOCK_POOL_MAX + 1];
+	struct sl_lock_spec spec = {
+		.text = text, .dataset = dataset, .pin_uuid = uuid,
+	};
 	struct sl_lock_view lv;
 	struct sl_names n;
 	int err;
@@ -218,8 +236,9 @@ static int sl_lock_add(struct sk_buff *skb, struct genl_info *info)
 		err = sl_get_expires(info->attrs[SOFTLOCK_A_EXPIRES],
 				     &spec.expires, extack);
 	if (!err)
-		err = sl_get_pin(info->attrs[SOFTLOCK_A_PIN_DEV], &spec.pin_dev,
-				 extack);
+		err = sl_get_pin(info->attrs[SOFTLOCK_A_PIN_DEV],
+				 info->attrs[SOFTLOCK_A_PIN_UUID], &spec.pin_dev,
+				 uuid, extack);
 	if (!err)
 		err = sl_table_add(n.pool, n.origin, &spec, extack);
 	if (err)

@@ -71,7 +71,8 @@ static int sl_entry_spec(const struct nlattr *nla, struct sl_lock_spec *spec,
 {
 	struct nlattr *tb[SOFTLOCK_A_ENTRY_MAX + 1];
 	char text[SOFTLOCK_TEXT_MAX + 1], dataset[SOFTLOCK_TEXT_MAX + 1];
-	size_t tlen, dlen;
+	char uuid[SOFTLOCK_POOL_MAX + 1];
+	size_t tlen, dlen, ulen;
 	int err;
 
 	err = sl_parse_entry(nla, tb, extack);
@@ -87,21 +88,24 @@ static int sl_entry_spec(const struct nlattr *nla, struct sl_lock_spec *spec,
 		err = sl_get_expires(tb[SOFTLOCK_A_ENTRY_EXPIRES],
 				     &spec->expires, extack);
 	if (!err)
-		err = sl_get_pin(tb[SOFTLOCK_A_ENTRY_PIN_DEV], &spec->pin_dev,
-				 extack);
+		err = sl_get_pin(tb[SOFTLOCK_A_ENTRY_PIN_DEV],
+				 tb[SOFTLOCK_A_ENTRY_PIN_UUID], &spec->pin_dev,
+				 uuid, extack);
 	if (err)
 		return err;
 	tlen = strlen(text) + 1;
 	dlen = strlen(dataset) + 1;
+	ulen = strlen(uuid) + 1;
 	if (!*buf) {
-		*need += tlen + dlen;
+		*need += tlen + dlen + ulen;
 		return 0;
 	}
 	spec->pcpi = nla_get_u32(tb[SOFTLOCK_A_ENTRY_PCPI]);
 	spec->type = nla_get_u32(tb[SOFTLOCK_A_ENTRY_TYPE]);
 	spec->text = memcpy(*buf, text, tlen);
 	spec->dataset = memcpy(*buf + tlen, dataset, dlen);
-	*buf += tlen + dlen;
+	spec->pin_uuid = memcpy(*buf + tlen + dlen, uuid, ulen);
+	*buf += tlen + dlen + ulen;
 	return 0;
 }
 

@@ -29,7 +29,8 @@ struct sl_pin {
 	struct sl_bdev_handle handle;
 };
 
-struct sl_pin *sl_pin_get(dev_t dev, struct netlink_ext_ack *extack);
+struct sl_pin *sl_pin_get(dev_t dev, const char *uuid,
+			  struct netlink_ext_ack *extack);
 void sl_pin_put(struct sl_pin *pin);
 
 /* One lock as requested by userspace, validated by netlink.c. */
@@ -40,6 +41,7 @@ struct sl_lock_spec {
 	const char *dataset;	/* may be empty */
 	time64_t expires;	/* 0: never */
 	dev_t pin_dev;		/* 0: no pin */
+	const char *pin_uuid;	/* pin_dev's DM uuid, when pin_dev is set */
 	struct sl_pin *pin;	/* pin_dev, opened by the table before it locks */
 };
 

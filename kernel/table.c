@@ -138,7 +138,7 @@ int sl_open_pins(struct sl_lock_spec *specs, unsigned int n,
 	for (i = 0; i < n; i++) {
 		if (!specs[i].pin_dev)
 			continue;
-		pin = sl_pin_get(specs[i].pin_dev, extack);
+		pin = sl_pin_get(specs[i].pin_dev, specs[i].pin_uuid, extack);
 		if (IS_ERR(pin)) {
 			while (i--)
 				if (specs[i].pin)

@@ -339,7 +339,7 @@ TEST_F(pin, refuses_a_reused_minor)
 	snprintf(gone.uuid, sizeof(gone.uuid), "SLTEST-%s", gone.name);
 	snprintf(now.name, sizeof(now.name), "pin-%d-now", getpid());
 	snprintf(now.uuid, sizeof(now.uuid), "SLTEST-%s", now.name);
-	snprintf(cmd, sizeof(cmd), "dmsetup create %s -u %s --table '0 8 zero'",
+	snprintf(cmd, sizeof(cmd), "dmsetup create %s -u %s --table '0 8 error'",
 		 gone.name, gone.uuid);
 	ASSERT_EQ(0, system(cmd));
 	gone.dev = dm_dev(gone.name);
@@ -348,7 +348,7 @@ TEST_F(pin, refuses_a_reused_minor)
 	maj = (gone.dev & 0xfff00) >> 8;
 	min = (gone.dev & 0xff) | ((gone.dev >> 12) & 0xfff00);
 	snprintf(cmd, sizeof(cmd),
-		 "dmsetup create %s -u %s -j %u -m %u --table '0 8 zero'",
+		 "dmsetup create %s -u %s -j %u -m %u --table '0 8 error'",
 		 now.name, now.uuid, maj, min);
 	ASSERT_EQ(0, system(cmd));
 	now.dev = dm_dev(now.name);

@@ -64,24 +64,15 @@ static LIST_HEAD(sl_dead_locks);	/* unlinked, by sl_lock.set_node */
 static struct sl_pcpi *sl_dead_pcpis;	/* unlinked, by ->next_dead */
 static LIST_HEAD(sl_dead_pins);		/* dropped, closed on unlock */
 
-/*
- * Free what was unlinked before this run took the dead lists, once every
- * RCU reader that might still be on it is gone. A request that unlinks
- * more while this runs queues it again.
- */
-static void sl_reap(struct work_struct *work)
-{
-	struct sl_pcpi *pcpi, *next;
-	struct sl_lock *lock, *tmp;
-	LIST_HEAD(locks);
+/* At most this many locks, and as many PCPIs, per run of sl_reap(). */
+#define SL_REAP_BATCH 16384
 
-	mutex_lock(&sl_table_mutex);
-	list_splice_init(&sl_dead_locks, &locks);
-	pcpi = sl_dead_pcpis;
-	sl_dead_pcpis = NULL;
-	mutex_unlock(&sl_table_mutex);
-	synchronize_rcu();
-	list_for_each_entry_safe(lock, tmp, &locks, set_node) {
+static void sl_free_dead(struct list_head *locks, struct sl_pcpi *pcpi)
+{
+	struct sl_lock *lock, *tmp;
+	struct sl_pcpi *next;
+
+	list_for_each_entry_safe(lock, tmp, locks, set_node) {
 		kfree(lock);
 		cond_resched();
 	}
@@ -92,7 +83,55 @@ static void sl_reap(struct work_struct *work)
 	}
 }
 
+/*
+ * Take up to @max of the dead locks and PCPIs (all with @max 0) into
+ * @locks and the returned chain. True when some are left.
+ */
+static bool sl_take_dead(struct list_head *locks, struct sl_pcpi **pcpis,
+			 unsigned int max)
+{
+	struct sl_lock *lock, *tmp;
+	struct sl_pcpi *p;
+	unsigned int n = 0;
+
+	lockdep_assert_held(&sl_table_mutex);
+	list_for_each_entry_safe(lock, tmp, &sl_dead_locks, set_node) {
+		if (max && n++ == max)
+			break;
+		list_move_tail(&lock->set_node, locks);
+	}
+	*pcpis = NULL;
+	for (n = 0; sl_dead_pcpis && (!max || n < max); n++) {
+		p = sl_dead_pcpis;
+		sl_dead_pcpis = p->next_dead;
+		p->next_dead = *pcpis;
+		*pcpis = p;
+	}
+	return !list_empty(&sl_dead_locks) || sl_dead_pcpis;
+}
+
+static void sl_reap(struct work_struct *work);
 static DECLARE_WORK(sl_reap_work, sl_reap);
+
+/*
+ * Free a batch of what was unlinked before this run took it, once every
+ * RCU reader that might still be on it is gone; then the next batch. In
+ * batches, so that unloading waits for one at most (sl_table_clear()).
+ */
+static void sl_reap(struct work_struct *work)
+{
+	struct sl_pcpi *pcpis;
+	LIST_HEAD(locks);
+	bool more;
+
+	mutex_lock(&sl_table_mutex);
+	more = sl_take_dead(&locks, &pcpis, SL_REAP_BATCH);
+	mutex_unlock(&sl_table_mutex);
+	synchronize_rcu();
+	sl_free_dead(&locks, pcpis);
+	if (more)
+		queue_work(system_unbound_wq, &sl_reap_work);
+}
 
 /* A pin the table no longer needs; sl_table_unlock() closes it. */
 void sl_pin_drop(struct sl_pin *pin)
@@ -648,6 +687,8 @@ void sl_table_clear(void)
 {
 	struct sl_pool *pool, *ptmp;
 	struct sl_origin *o, *otmp;
+	struct sl_pcpi *pcpis;
+	LIST_HEAD(locks);
 
 	mutex_lock(&sl_table_mutex);
 	list_for_each_entry_safe(pool, ptmp, &sl_pools, node) {
@@ -663,6 +704,15 @@ void sl_table_clear(void)
 		sl_pool_maybe_free(pool);
 	}
 	sl_table_unlock();
-	/* Nothing can queue the reaper again: the family is gone. */
-	flush_work(&sl_reap_work);
+	/*
+	 * Nothing but the reaper itself queues it now: the family is gone.
+	 * Wait for its current batch at most, then free the rest here, in
+	 * a task that runs rather than one that sleeps for the whole time.
+	 */
+	cancel_work_sync(&sl_reap_work);
+	synchronize_rcu();
+	mutex_lock(&sl_table_mutex);
+	sl_take_dead(&locks, &pcpis, 0);
+	mutex_unlock(&sl_table_mutex);
+	sl_free_dead(&locks, pcpis);
 }

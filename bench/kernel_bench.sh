@@ -3,6 +3,7 @@
 #
 # The module's figures: one atomic replace of 1,000,000 locks (time, and
 # slab memory per lock with texts of 26 to 32 bytes), a dump of them all,
+# how long other requests wait while a commit removes them all,
 # and thin-pool "delete" messages with and without the module, timed per
 # ioctl by dm_msg_bench so no process start-up is counted. Every step is
 # checked (bench_lib.sh): a failed one stops the run naming it, and the
@@ -55,6 +56,22 @@ out=$(slctl replace $POOL bench 1 "$N" 1 "$PREFIX" 4 2>&1) ||
 bench kernel.bytes_per_lock_4_per_pcpi "$(awk -v a="$slab0" -v b="$(slab_bytes)" -v n="$N" 'BEGIN { printf "%d", (b - a) / n }')" B "<=150" \
 	"the same with four locks per PCPI"
 step "rmmod softlock with $N locks, 4 per PCPI" rmmod softlock
+
+# Other requests while a commit removes 1,000,000 locks: removal_test
+# commits an empty set over them and, once the commit has run a few
+# ticks, sends a STATS_GET of this family and a CTRL_CMD_GETFAMILY of
+# nlctrl; it fails unless both are answered before the commit returns,
+# and logs how long each took and the removal itself.
+step "insmod softlock (removal round)" sl_load
+out=$(./removal_test 2>&1) || bench_fail "removal_test: $(echo "$out" | grep -E 'Expected|not ok|answered' | head -n 3)"
+lat=$(echo "$out" | sed -n 's/.*latency stats_ms=\([0-9.]*\) ctrl_ms=\([0-9.]*\) removal_s=\([0-9.]*\).*/\1 \2 \3/p')
+# shellcheck disable=SC2086 # three numbers, one word each
+set -- $lat
+is_number "${3:-}" || bench_fail "removal_test printed no latency line: '$out'"
+bench kernel.other_request_during_removal_ms "$1" ms "<=100" "a softlock STATS_GET sent while a commit removes 1,000,000 locks"
+bench kernel.ctrl_request_during_removal_ms "$2" ms "<=100" "a nlctrl CTRL_CMD_GETFAMILY sent while the same removal runs"
+bench kernel.remove_1m_seconds "$3" s - "the commit that removes 1,000,000 locks (freeing follows in a work item)"
+step "rmmod softlock (removal round)" rmmod softlock
 
 # Delete messages on a raw pool: without the module, with it (no lock on
 # the ids deleted, other locks on the pool), and refused.

@@ -129,9 +129,9 @@ char *sl_extack_fmt(const char *fmt, ...) __printf(1, 2);
 
 /*
  * Locks come from caches of the module's own sized to 16 bytes where the
- * kernel can free a cache's objects with kfree()/kfree_rcu() and
- * kmem_cache_destroy() waits for pending kfree_rcu() (6.12: it calls
- * kvfree_rcu_barrier()). On 6.1 neither holds, so locks stay in kmalloc.
+ * kernel supports kfree() of a cache's objects (6.4 and later; detected
+ * by kvfree_rcu_barrier(), which came later still, in 6.12). On 6.1 locks
+ * stay in kmalloc.
  */
 #ifdef SL_HAVE_KVFREE_RCU_BARRIER
 #define SL_LOCK_CACHES 1

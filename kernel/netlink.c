@@ -125,15 +125,27 @@ int sl_get_expires(const struct nlattr *nla, time64_t *expires,
 	return 0;
 }
 
-int sl_get_pin(const struct nlattr *nla, dev_t *dev,
-	       struct netlink_ext_ack *extack)
+/* A pin names its device by dev_t and by DM uuid (pin.c): both or none. */
+int sl_get_pin(const struct nlattr *nla, const struct nlattr *uuid,
+	       dev_t *dev, char *buf, struct netlink_ext_ack *extack)
 {
 	*dev = nla ? new_decode_dev(nla_get_u32(nla)) : 0;
 	if (nla && !*dev) {
 		NL_SET_ERR_MSG_ATTR(extack, nla, "device 0:0 cannot be pinned");
 		return -EINVAL;
 	}
-	return 0;
+	if (nla && !uuid) {
+		NL_SET_ERR_MSG_ATTR(extack, nla,
+				    "a pin needs the device's DM uuid (pin-uuid)");
+		return -EINVAL;
+	}
+	if (uuid && !nla) {
+		NL_SET_ERR_MSG_ATTR(extack, uuid, "pin-uuid without pin-dev");
+		return -EINVAL;
+	}
+	buf[0] = '\0';
+	return uuid ? sl_get_str(uuid, buf, SOFTLOCK_POOL_MAX + 1, false,
+				 extack) : 0;
 }
 
 int sl_get_names(struct genl_info *info, struct sl_names *n, bool want_origin)
@@ -204,7 +216,10 @@ int softlock_nl_lock_add_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct netlink_ext_ack *extack = info->extack;
 	char text[SOFTLOCK_TEXT_MAX + 1], dataset[SOFTLOCK_TEXT_MAX + 1];
-	struct sl_lock_spec spec = { .text = text, .dataset = dataset };
+	char uuid[SOFTLOCK_POOL_MAX + 1];
+	struct sl_lock_spec spec = {
+		.text = text, .dataset = dataset, .pin_uuid = uuid,
+	};
 	struct sl_lock_view lv;
 	struct sl_names n;
 	int err;
@@ -233,7 +248,9 @@ int softlock_nl_lock_add_doit(struct sk_buff *skb, struct genl_info *info)
 			     extack);
 	if (err)
 		return err;
-	err = sl_get_pin(info->attrs[SOFTLOCK_A_PIN_DEV], &spec.pin_dev, extack);
+	err = sl_get_pin(info->attrs[SOFTLOCK_A_PIN_DEV],
+			 info->attrs[SOFTLOCK_A_PIN_UUID], &spec.pin_dev, uuid,
+			 extack);
 	if (err)
 		return err;
 	err = sl_table_add(n.pool, n.origin, &spec, extack);
@@ -545,6 +562,16 @@ struct genl_family sl_family __ro_after_init = {
 	 * could be root of an unprivileged user namespace.
 	 */
 	.netnsok = true,
+	/*
+	 * Requests run without genl_mutex, so one that waits on the table
+	 * (a commit unlinking a million locks) holds up no other family:
+	 * each handler keeps its state on its stack or in its own dump's
+	 * cb->ctx, the table has its own mutex, check and stats read under
+	 * RCU or atomically, and seal/unseal order their events with
+	 * sl_seal_mutex. Events of two concurrent changes to the table may
+	 * go out in either order; a dump is the authority on its state.
+	 */
+	.parallel_ops = true,
 	.module = THIS_MODULE,
 };
 

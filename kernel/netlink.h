@@ -25,8 +25,8 @@ int sl_get_str(const struct nlattr *nla, char *buf, size_t size,
 	       bool may_be_empty, struct netlink_ext_ack *extack);
 int sl_get_expires(const struct nlattr *nla, time64_t *expires,
 		   struct netlink_ext_ack *extack);
-int sl_get_pin(const struct nlattr *nla, dev_t *dev,
-	       struct netlink_ext_ack *extack);
+int sl_get_pin(const struct nlattr *nla, const struct nlattr *uuid,
+	       dev_t *dev, char *buf, struct netlink_ext_ack *extack);
 int sl_get_names(struct genl_info *info, struct sl_names *n, bool want_origin);
 int sl_put_u64(struct sk_buff *skb, int type, u64 v);
 void sl_notify(u8 cmd, int (*fill)(struct sk_buff *skb, const void *arg),

@@ -21,17 +21,18 @@ static const struct netlink_range_validation softlock_a_pcpi_range = {
 };
 
 /* Common nested types */
-const struct nla_policy softlock_entry_nl_policy[SOFTLOCK_A_ENTRY_PIN_DEV + 1] = {
+const struct nla_policy softlock_entry_nl_policy[SOFTLOCK_A_ENTRY_PIN_UUID + 1] = {
 	[SOFTLOCK_A_ENTRY_TYPE] = NLA_POLICY_RANGE(NLA_U32, 1, 4),
 	[SOFTLOCK_A_ENTRY_PCPI] = NLA_POLICY_FULL_RANGE(NLA_U32, &softlock_a_entry_pcpi_range),
 	[SOFTLOCK_A_ENTRY_TEXT] = { .type = NLA_STRING, .len = SOFTLOCK_TEXT_MAX, },
 	[SOFTLOCK_A_ENTRY_DATASET] = { .type = NLA_STRING, .len = SOFTLOCK_TEXT_MAX, },
 	[SOFTLOCK_A_ENTRY_EXPIRES] = { .type = NLA_U64, },
 	[SOFTLOCK_A_ENTRY_PIN_DEV] = { .type = NLA_U32, },
+	[SOFTLOCK_A_ENTRY_PIN_UUID] = { .type = NLA_STRING, .len = SOFTLOCK_POOL_MAX, },
 };
 
 /* SOFTLOCK_CMD_LOCK_ADD - do */
-static const struct nla_policy softlock_lock_add_nl_policy[SOFTLOCK_A_PIN_DEV + 1] = {
+static const struct nla_policy softlock_lock_add_nl_policy[SOFTLOCK_A_PIN_UUID + 1] = {
 	[SOFTLOCK_A_POOL] = { .type = NLA_STRING, .len = SOFTLOCK_POOL_MAX, },
 	[SOFTLOCK_A_PCPI] = NLA_POLICY_FULL_RANGE(NLA_U32, &softlock_a_pcpi_range),
 	[SOFTLOCK_A_TYPE] = NLA_POLICY_RANGE(NLA_U32, 1, 4),
@@ -40,6 +41,7 @@ static const struct nla_policy softlock_lock_add_nl_policy[SOFTLOCK_A_PIN_DEV + 
 	[SOFTLOCK_A_ORIGIN] = { .type = NLA_STRING, .len = SOFTLOCK_ORIGIN_MAX, },
 	[SOFTLOCK_A_EXPIRES] = { .type = NLA_U64, },
 	[SOFTLOCK_A_PIN_DEV] = { .type = NLA_U32, },
+	[SOFTLOCK_A_PIN_UUID] = { .type = NLA_STRING, .len = SOFTLOCK_POOL_MAX, },
 };
 
 /* SOFTLOCK_CMD_LOCK_DEL - do */
@@ -100,7 +102,7 @@ const struct genl_split_ops softlock_nl_ops[12] = {
 		.pre_doit	= sl_nl_pre_doit,
 		.doit		= softlock_nl_lock_add_doit,
 		.policy		= softlock_lock_add_nl_policy,
-		.maxattr	= SOFTLOCK_A_PIN_DEV,
+		.maxattr	= SOFTLOCK_A_PIN_UUID,
 		.flags		= GENL_CMD_CAP_DO,
 	},
 	{

@@ -13,7 +13,7 @@
 #include <compat.h>
 
 /* Common nested types */
-extern const struct nla_policy softlock_entry_nl_policy[SOFTLOCK_A_ENTRY_PIN_DEV + 1];
+extern const struct nla_policy softlock_entry_nl_policy[SOFTLOCK_A_ENTRY_PIN_UUID + 1];
 
 /* Ops table for softlock */
 extern const struct genl_split_ops softlock_nl_ops[12];

@@ -6,6 +6,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/mm.h>
+#include <linux/mutex.h>
 #include <linux/slab.h>
 #include <net/genetlink.h>
 
@@ -67,7 +68,8 @@ static int sl_entry_spec(const struct nlattr *nla, struct sl_lock_spec *spec,
 {
 	struct nlattr *tb[SOFTLOCK_A_ENTRY_MAX + 1];
 	char text[SOFTLOCK_TEXT_MAX + 1], dataset[SOFTLOCK_TEXT_MAX + 1];
-	size_t tlen, dlen;
+	char uuid[SOFTLOCK_POOL_MAX + 1];
+	size_t tlen, dlen, ulen;
 	int err;
 
 	err = sl_parse_entry(nla, tb, extack);
@@ -88,20 +90,23 @@ static int sl_entry_spec(const struct nlattr *nla, struct sl_lock_spec *spec,
 			     extack);
 	if (err)
 		return err;
-	err = sl_get_pin(tb[SOFTLOCK_A_ENTRY_PIN_DEV], &spec->pin_dev, extack);
+	err = sl_get_pin(tb[SOFTLOCK_A_ENTRY_PIN_DEV], tb[SOFTLOCK_A_ENTRY_PIN_UUID],
+			 &spec->pin_dev, uuid, extack);
 	if (err)
 		return err;
 	tlen = strlen(text) + 1;
 	dlen = strlen(dataset) + 1;
+	ulen = strlen(uuid) + 1;
 	if (!*buf) {
-		*need += tlen + dlen;
+		*need += tlen + dlen + ulen;
 		return 0;
 	}
 	spec->pcpi = nla_get_u32(tb[SOFTLOCK_A_ENTRY_PCPI]);
 	spec->type = nla_get_u32(tb[SOFTLOCK_A_ENTRY_TYPE]);
 	spec->text = memcpy(*buf, text, tlen);
 	spec->dataset = memcpy(*buf + tlen, dataset, dlen);
-	*buf += tlen + dlen;
+	spec->pin_uuid = memcpy(*buf + tlen + dlen, uuid, ulen);
+	*buf += tlen + dlen + ulen;
 	return 0;
 }
 
@@ -259,13 +264,22 @@ static int sl_fill_sealed(struct sk_buff *skb, const void *arg)
 	return nla_put_u8(skb, SOFTLOCK_A_SEALED, *(const bool *)arg);
 }
 
+/*
+ * Orders seal and unseal requests, which run in parallel (parallel_ops),
+ * so that the last event and log line sent tell the state left behind.
+ * The guard reads softlock_sealed without it.
+ */
+static DEFINE_MUTEX(sl_seal_mutex);
+
 static void sl_set_sealed(bool seal)
 {
+	mutex_lock(&sl_seal_mutex);
 	if (READ_ONCE(softlock_sealed) != seal)
 		pr_info("%s: %s pool deletes\n", seal ? "sealed" : "unsealed",
 			seal ? "refusing all" : "guarding only locked");
 	WRITE_ONCE(softlock_sealed, seal);
 	sl_notify(SOFTLOCK_CMD_SEAL_NTF, sl_fill_sealed, &seal);
+	mutex_unlock(&sl_seal_mutex);
 }
 
 int softlock_nl_seal_doit(struct sk_buff *skb, struct genl_info *info)

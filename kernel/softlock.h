@@ -27,6 +27,7 @@ extern unsigned int softlock_max_staged;
 
 /* A kernel-held read-only open of an active thin device (pin.c). */
 struct sl_pin {
+	struct list_head node;		/* in sl_dead_pins, once dropped */
 	dev_t dev;
 	struct sl_bdev_handle handle;
 };
@@ -34,12 +35,15 @@ struct sl_pin {
 /**
  * sl_pin_get() - open a thin device read-only and hold it open
  * @dev: the device to pin
- * @extack: where a failure to open it is explained
+ * @uuid: the DM uuid the device must have
+ * @extack: where a refusal or a failure to open it is explained
  *
- * Context: process context; may sleep (the open).
- * Return: the pin, or an ERR_PTR(): -ENOMEM, or the open's error.
+ * Context: process context, without sl_table_mutex; may sleep (the open).
+ * Return: the pin, or an ERR_PTR(): -EINVAL when @dev is not a DM device
+ * with the DM uuid @uuid, -ENOMEM, or the open's error.
  */
-struct sl_pin *sl_pin_get(dev_t dev, struct netlink_ext_ack *extack);
+struct sl_pin *sl_pin_get(dev_t dev, const char *uuid,
+			  struct netlink_ext_ack *extack);
 /**
  * sl_pin_put() - close a pinned device and free the pin
  * @pin: from sl_pin_get()
@@ -56,6 +60,8 @@ struct sl_lock_spec {
 	const char *dataset;	/* may be empty */
 	time64_t expires;	/* 0: never */
 	dev_t pin_dev;		/* 0: no pin */
+	const char *pin_uuid;	/* pin_dev's DM uuid, when pin_dev is set */
+	struct sl_pin *pin;	/* pin_dev, opened by the table before it locks */
 };
 
 /* Filters of lock-del and lock-get; NULL / 0 match anything. */
@@ -122,7 +128,7 @@ struct sl_cursor {
  * device, or the pin's open error.
  */
 int sl_table_add(const char *pool, const char *origin,
-		 const struct sl_lock_spec *spec, struct netlink_ext_ack *extack);
+		 struct sl_lock_spec *spec, struct netlink_ext_ack *extack);
 /**
  * sl_table_del() - delete the committed locks of one PCPI that match
  * @m: the pool, the PCPI and optional filters
@@ -177,7 +183,7 @@ int sl_replace_begin(const char *pool, const char *origin, u64 gen,
  * generation, -EEXIST for a lock staged twice, or sl_table_add()'s errors.
  */
 int sl_replace_add(const char *pool, const char *origin, u64 gen,
-		   const struct sl_lock_spec *specs, unsigned int n,
+		   struct sl_lock_spec *specs, unsigned int n,
 		   struct netlink_ext_ack *extack);
 /**
  * sl_replace_commit() - make the staged set the origin's set, atomically

@@ -32,6 +32,8 @@
 #include <linux/err.h>
 #include <linux/slab.h>
 #include <linux/mutex.h>
+#include <linux/sched.h>
+#include <linux/workqueue.h>
 #include <linux/rculist.h>
 #include <linux/string.h>
 #include <linux/timekeeping.h>
@@ -42,10 +44,19 @@
 
 /*
  * sl_table_mutex serialises every change to the table: the pool list, each
- * pool's xarrays and origin list, every set and lock list, pins, and the
- * counters. The guard and check read the pool list, pcpis xarrays, PCPI
- * lock lists and origin->active under RCU; all of those are freed only
- * after a grace period (kfree_rcu).
+ * pool's xarrays and origin list, every set and lock list, pins, the
+ * counters and the dead lists below. The guard and check read the pool
+ * list, pcpis xarrays, PCPI lock lists and origin->active under RCU; all
+ * of those are freed only after a grace period (kfree_rcu, or
+ * sl_free_unlinked()).
+ *
+ * Nothing slow happens under the mutex, so no request waits long on
+ * another: pins are opened before it is taken (sl_open_pins()) and closed
+ * after it is released (sl_table_unlock()), since a block device open or
+ * last close may wait on I/O; unlinked locks and PCPIs are freed by one
+ * work item after one grace period per batch (sl_free_unlinked()), not
+ * one RCU callback per object, so removing a million locks costs the
+ * unlinking alone.
  */
 DEFINE_MUTEX(sl_table_mutex);
 LIST_HEAD(sl_pools);			/* struct sl_pool, RCU list */
@@ -61,9 +72,9 @@ unsigned int sl_nr_staged;		/* open replaces, all pools */
  * 32-byte text is 110 bytes, in kmalloc-128. So locks of up to
  * SL_LOCK_CACHE_MAX bytes come from caches in steps of SL_LOCK_STEP (a
  * cache of a size kmalloc has is merged into it by SLUB); bigger ones, and
- * all on kernels where a cache's objects cannot be freed with kfree_rcu()
- * (compat.h), from kmalloc. Either way a lock is freed with kfree() or
- * kfree_rcu_mightsleep().
+ * all on kernels where kfree() of a cache's object is not supported
+ * (compat.h), from kmalloc. Either way a lock is freed with kfree(), by
+ * sl_free_unlinked() after a grace period or by sl_table_clear().
  */
 #define SL_LOCK_STEP 16
 #define SL_LOCK_CACHE_MAX 256
@@ -113,14 +124,156 @@ int sl_table_init(void)
 	return 0;
 }
 
+static LIST_HEAD(sl_dead_locks);	/* unlinked, by sl_lock.set_node */
+static struct sl_pcpi *sl_dead_pcpis;	/* unlinked, by ->next_dead */
+static LIST_HEAD(sl_dead_pins);		/* dropped, closed on unlock */
+
+/* At most this many locks, and as many PCPIs, per run of sl_free_unlinked(). */
+#define SL_FREE_BATCH 16384
+
+static void sl_free_dead(struct list_head *locks, struct sl_pcpi *pcpi)
+{
+	struct sl_lock *lock, *tmp;
+	struct sl_pcpi *next;
+
+	list_for_each_entry_safe(lock, tmp, locks, set_node) {
+		kfree(lock);
+		cond_resched();
+	}
+	for (; pcpi; pcpi = next) {
+		next = pcpi->next_dead;
+		kfree(pcpi);
+		cond_resched();
+	}
+}
+
+/*
+ * Take up to @max of the dead locks and PCPIs (all with @max 0) into
+ * @locks and the returned chain. True when some are left.
+ */
+static bool sl_take_dead(struct list_head *locks, struct sl_pcpi **pcpis,
+			 unsigned int max)
+{
+	struct sl_lock *lock, *tmp;
+	struct sl_pcpi *p;
+	unsigned int n = 0;
+
+	lockdep_assert_held(&sl_table_mutex);
+	list_for_each_entry_safe(lock, tmp, &sl_dead_locks, set_node) {
+		if (max && n++ == max)
+			break;
+		list_move_tail(&lock->set_node, locks);
+	}
+	*pcpis = NULL;
+	for (n = 0; sl_dead_pcpis && (!max || n < max); n++) {
+		p = sl_dead_pcpis;
+		sl_dead_pcpis = p->next_dead;
+		p->next_dead = *pcpis;
+		*pcpis = p;
+	}
+	return !list_empty(&sl_dead_locks) || sl_dead_pcpis;
+}
+
+static void sl_free_unlinked(struct work_struct *work);
+static DECLARE_WORK(sl_free_work, sl_free_unlinked);
+
+/*
+ * Free a batch of what was unlinked before this run took it, once every
+ * RCU reader that might still be on it is gone; then the next batch. In
+ * batches, so that unloading waits for one at most (sl_table_clear()).
+ */
+static void sl_free_unlinked(struct work_struct *work)
+{
+	struct sl_pcpi *pcpis;
+	LIST_HEAD(locks);
+	bool more;
+
+	mutex_lock(&sl_table_mutex);
+	more = sl_take_dead(&locks, &pcpis, SL_FREE_BATCH);
+	mutex_unlock(&sl_table_mutex);
+	synchronize_rcu();
+	sl_free_dead(&locks, pcpis);
+	if (more)
+		queue_work(system_unbound_wq, &sl_free_work);
+}
+
+/* A pin the table no longer needs; sl_table_unlock() closes it. */
+void sl_pin_drop(struct sl_pin *pin)
+{
+	lockdep_assert_held(&sl_table_mutex);
+	list_add_tail(&pin->node, &sl_dead_pins);
+}
+
+/*
+ * Release sl_table_mutex, then do what must not be done under it: close
+ * the pins dropped meanwhile (before the request returns, so a device
+ * unlocked is closed when userspace hears so) and have sl_free_unlinked() free
+ * what was unlinked.
+ */
+void sl_table_unlock(void)
+{
+	struct sl_pin *pin, *tmp;
+	LIST_HEAD(pins);
+	bool reap;
+
+	lockdep_assert_held(&sl_table_mutex);
+	list_splice_init(&sl_dead_pins, &pins);
+	reap = !list_empty(&sl_dead_locks) || sl_dead_pcpis;
+	mutex_unlock(&sl_table_mutex);
+	list_for_each_entry_safe(pin, tmp, &pins, node)
+		sl_pin_put(pin);
+	if (reap)
+		queue_work(system_unbound_wq, &sl_free_work);
+}
+
+/*
+ * Open the pins @specs ask for, without sl_table_mutex. The table takes
+ * each into a PCPI or drops it: sl_drop_spec_pins().
+ */
+int sl_open_pins(struct sl_lock_spec *specs, unsigned int n,
+		 struct netlink_ext_ack *extack)
+{
+	struct sl_pin *pin;
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		specs[i].pin = NULL;
+	for (i = 0; i < n; i++) {
+		if (!specs[i].pin_dev)
+			continue;
+		pin = sl_pin_get(specs[i].pin_dev, specs[i].pin_uuid, extack);
+		if (IS_ERR(pin)) {
+			while (i--)
+				if (specs[i].pin)
+					sl_pin_put(specs[i].pin);
+			return PTR_ERR(pin);
+		}
+		specs[i].pin = pin;
+	}
+	return 0;
+}
+
 void sl_table_exit(void)
 {
 	unsigned int i;
 
-	/* kmem_cache_destroy() waits for the locks kfree_rcu() still holds. */
+	/* After sl_table_clear(), which freed every lock. */
 	for (i = 0; i < ARRAY_SIZE(sl_lock_caches); i++) {
 		kmem_cache_destroy(sl_lock_caches[i]);
 		sl_lock_caches[i] = NULL;
+	}
+}
+
+/* The pins of @specs that no PCPI took. */
+void sl_drop_spec_pins(struct sl_lock_spec *specs, unsigned int n)
+{
+	unsigned int i;
+
+	lockdep_assert_held(&sl_table_mutex);
+	for (i = 0; i < n; i++) {
+		if (specs[i].pin)
+			sl_pin_drop(specs[i].pin);
+		specs[i].pin = NULL;
 	}
 }
 
@@ -292,20 +445,21 @@ static void sl_pcpi_maybe_free(struct sl_pool *pool, struct sl_pcpi *pcpi)
 		return;
 	xa_erase(&pool->pcpis, pcpi->id);
 	if (pcpi->pin)
-		sl_pin_put(pcpi->pin);
-	kfree_rcu_mightsleep(pcpi);
+		sl_pin_drop(pcpi->pin);
+	/* Readers never follow ->next_dead: it may reuse ->pin's place. */
+	pcpi->next_dead = sl_dead_pcpis;
+	sl_dead_pcpis = pcpi;
 }
 
-static int sl_pin_pcpi(struct sl_pcpi *pcpi, dev_t dev,
+/* The PCPI takes the pin @spec opened, unless it is pinned already. */
+static int sl_pin_pcpi(struct sl_pcpi *pcpi, struct sl_lock_spec *spec,
 		       struct netlink_ext_ack *extack)
 {
-	struct sl_pin *pin;
-
 	lockdep_assert_held(&sl_table_mutex);
-	if (!dev)
+	if (!spec->pin)
 		return 0;
 	if (pcpi->pin) {
-		if (pcpi->pin->dev == dev)
+		if (pcpi->pin->dev == spec->pin->dev)
 			return 0;
 		NL_SET_ERR_MSG_FMT_MOD(extack,
 				       "thin id %u is already pinned to device %u:%u",
@@ -313,10 +467,8 @@ static int sl_pin_pcpi(struct sl_pcpi *pcpi, dev_t dev,
 				       MINOR(pcpi->pin->dev));
 		return -EBUSY;
 	}
-	pin = sl_pin_get(dev, extack);
-	if (IS_ERR(pin))
-		return PTR_ERR(pin);
-	pcpi->pin = pin;
+	pcpi->pin = spec->pin;
+	spec->pin = NULL;
 	return 0;
 }
 
@@ -359,7 +511,7 @@ void sl_unlink_lock(struct sl_pool *pool, struct sl_lock *lock,
 
 	lockdep_assert_held(&sl_table_mutex);
 	list_del_rcu(&lock->pcpi_node);
-	list_del(&lock->set_node);
+	list_move_tail(&lock->set_node, &sl_dead_locks);
 	xa_erase(&pool->locks, lock->seq);
 	lock->set->nr_locks--;
 	pcpi->nr_locks--;
@@ -370,7 +522,6 @@ void sl_unlink_lock(struct sl_pool *pool, struct sl_lock *lock,
 	} else {
 		pool->nr_staged--;
 	}
-	kfree_rcu_mightsleep(lock);
 	sl_pcpi_maybe_free(pool, pcpi);
 }
 
@@ -387,8 +538,8 @@ static void sl_replace_lock(struct sl_pool *pool, struct sl_lock *old,
 	lockdep_assert_held(&sl_table_mutex);
 	list_replace_rcu(&old->pcpi_node, &new->pcpi_node);
 	list_replace(&old->set_node, &new->set_node);
+	list_add_tail(&old->set_node, &sl_dead_locks);
 	xa_erase(&pool->locks, old->seq);
-	kfree_rcu_mightsleep(old);
 }
 
 /*
@@ -398,7 +549,7 @@ static void sl_replace_lock(struct sl_pool *pool, struct sl_lock *old,
  * a staged set it is refused.
  */
 int sl_insert_lock(struct sl_pool *pool, struct sl_set *set,
-		   const struct sl_lock_spec *spec,
+		   struct sl_lock_spec *spec,
 		   struct netlink_ext_ack *extack)
 {
 	bool committed = set == sl_active(set->origin);
@@ -427,7 +578,7 @@ int sl_insert_lock(struct sl_pool *pool, struct sl_set *set,
 	}
 	if (old && !strcmp(sl_dataset(old), spec->dataset)) {
 		/* A refused update leaves the lock as it was. */
-		err = sl_pin_pcpi(pcpi, spec->pin_dev, extack);
+		err = sl_pin_pcpi(pcpi, spec, extack);
 		if (err)
 			return err;
 		WRITE_ONCE(old->expires, spec->expires);
@@ -440,7 +591,7 @@ int sl_insert_lock(struct sl_pool *pool, struct sl_set *set,
 		if (err)
 			goto out_maybe_free;
 	}
-	err = sl_pin_pcpi(pcpi, spec->pin_dev, extack);
+	err = sl_pin_pcpi(pcpi, spec, extack);
 	if (err)
 		goto out_maybe_free;
 	err = -ENOMEM;
@@ -487,7 +638,7 @@ int sl_insert_lock(struct sl_pool *pool, struct sl_set *set,
 out_unpin:
 	/* A failed insertion leaves no pin behind that it opened itself. */
 	if (!had_pin && pcpi->pin) {
-		sl_pin_put(pcpi->pin);
+		sl_pin_drop(pcpi->pin);
 		pcpi->pin = NULL;
 	}
 out_maybe_free:
@@ -496,12 +647,16 @@ out_maybe_free:
 }
 
 int sl_table_add(const char *pool_name, const char *origin,
-		 const struct sl_lock_spec *spec, struct netlink_ext_ack *extack)
+		 struct sl_lock_spec *spec, struct netlink_ext_ack *extack)
 {
 	struct sl_origin *o;
 	struct sl_pool *pool;
 	int err;
 
+	err = sl_open_pins(spec, 1, extack);
+	if (err)
+		return err;
+	err = -ENOMEM;
 	mutex_lock(&sl_table_mutex);
 	pool = sl_get_pool(pool_name, extack);
 	if (IS_ERR(pool)) {
@@ -517,7 +672,8 @@ int sl_table_add(const char *pool_name, const char *origin,
 	}
 	sl_pool_maybe_free(pool);
 out:
-	mutex_unlock(&sl_table_mutex);
+	sl_drop_spec_pins(spec, 1);
+	sl_table_unlock();
 	return err;
 }
 
@@ -564,7 +720,7 @@ int sl_table_del(const struct sl_match *m, u32 *count,
 			sl_origin_maybe_free(pool, o);
 		sl_pool_maybe_free(pool);
 	}
-	mutex_unlock(&sl_table_mutex);
+	sl_table_unlock();
 	if (!*count) {
 		NL_SET_ERR_MSG_FMT_MOD(extack,
 				       "no lock on thin id %u matches", m->pcpi);
@@ -629,8 +785,11 @@ void sl_free_set_locks(struct sl_pool *pool, struct sl_set *set,
 	struct sl_lock *lock, *tmp;
 
 	lockdep_assert_held(&sl_table_mutex);
-	list_for_each_entry_safe(lock, tmp, &set->locks, set_node)
+	list_for_each_entry_safe(lock, tmp, &set->locks, set_node) {
 		sl_unlink_lock(pool, lock, committed);
+		/* A set may hold millions; this runs in process context. */
+		cond_resched();
+	}
 }
 
 void sl_drop_staging(struct sl_pool *pool, struct sl_origin *o)
@@ -651,6 +810,8 @@ void sl_table_clear(void)
 {
 	struct sl_pool *pool, *ptmp;
 	struct sl_origin *o, *otmp;
+	struct sl_pcpi *pcpis;
+	LIST_HEAD(locks);
 
 	sl_reap_stop();
 	mutex_lock(&sl_table_mutex);
@@ -667,5 +828,16 @@ void sl_table_clear(void)
 		}
 		sl_pool_maybe_free(pool);
 	}
+	sl_table_unlock();
+	/*
+	 * Nothing but the free work itself queues it now: the family is gone.
+	 * Wait for its current batch at most, then free the rest here, in
+	 * a task that runs rather than one that sleeps for the whole time.
+	 */
+	cancel_work_sync(&sl_free_work);
+	synchronize_rcu();
+	mutex_lock(&sl_table_mutex);
+	sl_take_dead(&locks, &pcpis, 0);
 	mutex_unlock(&sl_table_mutex);
+	sl_free_dead(&locks, pcpis);
 }

@@ -59,16 +59,21 @@ struct sl_origin {
 
 /*
  * sl_pcpi and sl_lock are the objects there are millions of: no rcu_head
- * (they are freed with kfree_rcu_mightsleep(), always under
- * sl_table_mutex) and 16-bit per-PCPI counts (max_locks_per_pcpi is capped
- * at SL_PCPI_LOCKS_MAX), so a PCPI fits kmalloc-32. A lock with a 32-byte
- * text and no dataset is 110 bytes: 112 in the lock caches (table.c).
+ * (once unlinked they wait on sl_table's dead lists, chained through
+ * fields RCU readers never follow, and one work item frees them in batches
+ * after a grace period) and 16-bit per-PCPI counts (max_locks_per_pcpi is
+ * capped at SL_PCPI_LOCKS_MAX), so a PCPI fits kmalloc-32. A lock with a
+ * 32-byte text and no dataset is 110 bytes: 112 in the lock caches
+ * (table.c).
  */
 #define SL_PCPI_LOCKS_MAX U16_MAX
 
 struct sl_pcpi {
 	struct list_head locks;		/* struct sl_lock.pcpi_node, RCU */
-	struct sl_pin *pin;		/* NULL when not pinned */
+	union {
+		struct sl_pin *pin;	/* NULL when not pinned */
+		struct sl_pcpi *next_dead; /* once out of pool->pcpis */
+	};
 	u32 id;
 	u16 nr_locks;			/* committed + staged */
 	u16 nr_committed;
@@ -76,7 +81,7 @@ struct sl_pcpi {
 
 struct sl_lock {
 	struct list_head pcpi_node;	/* in pcpi->locks */
-	struct list_head set_node;	/* in set->locks */
+	struct list_head set_node;	/* in set->locks, then sl_dead_locks */
 	struct sl_set *set;		/* fixed for the lock's life */
 	struct sl_pcpi *pcpi;
 	u64 seq;
@@ -104,6 +109,11 @@ static inline const char *sl_dataset(const struct sl_lock *lock)
 	return lock->strings + lock->dataset_off;
 }
 
+void sl_table_unlock(void);
+void sl_pin_drop(struct sl_pin *pin);
+int sl_open_pins(struct sl_lock_spec *specs, unsigned int n,
+		 struct netlink_ext_ack *extack);
+void sl_drop_spec_pins(struct sl_lock_spec *specs, unsigned int n);
 struct sl_pool *sl_find_pool(const char *name);
 struct sl_pool *sl_get_pool(const char *name, struct netlink_ext_ack *extack);
 void sl_pool_maybe_free(struct sl_pool *pool);
@@ -115,7 +125,7 @@ void sl_origin_maybe_free(struct sl_pool *pool, struct sl_origin *o);
 void sl_unlink_lock(struct sl_pool *pool, struct sl_lock *lock,
 		    bool committed);
 int sl_insert_lock(struct sl_pool *pool, struct sl_set *set,
-		   const struct sl_lock_spec *spec,
+		   struct sl_lock_spec *spec,
 		   struct netlink_ext_ack *extack);
 bool sl_matches(const struct sl_lock *lock, const struct sl_match *m);
 void sl_free_set_locks(struct sl_pool *pool, struct sl_set *set,

@@ -90,7 +90,7 @@ static void sl_reap(struct work_struct *work)
 	}
 	sl_reap_at = 0;
 	sl_reap_note(next);
-	mutex_unlock(&sl_table_mutex);
+	sl_table_unlock();
 }
 
 /**

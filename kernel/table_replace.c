@@ -65,7 +65,7 @@ out_free:
 out_free_pool:
 	sl_pool_maybe_free(pool);
 out:
-	mutex_unlock(&sl_table_mutex);
+	sl_table_unlock();
 	return err;
 }
 
@@ -95,7 +95,7 @@ static struct sl_origin *sl_staging_origin(struct sl_pool **poolp,
 }
 
 int sl_replace_add(const char *pool_name, const char *origin, u64 gen,
-		   const struct sl_lock_spec *specs, unsigned int n,
+		   struct sl_lock_spec *specs, unsigned int n,
 		   struct netlink_ext_ack *extack)
 {
 	struct sl_lock *lock, *tmp;
@@ -103,8 +103,11 @@ int sl_replace_add(const char *pool_name, const char *origin, u64 gen,
 	struct sl_pool *pool;
 	unsigned int i;
 	u64 first_seq;
-	int err = 0;
+	int err;
 
+	err = sl_open_pins(specs, n, extack);
+	if (err)
+		return err;
 	mutex_lock(&sl_table_mutex);
 	o = sl_staging_origin(&pool, pool_name, origin, gen, extack);
 	if (IS_ERR(o)) {
@@ -122,14 +125,15 @@ int sl_replace_add(const char *pool_name, const char *origin, u64 gen,
 				break;
 			/* Nor a pin it opened, though other locks keep the PCPI. */
 			if (lock->pinned_here && lock->pcpi->pin) {
-				sl_pin_put(lock->pcpi->pin);
+				sl_pin_drop(lock->pcpi->pin);
 				lock->pcpi->pin = NULL;
 			}
 			sl_unlink_lock(pool, lock, false);
 		}
 	}
 out:
-	mutex_unlock(&sl_table_mutex);
+	sl_drop_spec_pins(specs, n);
+	sl_table_unlock();
 	return err;
 }
 
@@ -171,7 +175,7 @@ int sl_replace_commit(const char *pool_name, const char *origin, u64 gen,
 	sl_origin_maybe_free(pool, o);
 	sl_pool_maybe_free(pool);
 out:
-	mutex_unlock(&sl_table_mutex);
+	sl_table_unlock();
 	return err;
 }
 
@@ -192,6 +196,6 @@ int sl_replace_abort(const char *pool_name, const char *origin, u64 gen,
 	sl_origin_maybe_free(pool, o);
 	sl_pool_maybe_free(pool);
 out:
-	mutex_unlock(&sl_table_mutex);
+	sl_table_unlock();
 	return err;
 }

@@ -390,6 +390,11 @@ dm_devno() {
 	dmsetup info -c --noheadings -o major,minor "$1" | tr -d ' '
 }
 
+# dm_uuid NAME: its DM uuid, what a pin names besides MAJ:MIN
+dm_uuid() {
+	dmsetup info -c --noheadings -o uuid "$1"
+}
+
 # dm_open_count NAME
 dm_open_count() {
 	dmsetup info -c --noheadings -o open "$1" | tr -d ' '
@@ -448,11 +453,13 @@ thin_create() {
 	pool_msg "$1" "create_thin $2"
 }
 
-# thin_activate POOL ID NAME [SECTORS]: a "thin" target for id ID.
+# thin_activate POOL ID NAME [SECTORS]: a "thin" target for id ID, with
+# the DM uuid SLTEST-NAME (a pin names its device's uuid: dm_uuid).
 thin_activate() {
 	local pool=$1 id=$2 name=$3 sectors=${4:-262144} devno
 	devno=$(dm_devno "$pool") || return 1
-	dmsetup create "$name" --table "0 $sectors thin $devno $id" || return 1
+	dmsetup create "$name" -u "SLTEST-$name" \
+		--table "0 $sectors thin $devno $id" || return 1
 	cleanup_push "dm_remove $name"
 	dmsetup mknodes "$name" 2>/dev/null
 	return 0

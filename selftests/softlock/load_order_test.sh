@@ -131,7 +131,8 @@ assert "(c) thin id 1 still exists" thin_exists "$P" 1
 # ---- (d) rmmod softlock with locks and a pin held
 pin() {
 	thin_activate "$P" 1 "$P-s1" || return 1
-	slctl add "$P" 1 app pinned-by-test -p "$(dm_devno "$P-s1")" || return 1
+	slctl add "$P" 1 app pinned-by-test -p "$(dm_devno "$P-s1")" \
+		-u "$(dm_uuid "$P-s1")" || return 1
 	slctl add "$P" 0 "$SL_TYPE" "$SL_TEXT" || return 1
 	[ "$(dm_open_count "$P-s1")" = 1 ]
 }

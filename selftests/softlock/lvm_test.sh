@@ -81,8 +81,9 @@ assert "snapshot holds the data written before it was taken" \
 	dev_matches "/dev/mapper/$VG-snap" "$SL_TMP/A"
 
 # ---- pinned lock: LVM refuses before committing
-assert "sl_ctl add <uuid> $snap_id $SL_TYPE $SL_TEXT -p $snap_dev" \
-	slctl add "$uuid" "$snap_id" "$SL_TYPE" "$SL_TEXT" -p "$snap_dev"
+assert "sl_ctl add <uuid> $snap_id $SL_TYPE $SL_TEXT -p $snap_dev -u <snap's uuid>" \
+	slctl add "$uuid" "$snap_id" "$SL_TYPE" "$SL_TEXT" -p "$snap_dev" \
+	-u "$(dm_uuid "$VG-snap")"
 run slctl dump -P "$uuid"
 assert_match "sl_ctl dump shows the lock pinned" \
 	"^$uuid${TAB}$snap_id${TAB}$SL_TYPE${TAB}local${TAB}[0-9]+${TAB}1${TAB}$SL_TEXT\$" "$OUT"
@@ -135,7 +136,8 @@ cycle_pool() {
 	slctl add "$uuid" "$snap_id" "$SL_TYPE" "$SL_TEXT" &&
 	vgchange -an "$VG" && vgchange -ay "$VG" &&
 	lvchange -ay -K "$VG/snap" && dmsetup mknodes &&
-	slctl add "$uuid" "$snap_id" "$SL_TYPE" "$SL_TEXT" -p "$(dm_devno "$VG-snap")"
+	slctl add "$uuid" "$snap_id" "$SL_TYPE" "$SL_TEXT" -p "$(dm_devno "$VG-snap")" \
+		-u "$(dm_uuid "$VG-snap")"
 }
 assert "the pool deactivates and reactivates (vgchange -an/-ay) with the lock held" cycle_pool
 assert_busy "after reactivation the lock still refuses the delete message" \

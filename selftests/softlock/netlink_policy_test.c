@@ -146,7 +146,8 @@ static const struct {
 	unsigned int maxattr;
 } all_ops[] = {
 	{ "lock-add", SOFTLOCK_CMD_LOCK_ADD, T(POOL) | T(PCPI) | T(TYPE) | T(TEXT) |
-	  T(DATASET) | T(ORIGIN) | T(EXPIRES) | T(PIN_DEV), SOFTLOCK_A_PIN_DEV },
+	  T(DATASET) | T(ORIGIN) | T(EXPIRES) | T(PIN_DEV) | T(PIN_UUID),
+	  SOFTLOCK_A_PIN_UUID },
 	{ "lock-del", SOFTLOCK_CMD_LOCK_DEL, T(POOL) | T(PCPI) | T(TYPE) | T(TEXT) |
 	  T(ORIGIN), SOFTLOCK_A_ORIGIN },
 	{ "lock-get dump", SOFTLOCK_CMD_LOCK_GET, T(POOL) | T(PCPI) | T(ORIGIN),

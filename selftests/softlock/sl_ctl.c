@@ -20,7 +20,7 @@
 #define EXIT_USAGE	2
 
 static const char usage_text[] =
-	"usage: sl_ctl add POOL PCPI TYPE TEXT [-d DATASET] [-o ORIGIN] [-e EXPIRES] [-p MAJ:MIN]\n"
+	"usage: sl_ctl add POOL PCPI TYPE TEXT [-d DATASET] [-o ORIGIN] [-e EXPIRES] [-p MAJ:MIN -u DM_UUID]\n"
 	"       sl_ctl del POOL PCPI [-t TYPE] [-x TEXT] [-o ORIGIN]\n"
 	"       sl_ctl check POOL PCPI\n"
 	"       sl_ctl dump [-P POOL] [-i PCPI] [-o ORIGIN]\n"
@@ -36,7 +36,7 @@ struct ctl {
 	const char *cmd;
 	struct sl_nl *nl;
 	char *buf;			/* SL_NL_BUF request buffer */
-	const char *pool, *origin, *text, *dataset;
+	const char *pool, *origin, *text, *dataset, *pin_uuid;
 	bool has_pcpi, has_expires, has_pin;
 	uint32_t pcpi, type, pin_dev;
 	uint64_t expires;
@@ -157,6 +157,9 @@ static int parse_opts(struct ctl *c, int argc, char **argv, const char *opts)
 				return usage("bad device, want MAJ:MIN", optarg);
 			c->has_pin = true;
 			break;
+		case 'u':
+			c->pin_uuid = optarg;
+			break;
 		case 'i':
 			if (!parse_u32(optarg, &c->pcpi))
 				return usage("bad PCPI", optarg);
@@ -202,6 +205,8 @@ static int cmd_add(struct ctl *c, int argc, char **argv)
 		mnl_attr_put_u64(nlh, SOFTLOCK_A_EXPIRES, c->expires);
 	if (c->has_pin)
 		mnl_attr_put_u32(nlh, SOFTLOCK_A_PIN_DEV, c->pin_dev);
+	if (c->pin_uuid)
+		mnl_attr_put_strz(nlh, SOFTLOCK_A_PIN_UUID, c->pin_uuid);
 	err = sl_nl_talk(c->nl, nlh, NULL, NULL);
 	return err ? fail(c, err) : 0;
 }
@@ -551,7 +556,7 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (!strcmp(c.cmd, "add"))
-		opts = "+d:o:e:p:";
+		opts = "+d:o:e:p:u:";
 	else if (!strcmp(c.cmd, "del"))
 		opts = "+t:x:o:";
 	else if (!strcmp(c.cmd, "dump"))

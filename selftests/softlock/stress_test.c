@@ -13,10 +13,10 @@
  *   guard     sends real "delete <id>" messages for o1 pcpis to an empty
  *             dm-thin pool named like the softlock pool
  *
- * genetlink runs all requests of the family (not parallel_ops) under
- * genl_mutex, so the netlink threads interleave request by request but
- * never run inside the module at the same time; the guard runs outside
- * that mutex, under RCU, truly in parallel with all of them.
+ * The family runs its requests in parallel (parallel_ops); changes to the
+ * table and dumps take the table's mutex, so those interleave request by
+ * request, while checks and the guard run under RCU, truly in parallel
+ * with all of them.
  *
  * The threads touch disjoint pcpis and origins, so every result is
  * predictable: any unexpected errno or value is a failure. The replacer

@@ -165,6 +165,7 @@ int cmd_hold(struct sl_ctx *x, int argc, char **argv)
 			.dataset = l.dataset, .expires = l.expires,
 			.pin_major = s.lvm ? s.major : 0,
 			.pin_minor = s.lvm ? s.minor : 0,
+			.pin_uuid = s.dm_uuid,
 		};
 		rc = sl_kmod_add(x->k, l.pool, l.origin, &spec);
 		if (rc)

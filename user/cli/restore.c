@@ -47,9 +47,12 @@ static uint64_t sl_next_gen(const struct sl_views *v, const char *pool,
 	return gen;
 }
 
-/* Pin device of an LVM lock: activate the snapshot when needed. */
+/*
+ * Pin device of an LVM lock: activate the snapshot when needed. Its DM
+ * uuid goes to @uuid (SL_DM_UUID_MAX bytes), which spec->pin_uuid names.
+ */
 static int sl_pin_of(struct sl_ctx *x, const struct sl_cat_lock *l,
-		     struct sl_kspec *spec, int *orphans)
+		     struct sl_kspec *spec, char *uuid, int *orphans)
 {
 	struct sl_snap s;
 	char err[600];
@@ -74,6 +77,8 @@ static int sl_pin_of(struct sl_ctx *x, const struct sl_cat_lock *l,
 	}
 	spec->pin_major = s.major;
 	spec->pin_minor = s.minor;
+	memcpy(uuid, s.dm_uuid, SL_DM_UUID_MAX);
+	spec->pin_uuid = uuid;
 	return 0;
 }
 
@@ -84,18 +89,22 @@ static int sl_restore_set(struct sl_ctx *x, const struct sl_views *v,
 			  int *pinned, int *orphans)
 {
 	struct sl_kspec *specs = calloc(n + 1, sizeof(*specs));
+	char (*uuids)[SL_DM_UUID_MAX] = calloc(n + 1, sizeof(*uuids));
 	size_t i;
 	int rc = 0;
 
-	if (!specs)
+	if (!specs || !uuids) {
+		free(specs);
+		free(uuids);
 		return -ENOMEM;
+	}
 	for (i = 0; i < n && !rc; i++) {
 		specs[i] = (struct sl_kspec){
 			.pcpi = set[i]->pcpi, .type = set[i]->type,
 			.text = set[i]->text, .dataset = set[i]->dataset,
 			.expires = set[i]->expires,
 		};
-		rc = sl_pin_of(x, set[i], &specs[i], orphans);
+		rc = sl_pin_of(x, set[i], &specs[i], uuids[i], orphans);
 		if (specs[i].pin_major)
 			(*pinned)++;
 	}
@@ -106,6 +115,7 @@ static int sl_restore_set(struct sl_ctx *x, const struct sl_views *v,
 			sl_kerr(x, rc, pool);
 	}
 	free(specs);
+	free(uuids);
 	return rc;
 }
 

@@ -227,6 +227,7 @@ static int sl_put_spec(struct nl_msg *msg, const struct sl_kspec *s, bool nest)
 	int a_ds = nest ? SOFTLOCK_A_ENTRY_DATASET : SOFTLOCK_A_DATASET;
 	int a_exp = nest ? SOFTLOCK_A_ENTRY_EXPIRES : SOFTLOCK_A_EXPIRES;
 	int a_pin = nest ? SOFTLOCK_A_ENTRY_PIN_DEV : SOFTLOCK_A_PIN_DEV;
+	int a_uuid = nest ? SOFTLOCK_A_ENTRY_PIN_UUID : SOFTLOCK_A_PIN_UUID;
 	/* The kernel's new_encode_dev(). */
 	uint32_t pin = (s->pin_minor & 0xff) | (s->pin_major << 8) |
 		       ((s->pin_minor & ~0xffu) << 12);
@@ -238,8 +239,11 @@ static int sl_put_spec(struct nl_msg *msg, const struct sl_kspec *s, bool nest)
 		SL_PUT(nla_put_string(msg, a_ds, s->dataset));
 	if (s->expires)
 		SL_PUT(nla_put_u64(msg, a_exp, s->expires));
-	if (s->pin_major || s->pin_minor)
+	/* The kernel pins only the device that has this uuid. */
+	if (s->pin_major || s->pin_minor) {
 		SL_PUT(nla_put_u32(msg, a_pin, pin));
+		SL_PUT(nla_put_string(msg, a_uuid, s->pin_uuid ? s->pin_uuid : ""));
+	}
 	return 0;
 nomem:
 	return -EMSGSIZE;

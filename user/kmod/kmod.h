@@ -47,6 +47,7 @@ struct sl_kspec {
 	const char *dataset;
 	uint64_t expires;
 	unsigned int pin_major, pin_minor;
+	const char *pin_uuid;	/* the pinned device's DM uuid */
 };
 
 /*

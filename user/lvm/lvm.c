@@ -131,6 +131,17 @@ int sl_lvm_pool_id(const char *vg_uuid, const char *pool_uuid, char *buf,
 	return vgu[0] && poolu[0] ? 0 : -EINVAL;
 }
 
+int sl_lvm_dm_uuid(const char *vg_uuid, const char *lv_uuid, char *buf,
+		   size_t size)
+{
+	char vgu[64], lvu[64];
+
+	sl_strip_dashes(vgu, vg_uuid ? vg_uuid : "", sizeof(vgu));
+	sl_strip_dashes(lvu, lv_uuid ? lv_uuid : "", sizeof(lvu));
+	snprintf(buf, size, "LVM-%s%s", vgu, lvu);
+	return vgu[0] && lvu[0] ? 0 : -EINVAL;
+}
+
 static const char *sl_get(const struct sl_row *r, const char *key)
 {
 	const char *v = sl_json_get(&r->copy, key);
@@ -173,7 +184,9 @@ int sl_lvm_resolve(const char *vglv, struct sl_snap *s, char *err,
 		s->minor = strtoul(sl_get(&r, "lv_kernel_minor"), NULL, 10);
 	}
 	if (sl_lvm_pool_id(sl_get(&r, "vg_uuid"), sl_get(&r, "pool_lv_uuid"),
-			   s->pool, sizeof(s->pool))) {
+			   s->pool, sizeof(s->pool)) ||
+	    sl_lvm_dm_uuid(sl_get(&r, "vg_uuid"), sl_get(&r, "lv_uuid"),
+			   s->dm_uuid, sizeof(s->dm_uuid))) {
 		snprintf(err, errlen, "%s: lvs reports no uuid for its VG or pool %s",
 			 vglv, poolname);
 		return -EPROTO;

@@ -10,6 +10,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* An LVM LV's DM uuid: "LVM-", the VG's and the LV's uuids, no dashes. */
+#define SL_DM_UUID_MAX 72
+
 struct sl_snap {
 	char name[300];		/* VG/LV, or POOLDEV#ID for raw dm-thin */
 	char pool[130];		/* the kernel's pool identity: DM uuid or name */
@@ -19,6 +22,7 @@ struct sl_snap {
 	bool active;
 	bool snapshot;		/* has an origin (else a thin volume) */
 	unsigned int major, minor;	/* when active */
+	char dm_uuid[SL_DM_UUID_MAX];	/* LVM: its device's DM uuid */
 };
 
 /* Fill s for VG/LV. 0, or -errno with a message for the user in err. */
@@ -48,6 +52,12 @@ int sl_lvm_pool_identity(const char *vgpool, char *pool, size_t size);
  * listed them already: -EINVAL when either is missing.
  */
 int sl_lvm_pool_id(const char *vg_uuid, const char *pool_uuid, char *buf,
+		   size_t size);
+/*
+ * The DM uuid of an LVM LV from lvs's vg_uuid and lv_uuid, which the
+ * kernel checks a pin's device against: -EINVAL when either is missing.
+ */
+int sl_lvm_dm_uuid(const char *vg_uuid, const char *lv_uuid, char *buf,
 		   size_t size);
 /* The VG/POOL name of a kernel pool identity, when LVM knows it. */
 int sl_lvm_pool_name(const char *identity, char *name, size_t size);

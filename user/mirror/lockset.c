@@ -224,7 +224,8 @@ static int sl_ready(struct sl_cat *cat, const struct sl_volume *v,
 	int rc;
 
 	snprintf(name, sizeof(name), "%s/%s", p->vg, p->lv);
-	if (p->active && p->major && !strcmp(p->pool_lv, v->pool_lv)) {
+	if (p->active && p->major && p->dm_uuid[0] &&
+	    !strcmp(p->pool_lv, v->pool_lv)) {
 		memset(s, 0, sizeof(*s));
 		snprintf(s->name, sizeof(s->name), "%s", name);
 		snprintf(s->pool, sizeof(s->pool), "%s", v->pool_id);
@@ -234,6 +235,7 @@ static int sl_ready(struct sl_cat *cat, const struct sl_volume *v,
 		s->lvm = s->active = s->snapshot = true;
 		s->major = p->major;
 		s->minor = p->minor;
+		snprintf(s->dm_uuid, sizeof(s->dm_uuid), "%s", p->dm_uuid);
 		return 0;
 	}
 	rc = sl_lvm_resolve(name, s, err, errlen);
@@ -253,6 +255,7 @@ int sl_lockset_install(struct sl_cat *cat, struct sl_kmod *k,
 {
 	struct sl_cat_lock *old = NULL, *nl;
 	struct sl_kspec *specs;
+	char (*uuids)[SL_DM_UUID_MAX];
 	int64_t expires;
 	size_t nold = 0, m = 0, i;
 	struct sl_snap s;
@@ -272,7 +275,8 @@ int sl_lockset_install(struct sl_cat *cat, struct sl_kmod *k,
 	}
 	nl = calloc(ls->n + 1, sizeof(*nl));
 	specs = calloc(ls->n + 1, sizeof(*specs));
-	if (!nl || !specs) {
+	uuids = calloc(ls->n + 1, sizeof(*uuids));
+	if (!nl || !specs || !uuids) {
 		rc = -ENOMEM;
 		snprintf(err, errlen, "out of memory for a lock set of %zu entries",
 			 ls->n);
@@ -302,6 +306,7 @@ int sl_lockset_install(struct sl_cat *cat, struct sl_kmod *k,
 			.pcpi = s.thin_id, .type = ls->v[i].type,
 			.text = nl[m].text, .dataset = nl[m].dataset,
 			.pin_major = s.major, .pin_minor = s.minor,
+			.pin_uuid = memcpy(uuids[m], s.dm_uuid, SL_DM_UUID_MAX),
 		};
 		m++;
 	}
@@ -333,5 +338,6 @@ out:
 	free(old);
 	free(nl);
 	free(specs);
+	free(uuids);
 	return rc;
 }

@@ -37,6 +37,7 @@ struct sl_pcpi {
 	bool active;
 	bool readonly;
 	unsigned int major, minor;	/* when active */
+	char dm_uuid[72];	/* its device's DM uuid, when active */
 	char pool_lv[128];	/* the thin pool's LV name in vg */
 };
 

@@ -108,6 +108,9 @@ int sl_pcpi_dm_read(struct sl_pcpi *p, char *err, size_t errlen)
 	p->active = true;
 	p->major = major(dev);
 	p->minor = minor(dev);
+	/* LVM names the device: it has the LV's uuid, or it is not the LV. */
+	snprintf(p->dm_uuid, sizeof(p->dm_uuid), "%.*s",
+		 (int)sizeof(b->io.uuid), b->io.uuid);
 	/* Its pool is the one LVM put it in: VG-POOL-tpool. */
 	rc = sl_dm_ioctl(fd, DM_DEV_STATUS, tpool, 0, b);
 	if (!rc && (major(b->io.dev) != pmaj || minor(b->io.dev) != pmin))

@@ -16,6 +16,7 @@
 
 #include "pcpi.h"
 #include "../lib/json.h"
+#include "../lvm/lvm.h"
 
 int sl_pcpi_name(const char *vg, const char *lv, uint32_t seq, bool part,
 		 char *buf, size_t size)
@@ -198,6 +199,9 @@ int sl_pcpi_from_row(const struct sl_json_obj *o, const char *lv,
 	if (p->active) {
 		p->major = sl_num(sl_json_get(o, "lv_kernel_major"));
 		p->minor = sl_num(sl_json_get(o, "lv_kernel_minor"));
+		sl_lvm_dm_uuid(sl_json_get(o, "vg_uuid"),
+			       sl_json_get(o, "lv_uuid"), p->dm_uuid,
+			       sizeof(p->dm_uuid));
 	}
 	snprintf(p->pool_lv, sizeof(p->pool_lv), "%s", sl_str(o, "pool_lv"));
 	return 0;

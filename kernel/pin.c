@@ -41,7 +41,7 @@ struct sl_pin *sl_pin_get(dev_t dev, const char *uuid,
 	}
 	err = -ENOMEM;
 	have = kmalloc(DM_UUID_LEN, GFP_KERNEL);
-	pin = kzalloc(sizeof(*pin), GFP_KERNEL);
+	pin = kzalloc(sizeof(*pin), GFP_KERNEL_ACCOUNT);
 	if (!have || !pin)
 		goto err_put;
 	if (dm_copy_name_and_uuid(md, NULL, have) || strcmp(have, uuid)) {

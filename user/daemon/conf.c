@@ -241,9 +241,10 @@ static int sl_rel_end(struct sl_parser *p)
 	if (s.kind != SL_EP_LOCAL && d.kind != SL_EP_LOCAL)
 		return sl_perr(p, r->line, "[relationship %s]: src or dst must be on this host (a plain VG/LV): the update runs here",
 			       r->name);
-	if (r->keep && s.kind != SL_EP_LOCAL)
-		return sl_perr(p, p->line_of[4], "[relationship %s]: keep needs src on this host: retention runs where the snapshots are taken (set keep on the source's config)",
-			       r->name);
+	/*
+	 * keep is this host's side: the source's snapshots when src is here,
+	 * else the destination's own history (mirror init --keep there).
+	 */
 	return 0;
 }
 

@@ -115,8 +115,18 @@ TEST(refusals_name_line_and_fix)
 	REFUSED("[relationship ab]\nsrc = novolume\n", "t.conf:2:", "src = novolume");
 	REFUSED("[relationship ab]\nsrc = h1:vga/vol\ndst = h2:vgb/vol\nevery = 1h\n",
 		"t.conf:1:", "must be on this host");
-	REFUSED("[relationship ab]\nsrc = h1:vga/vol\ndst = vgb/vol\nevery = 1h\nkeep = 2\n",
-		"t.conf:5:", "keep needs src on this host");
+}
+
+/* On a pulled relationship keep is the destination's own retention. */
+TEST(keep_on_the_destination)
+{
+	struct sl_conf c;
+
+	ASSERT_EQ(0, parse("[relationship ab]\nsrc = h1:vga/vol\ndst = vgb/vol\n"
+			   "every = 1h\nkeep = 2\n", &c)) TH_LOG("%s", err);
+	ASSERT_EQ(1U, c.n);
+	EXPECT_EQ(2U, c.rel[0].keep);
+	sl_conf_free(&c);
 }
 
 TEST(every_is_due_after_its_interval)

@@ -5,7 +5,8 @@
 # A creates s1; A->B; B->C; A creates s2; A->B. B itself no longer needs
 # s1 from A, but C's base on B is s1, so B's lock set carries C's lock up
 # to A: deleting s1 on A (lvremove, a raw pool message, retention) is
-# refused, naming C. Once B->C moves C's base to s2, s1 goes on A and B.
+# refused, naming C. Once B->C moves C's base to s2, s1 goes on A and on
+# B, which follows A's deletions by its own choice (mirror init there).
 # The lock sets travel before and after each transfer: read from the
 # peer-protocol log, not from timing.
 cd "$(dirname "$0")" || exit 1
@@ -13,7 +14,7 @@ cd "$(dirname "$0")" || exit 1
 
 sl_init lvm softlock sha256sum thin_delta thin_dump
 . ./mirror_lib.sh
-tap_plan 22
+tap_plan 23
 
 setup() {
 	mirror_hosts_setup && mirror_more_hosts c
@@ -38,6 +39,8 @@ assert "insmod softlock" sl_load
 assert "three hosts: VGs, pools, catalogs" setup
 assert "A: mirror init A->B (--keep 1)" on_a softlock mirror init --keep 1 --name ab "$VA/vol" "$(peer_b $VB/vol)"
 assert "B: mirror init B->C" on_b softlock mirror init --name bc "$VB/vol" "$(peer_c $VC/vol)"
+assert "B: follows A's deletions (mirror init ab --follow-source-deletions yes)" \
+	on_b softlock mirror init --follow-source-deletions yes --name ab "$(peer_a $VA/vol)" "$VB/vol"
 
 # s1 on A, then A->B and B->C.
 export SOFTLOCK_PROTO_LOG="$SL_TMP/proto1.log"

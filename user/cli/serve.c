@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "serve.h"
@@ -121,6 +122,16 @@ static int sl_serve_stdio(struct sl_ctx *x, const char *peer)
 }
 
 /*
+ * How long a session waits for the run lock before it refuses. A peer
+ * that died mid-update (killed, rebooted, a cut link) leaves its session
+ * here holding the lock until that session's current step ends and it
+ * reads the closed connection: the peer's next update, which may come at
+ * once, must not be refused for its own ghost.
+ */
+#define SL_SERVE_RUNLOCK_WAIT_MS 60000
+#define SL_SERVE_RUNLOCK_POLL_MS 100
+
+/*
  * The relationship's run lock in this host's role, held until the session
  * ends: a second session, or an update run here, would share its .part
  * and checkpoint. The peer is told who has it.
@@ -128,13 +139,23 @@ static int sl_serve_stdio(struct sl_ctx *x, const char *peer)
 static int sl_serve_runlock(struct sl_session *s, struct sl_cat *cat,
 			    const char *rel, int *fd)
 {
+	const struct timespec poll = {
+		.tv_nsec = SL_SERVE_RUNLOCK_POLL_MS * 1000000L,
+	};
 	bool source = s->ps.self == SL_ROLE_SOURCE;
+	unsigned int waited = 0;
 	char err[4600];
 	pid_t holder;
 	int rc;
 
-	rc = sl_runlock_take(cat, rel, source ? "source" : "destination", fd,
-			     &holder, err, sizeof(err));
+	for (;;) {
+		rc = sl_runlock_take(cat, rel, source ? "source" : "destination",
+				     fd, &holder, err, sizeof(err));
+		if (rc != -EBUSY || waited >= SL_SERVE_RUNLOCK_WAIT_MS)
+			break;
+		nanosleep(&poll, NULL);
+		waited += SL_SERVE_RUNLOCK_POLL_MS;
+	}
 	if (rc == -EBUSY)
 		return sl_sess_fail(s, EBUSY,
 				    "%s: relationship %s is being updated by pid %d there: nothing done; run it again once that one ends",

@@ -94,6 +94,16 @@ int cmd_mirror(struct sl_ctx *x, int argc, char **argv);
 int sl_mirror_open(struct sl_ctx *x);
 /* The module's handle, or NULL without it (fine on a destination). */
 struct sl_kmod *sl_mirror_kernel(void);
+struct sl_relationship;
+struct sl_endpoint;
+/*
+ * Open as sl_mirror_open(), find relationship @key (its name or DST) and
+ * parse its two ends: 0, or -1 after saying what failed. @hint follows
+ * "no mirror relationship 'KEY'" when none matches.
+ */
+int sl_mirror_find(struct sl_ctx *x, const char *key, const char *hint,
+		   struct sl_relationship *r, struct sl_endpoint *src,
+		   struct sl_endpoint *dst);
 int cmd_serve(struct sl_ctx *x, int argc, char **argv);
 int cmd_daemon(struct sl_ctx *x, int argc, char **argv);
 /* softlock mirror destroy (mirror_destroy.c). */

@@ -53,6 +53,32 @@ int sl_mirror_open(struct sl_ctx *x)
 	return rc;
 }
 
+int sl_mirror_find(struct sl_ctx *x, const char *key, const char *hint,
+		   struct sl_relationship *r, struct sl_endpoint *src,
+		   struct sl_endpoint *dst)
+{
+	char err[1400];
+	int rc;
+
+	if (sl_mirror_open(x))
+		return -1;
+	rc = sl_rel_find(x->cat, key, r);
+	if (rc) {
+		if (rc == -EEXIST)
+			sl_err(x, "'%s' matches several relationships: name one (see 'softlock mirror status')",
+			       key);
+		else
+			sl_err(x, "no mirror relationship '%s'%s", key, hint);
+		return -1;
+	}
+	if (sl_endpoint_parse(r->src, src, err, sizeof(err)) ||
+	    sl_endpoint_parse(r->dst, dst, err, sizeof(err))) {
+		sl_err(x, "relationship %s: %s", r->name, err);
+		return -1;
+	}
+	return 0;
+}
+
 /* The module is optional on a destination: without it nothing is locked. */
 struct sl_kmod *sl_mirror_kernel(void)
 {
@@ -247,21 +273,9 @@ static int sl_mirror_update(struct sl_ctx *x, const char *key, bool json,
 	double t0;
 	int rc, status, run;
 
-	if (sl_mirror_open(x))
+	if (sl_mirror_find(x, key, ": create it with 'softlock mirror init SRC DST'",
+			   &r, &src, &dst))
 		return SL_EXIT_FAIL;
-	rc = sl_rel_find(x->cat, key, &r);
-	if (rc) {
-		sl_err(x, rc == -EEXIST ?
-		       "'%s' matches several relationships: name one (see 'softlock mirror status')" :
-		       "no mirror relationship '%s': create it with 'softlock mirror init SRC DST'",
-		       key);
-		return SL_EXIT_FAIL;
-	}
-	if (sl_endpoint_parse(r.src, &src, err, sizeof(err)) ||
-	    sl_endpoint_parse(r.dst, &dst, err, sizeof(err))) {
-		sl_err(x, "relationship %s: %s", r.name, err);
-		return SL_EXIT_FAIL;
-	}
 	/* Push when the source is here, else pull. */
 	source = src.kind == SL_EP_LOCAL;
 	local = source ? src : dst;

@@ -88,21 +88,9 @@ int sl_mirror_destroy(struct sl_ctx *x, const char *key, bool keep_locks)
 	bool source, released = false;
 	int rc, status = SL_EXIT_OK;
 
-	if (sl_mirror_open(x))
+	if (sl_mirror_find(x, key, " (see 'softlock mirror status')", &r, &src,
+			   &dst))
 		return SL_EXIT_FAIL;
-	rc = sl_rel_find(x->cat, key, &r);
-	if (rc) {
-		sl_err(x, rc == -EEXIST ?
-		       "'%s' matches several relationships: name one (see 'softlock mirror status')" :
-		       "no mirror relationship '%s' (see 'softlock mirror status')",
-		       key);
-		return SL_EXIT_FAIL;
-	}
-	if (sl_endpoint_parse(r.src, &src, err, sizeof(err)) ||
-	    sl_endpoint_parse(r.dst, &dst, err, sizeof(err))) {
-		sl_err(x, "relationship %s: %s", r.name, err);
-		return SL_EXIT_FAIL;
-	}
 	source = src.kind == SL_EP_LOCAL;
 	local = source ? src : dst;
 	peer = source ? dst : src;

@@ -67,6 +67,8 @@ host_check "make install/uninstall into a DESTDIR: exact file list, empty after"
 	sh scripts/install_test.sh
 host_check "tests.list names every VM test once, for both kernels or one" \
 	sh scripts/check-tests-list.sh
+host_check "systemd units: verify accepts them, sandbox exposure within its limits" \
+	sh scripts/check-units.sh
 host_check "the VM suite's result reading: skips, plans, exits, leftovers (made-up streams)" \
 	bash scripts/test-tap.sh
 echo "$passed $failed $(($(date +%s) - t_start))" > "$hostres"

@@ -14,8 +14,9 @@
 cd "$(dirname "$0")" || exit 1
 . ./lib.sh
 
-sl_init lvm softlock sqlite3 thin_ls
-tap_plan 22
+sl_init lvm softlock sqlite3 thin_ls openssl mkfifo
+. ./tls_lib.sh
+tap_plan 25
 
 VG=slsbx
 VB=slsbxb
@@ -103,6 +104,30 @@ assert_eq "daemon's sandbox: daemon --once (lvm on both ends, peer through exec:
 no_denials daemon
 assert_match "... the baseline ran" "daemon: sbx: update ok in [0-9.]+ s: thin.sl.1\$" "$OUT"
 assert "... and the destination has its snapshot" lvs $VB/thin.sl.1
+
+# --- softlock-serve.service: serve --tls, host B pulls over TCP ------------
+# B's end runs outside any sandbox: only the serving end is the unit's.
+serve_setup() {
+	tls_ca ca &&
+	tls_host /etc/softlock/tls ca hostA "DNS:hostA,IP:127.0.0.1" &&
+	tls_host "$SL_TMP/tlsb" ca hostB "DNS:hostB" &&
+	printf 'hostB ba source %s hostB:%s\n' $VG/thin $VB/pulled > /etc/softlock/tls/peers &&
+	chmod 644 /etc/softlock/tls/peers && mkfifo "$SL_TMP/ready"
+}
+on_b_tls() {
+	env SOFTLOCK_HOST=hostB SOFTLOCK_DB=/var/lib/softlock/b.db \
+		SOFTLOCK_TLS_DIR="$SL_TMP/tlsb" "$@"
+}
+assert "TLS files: an authority, certificates for A (serving) and B" serve_setup
+# Not through sb: sl_sandbox execs serve, so $! is serve's pid.
+"$HERE/sl_sandbox" --kill "$HERE/softlock-serve.service" "$CALLS" -- \
+	softlock serve --tls --listen 127.0.0.1:7433 > "$SL_TMP/ready" 2> "$SL_TMP/serve.log" &
+bg_register $!
+read -r line < "$SL_TMP/ready"
+assert_eq "serve's sandbox: serve --tls listens" "softlock: serving TLS on 127.0.0.1 port 7433" "$line"
+run on_b_tls sh -c "softlock mirror init --name ba tls:127.0.0.1:$VG/thin $VB/pulled &&
+	softlock mirror update ba"
+assert_eq "... and B's baseline over TLS succeeds" 0 "$RC" || diag "$(cat "$SL_TMP/serve.log")"
 
 # --- the sandboxes are in force: each fails the test if its line goes -----
 run sb daemon touch /etc/softlock/x

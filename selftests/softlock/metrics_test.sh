@@ -230,4 +230,4 @@ run on_a softlock metrics --output "$D/softlock.prom"
 assert_eq "links planted at FILE.tmp and FILE: neither followed, FILE a new file" \
 	"0 precious regular file" "$RC $(cat "$SL_TMP/victim") $(stat -c %F "$D/softlock.prom")"
 assert_eq "... and no temporary file left" "" \
-	"$(ls "$D" | grep -v '^softlock\.prom$' | grep -v '^softlock\.prom\.tmp$')"
+	"$(find "$D" -mindepth 1 ! -name softlock.prom ! -name softlock.prom.tmp)"

@@ -52,6 +52,8 @@ host_check "selftests build with ASan/UBSan" \
 
 host_check "helper build and unit tests (-Werror)" \
 	make -s -C user LINUX_SRC="$LINUX_SRC" O="$BUILD/user" all check
+host_check "the built helper has no test hooks (softlock-test has them)" \
+	sh scripts/check-no-test-hooks.sh "$BUILD/user" "$LINUX_SRC"
 host_check "helper unit tests with ASan/UBSan" \
 	make -s -C user LINUX_SRC="$LINUX_SRC" ASAN=1 O="$BUILD/user-asan" all check
 host_check "protocol fuzzer: its regressions, then 30 s from real sessions" \

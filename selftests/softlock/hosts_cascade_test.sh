@@ -263,7 +263,7 @@ host_b1() {
 	# The power goes in the middle of the next transfer.
 	assert "A: 40 writes, 768 KiB apart" a_writes 11 40
 	echo "# softlock-poweroff"
-	SOFTLOCK_TEST_POWEROFF=$HOST:frame:12 softlock mirror update ab > /dev/null 2>&1
+	SOFTLOCK_TEST_POWEROFF=$HOST:frame:12 "$SL_FAULTS" mirror update ab > /dev/null 2>&1
 	tap_fail "the power did not go at $HOST:frame:12"
 }
 

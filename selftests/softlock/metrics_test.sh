@@ -16,7 +16,7 @@ cd "$(dirname "$0")" || exit 1
 
 sl_init lvm softlock thin_ls
 . ./mirror_lib.sh
-tap_plan 47
+tap_plan 49
 
 # The value of the sample NAME{LABELS} in TEXT, or "absent". LABELS is
 # the exact label text, without braces ("" for none).
@@ -221,3 +221,13 @@ assert_eq "... replaced by a rename (a new inode), mode 644, no .tmp left" \
 	"$([ "$(ls -i "$D/softlock.prom" | awk '{ print $1 }')" != "$ino" ] && echo new) $(stat -c %a "$D/softlock.prom") $(ls "$D" | grep -c '\.tmp$' | sed 's/^0$/none/')"
 run on_a softlock metrics --output "$SL_TMP/no/such/dir/softlock.prom"
 assert_match "--output into a missing directory fails, naming the file" "cannot create $SL_TMP/no/such/dir/softlock.prom.tmp" "$OUT"
+
+# --- --output never follows a link planted where it writes ---
+echo precious > "$SL_TMP/victim"
+ln -s "$SL_TMP/victim" "$D/softlock.prom.tmp"
+ln -sf "$SL_TMP/victim" "$D/softlock.prom"
+run on_a softlock metrics --output "$D/softlock.prom"
+assert_eq "links planted at FILE.tmp and FILE: neither followed, FILE a new file" \
+	"0 precious regular file" "$RC $(cat "$SL_TMP/victim") $(stat -c %F "$D/softlock.prom")"
+assert_eq "... and no temporary file left" "" \
+	"$(find "$D" -mindepth 1 ! -name softlock.prom ! -name softlock.prom.tmp)"

@@ -29,9 +29,9 @@ assert_eq "mirror verify of a PCPI that does not exist: exit 2" 2 "$RC"
 
 # --- destroy a pushed relationship with a transfer cut short on B ---
 dd if=/dev/urandom of=/dev/$VA/vol bs=1M count=4 conv=fsync 2>/dev/null
-echo "SOFTLOCK_TEST_KILL_AFTER_DATA=1" > "$SL_TMP/b/test-env"
+fault_b SOFTLOCK_TEST_KILL_AFTER_DATA=1
 run on_a softlock mirror update ab
-rm -f "$SL_TMP/b/test-env"
+fault_b
 assert_match "an update cut short leaves a .part on B" "vol\\.sl\\.2\\.part" \
 	"$(lvs --noheadings -o lv_name $VB)"
 run on_a softlock holds "$VA"

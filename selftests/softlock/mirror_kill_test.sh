@@ -74,11 +74,11 @@ for n in $(seq 1 $POINTS); do
 		random_writes "/dev/$VA/vol" "$seed" 4 4096 $((MB * 256)) 32 "$SL_TMP/w" ||
 			bail_out "writes failed"
 		if [ "$side" = A ]; then
-			run on_a env SOFTLOCK_TEST_KILL_AT="hostA:$n" softlock mirror update ab
+			run on_a env SOFTLOCK_TEST_KILL_AT="hostA:$n" "$SL_FAULTS" mirror update ab
 		else
-			echo "SOFTLOCK_TEST_KILL_AT=hostB:$n" > "$SL_TMP/b/test-env"
+			fault_b "SOFTLOCK_TEST_KILL_AT=hostB:$n"
 			run on_a softlock mirror update ab
-			rm -f "$SL_TMP/b/test-env"
+			fault_b
 		fi
 		if ! echo "$OUT" | grep -q "killed at point $n,"; then
 			diag "host$side point $n: not reached, nothing killed (exit $RC)"
@@ -107,9 +107,9 @@ assert_eq "after every kill no lock is lost and catalogs agree with the kernel" 
 # A gives up after SOFTLOCK_PEER_TIMEOUT, its holds unchanged.
 held() { on_a softlock holds "$VA" | awk 'NR > 1 { print $1, $2, $3, $NF }'; }
 before=$(held)
-echo "SOFTLOCK_TEST_KILL_AT=hostB:3:stop" > "$SL_TMP/b/test-env"
+fault_b "SOFTLOCK_TEST_KILL_AT=hostB:3:stop"
 run on_a env SOFTLOCK_PEER_TIMEOUT=5 softlock mirror update ab
-rm -f "$SL_TMP/b/test-env"
+fault_b
 assert_eq "B stops answering: the update fails instead of hanging" 1 \
 	"$([ "$RC" != 0 ] && echo 1)"
 assert_match "... saying the peer is stuck or gone" "stuck or gone" "$OUT"

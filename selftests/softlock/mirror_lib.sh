@@ -9,6 +9,10 @@
 # hosts (C, D) are made the same way: host_env c, mirror_host_ns c.
 
 SL_RANGES=${SL_RANGES:-$(pwd)/sl_ranges}
+# The test build (user/Makefile softlock-test): the helper with the fault
+# injection of user/lib/testhook.h, which the shipped softlock lacks. Only
+# a command given a fault runs it; everything else runs softlock.
+SL_FAULTS=${SL_FAULTS:-$(pwd)/softlock-test}
 VA=slma			# host A's VG: the source
 VB=slmb			# host B's VG: the destination
 MB=32			# the mirrored volumes
@@ -33,9 +37,22 @@ peer_a() { # VOLUME: host A as a mirror endpoint seen from B
 	echo "exec:'$ENV_A softlock serve --stdio':$1"
 }
 # VOLUME: host B as a mirror endpoint seen from A. B's command line adds
-# what $SL_TMP/b/test-env holds at each run (a fault for B alone).
+# what $SL_TMP/b/test-env holds at each run, and runs the program that
+# $SL_TMP/b/test-bin names, softlock when it is absent (see fault_b).
 peer_b() {
-	echo "exec:'$ENV_B \$(cat $SL_TMP/b/test-env 2>/dev/null) softlock serve --stdio':$1"
+	echo "exec:'$ENV_B \$(cat $SL_TMP/b/test-env 2>/dev/null) \$(cat $SL_TMP/b/test-bin 2>/dev/null || echo softlock) serve --stdio':$1"
+}
+# fault_b VAR=VALUE...: B's next sessions run the test build with these
+# faults (B's alone: A's environment does not reach B); fault_b with no
+# argument: the shipped softlock again, without them.
+fault_b() {
+	if [ $# = 0 ]; then
+		rm -f "$SL_TMP/b/test-env" "$SL_TMP/b/test-bin"
+	else
+		[ -x "$SL_FAULTS" ] || bail_out "$SL_FAULTS (make -C user softlock-test) not found"
+		echo "$*" > "$SL_TMP/b/test-env"
+		echo "$SL_FAULTS" > "$SL_TMP/b/test-bin"
+	fi
 }
 
 # Hosts C and D, for the cascade tests: mirror_more_hosts c [d] makes

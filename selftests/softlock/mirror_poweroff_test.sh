@@ -6,7 +6,7 @@
 # SL_PHASE counting the boots. Hosts A and B (VGs slpa, slpb on the two
 # halves of the disk, catalogs on an ext4 volume there) mirror A -> B.
 #   1: baseline; then the power is cut while B reads the update's 12th
-#      frame (DATA, mid-transfer; SOFTLOCK_TEST_POWEROFF, user/lib/poweroff.h).
+#      frame (DATA, mid-transfer; SOFTLOCK_TEST_POWEROFF, user/lib/testhook.h).
 #   2: at boot the module is sealed: a delete before restore is refused;
 #      after restore every hold is back on both hosts, B's published PCPIs
 #      are complete, and an update converges. Then the power is cut while A
@@ -101,12 +101,11 @@ cut_power() { # HOST:WHERE:N
 	# B gets only what its command line passes (see peer_b): A's
 	# environment does not travel through the transport.
 	case $1 in
-	hostB:*) echo "SOFTLOCK_TEST_POWEROFF=$1" > "$SL_TMP/b/test-env" ;;
-	*) export SOFTLOCK_TEST_POWEROFF=$1 ;;
+	hostB:*) fault_b "SOFTLOCK_TEST_POWEROFF=$1"
+		on_a softlock mirror update ab > /dev/null 2>&1 ;;
+	*) on_a env "SOFTLOCK_TEST_POWEROFF=$1" "$SL_FAULTS" mirror update ab > /dev/null 2>&1 ;;
 	esac
-	on_a softlock mirror update ab > /dev/null 2>&1
-	unset SOFTLOCK_TEST_POWEROFF
-	rm -f "$SL_TMP/b/test-env"
+	fault_b
 	tap_fail "the power did not go at $1"
 }
 

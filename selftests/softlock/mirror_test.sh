@@ -134,7 +134,7 @@ resumed_update() {
 # --- a transfer killed half way resumes from its checkpoint ---
 dd if=/dev/urandom of=/dev/$VA/vol bs=1M seek=4 count=24 conv=fsync 2>/dev/null
 run on_a env SOFTLOCK_TEST_KILL_AFTER_DATA=4 SOFTLOCK_CHECKPOINT_BYTES=4194304 \
-	softlock mirror update ab
+	"$SL_FAULTS" mirror update ab
 assert_eq "the source was killed after its 4th DATA frame" 137 "$RC"
 assert "B holds vol.sl.4.part, not yet a PCPI" lvs $VB/vol.sl.4.part
 assert_fail "... and no vol.sl.4" lvs $VB/vol.sl.4
@@ -150,13 +150,12 @@ assert_fail "... with no .part left" lvs $VB/vol.sl.4.part
 
 # --- the destination killed half way, then the source at its first DATA ---
 dd if=/dev/urandom of=/dev/$VA/vol bs=1M seek=4 count=24 conv=fsync 2>/dev/null
-# B's command line reads this file: the fault is B's alone.
-echo SOFTLOCK_TEST_KILL_AFTER_DATA=4 > "$SL_TMP/b/test-env"
+fault_b SOFTLOCK_TEST_KILL_AFTER_DATA=4
 run on_a env SOFTLOCK_CHECKPOINT_BYTES=4194304 softlock mirror update ab
-rm -f "$SL_TMP/b/test-env"
+fault_b
 assert_eq "the destination killed after its 4th DATA frame fails the update" 1 "$RC"
 assert "B holds vol.sl.5.part, not yet a PCPI" lvs $VB/vol.sl.5.part
-run on_a env SOFTLOCK_TEST_KILL_AFTER_DATA=1 softlock mirror update ab
+run on_a env SOFTLOCK_TEST_KILL_AFTER_DATA=1 "$SL_FAULTS" mirror update ab
 assert_eq "then the source is killed at its first DATA frame" 137 "$RC"
 resumed_update vol.sl.4 vol.sl.5
 RC2=$?
@@ -185,7 +184,7 @@ assert_match "... with a clear message" "does not speak the softlock protocol" "
 
 # --- a frame corrupted on the way: the session ends, nothing is published ---
 dd if=/dev/urandom of=/dev/$VA/vol bs=1M seek=16 count=12 conv=fsync 2>/dev/null
-run on_a env SOFTLOCK_TEST_CORRUPT_FRAME=6 softlock mirror update ab
+run on_a env SOFTLOCK_TEST_CORRUPT_FRAME=6 "$SL_FAULTS" mirror update ab
 assert_eq "a corrupted DATA frame fails the update" 1 "$RC"
 assert_match "... with B's reason" "hostB: crc mismatch" "$OUT"
 assert_eq "... and B published nothing new" "vol.sl.2 vol.sl.3 vol.sl.4 vol.sl.5" "$(pcpis_of $VB vol)"

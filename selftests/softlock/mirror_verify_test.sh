@@ -80,7 +80,7 @@ random_writes /dev/$VA/vol 11 20 4096 $((MB * 256)) 64 "$SL_TMP/writes"
 assert "second update" on_a softlock mirror update ab
 dd if=/dev/urandom of=/dev/$VA/vol bs=1M seek=4 count=24 conv=fsync 2>/dev/null
 run on_a env SOFTLOCK_TEST_KILL_AFTER_DATA=4 SOFTLOCK_CHECKPOINT_BYTES=4194304 \
-	softlock mirror update ab
+	"$SL_FAULTS" mirror update ab
 assert_eq "a third update killed half way" 137 "$RC"
 assert "... so B holds vol.sl.3.part, not vol.sl.3" \
 	sh -c "lvs $VB/vol.sl.3.part && ! lvs $VB/vol.sl.3"

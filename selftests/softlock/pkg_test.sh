@@ -19,7 +19,7 @@
 . ./lib.sh
 
 sl_init chroot mount umount
-tap_plan 20
+tap_plan 21
 
 kver=$(uname -r)
 # For regular expressions: 6.12.117+deb12-amd64 has "." and "+".
@@ -130,6 +130,15 @@ run in_root sh -c 'test -x /usr/sbin/softlock && test -f /lib/systemd/system/sof
 	test -L /etc/systemd/system/multi-user.target.wants/softlock-restore.service'
 assert_eq "helper, units (restore enabled), modprobe.d, modules-load.d, man page, completion, tls 0700" \
 	0 "$RC"
+
+# --- the installed helper is the product: no test hooks (lib/testhook.h) ---
+# The chroot's grep (the host's): none of the hooks' variables, nor the
+# power cut's sysrq file, is in /usr/sbin/softlock.
+run in_root grep -c -a -e SOFTLOCK_TEST_ -e SOFTLOCK_PROTO_CAPTURE -e sysrq-trigger \
+	/usr/sbin/softlock
+assert_eq "the installed softlock has no test hooks (SOFTLOCK_TEST_, SOFTLOCK_PROTO_CAPTURE, sysrq-trigger)" \
+	0 "$OUT"
+# --- end of the test-hooks check ---
 
 # modprobe loads the DKMS module with the packaged options: sealed.
 run in_root modprobe -v softlock

@@ -175,7 +175,7 @@ assert_eq "B's vol.sl.3 equals A's" "$(hash_of $VA/vol.sl.3)" "$(hash_of $VB/vol
 
 # --- B killed mid-update: A's session ends with it; the next converges ---
 random_writes /dev/$VA/vol 31 40 4096 $((MB * 256)) 64 "$SL_TMP/writes"
-run on_b_tls env SOFTLOCK_TEST_KILL_AT=hostB:4 softlock mirror update ba
+run on_b_tls env SOFTLOCK_TEST_KILL_AT=hostB:4 "$SL_FAULTS" mirror update ba
 assert_eq "B killed (SIGKILL) in the middle of an update over TLS" 137 "$RC"
 assert "... the next update over TLS converges" on_b_tls softlock mirror update ba
 newest=$(pcpis_of $VB vol | awk '{ print $NF }')

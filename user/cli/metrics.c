@@ -11,18 +11,17 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 #include <linux/softlock.h>
 
 #include "ctx.h"
 #include "../lib/prom.h"
+#include "../lib/safefile.h"
 #include "../mirror/mstore.h"
 
 #define SL_SYSFS "/sys/module/softlock"
@@ -419,49 +418,6 @@ static void sl_emit(struct sl_prom *pr, const struct sl_metrics *m,
 	sl_prom_sample(pr, NULL, m->errors);
 }
 
-/* FILE.tmp, written, synced, mode 0644, then renamed over FILE. */
-static int sl_write_atomic(const struct sl_ctx *x, const char *path,
-			   const char *buf, size_t len)
-{
-	char tmp[4200];
-	size_t off = 0;
-	ssize_t n;
-	int fd;
-
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp)) {
-		sl_err(x, "--output %s: path too long", path);
-		return -ENAMETOOLONG;
-	}
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0) {
-		sl_err(x, "cannot create %s: %s (does its directory exist and can root write it?)",
-		       tmp, strerror(errno));
-		return -errno;
-	}
-	while (off < len) {
-		n = write(fd, buf + off, len - off);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			break;
-		off += n;
-	}
-	/* Not the umask's mode: the collector may run as another user. */
-	if (off < len || fchmod(fd, 0644) || fsync(fd)) {
-		sl_err(x, "writing %s: %s", tmp, strerror(errno));
-		close(fd);
-		unlink(tmp);
-		return -EIO;
-	}
-	if (close(fd) || rename(tmp, path)) {
-		sl_err(x, "replacing %s with %s: %s", path, tmp,
-		       strerror(errno));
-		unlink(tmp);
-		return -EIO;
-	}
-	return 0;
-}
-
 int cmd_metrics(struct sl_ctx *x, int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -472,7 +428,7 @@ int cmd_metrics(struct sl_ctx *x, int argc, char **argv)
 	struct sl_metrics m = { .usage = true };
 	const char *output = NULL;
 	struct sl_prom pr;
-	char *buf = NULL;
+	char *buf = NULL, err[4400];
 	size_t len = 0;
 	FILE *f;
 	int c, rc;
@@ -508,8 +464,15 @@ int cmd_metrics(struct sl_ctx *x, int argc, char **argv)
 		       strerror(-rc));
 		goto out;
 	}
-	if (output)
-		rc = sl_write_atomic(x, output, buf, len);
+	/*
+	 * Mode 0644: the collector may run as another user. Never through
+	 * a link planted in its (often shared) directory.
+	 */
+	if (output) {
+		rc = sl_file_replace(output, buf, len, 0644, err, sizeof(err));
+		if (rc)
+			sl_err(x, "%s", err);
+	}
 	else if (fwrite(buf, 1, len, stdout) != len || fflush(stdout))
 		rc = -EIO;
 out:

@@ -18,7 +18,6 @@
 #include <netlink/genl/genl.h>
 #include <netlink/genl/ctrl.h>
 
-#include "../lib/poweroff.h"
 #include "../lib/testhook.h"
 #include "kmod.h"
 

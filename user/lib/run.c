@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "run.h"
+#include "testhook.h"
 
 #define sl_buf sl_run_buf
 
@@ -117,39 +118,6 @@ static void sl_trace(const char *const argv[], double secs, int rc)
 	fclose(f);
 }
 
-/*
- * Fault injection for the tests: $SOFTLOCK_TEST_KILL_AT=HOST:N makes the
- * process whose $SOFTLOCK_HOST is HOST kill itself (SIGKILL, as a crash
- * would) at its Nth kill point: just before and just after every command
- * it runs; HOST:N:stop stops it there instead (SIGSTOP: a host that hangs
- * and never answers). Naming the host lets one variable reach both ends
- * of a mirror session and hit only one. The count is per process, hence
- * static.
- */
-static void sl_kill_point(const char *const argv[], const char *when)
-{
-	static unsigned long points;
-	const char *at = getenv("SOFTLOCK_TEST_KILL_AT");
-	const char *host = getenv("SOFTLOCK_HOST");
-	const char *colon;
-	unsigned long n;
-	char *end;
-	bool stop;
-
-	if (!at || !*at || !host)
-		return;
-	colon = strchr(at, ':');
-	if (!colon || strncmp(at, host, colon - at) || host[colon - at])
-		return;
-	n = strtoul(colon + 1, &end, 10);
-	stop = !strcmp(end, ":stop");
-	if ((*end && !stop) || ++points != n)
-		return;
-	fprintf(stderr, "softlock: test: %s at point %lu, %s %s\n",
-		stop ? "stopped" : "killed", points, when, argv[0]);
-	kill(getpid(), stop ? SIGSTOP : SIGKILL);
-}
-
 static int sl_run_untraced(const char *const argv[], sl_run_sink sink,
 			   void *arg, int *sink_rc, char **err);
 
@@ -160,11 +128,11 @@ int sl_run_stream(const char *const argv[], sl_run_sink sink, void *arg,
 	int rc;
 
 	*sink_rc = 0;
-	sl_kill_point(argv, "before");
+	sl_test_kill_point(argv[0], "before");
 	t0 = sl_mono();
 	rc = sl_run_untraced(argv, sink, arg, sink_rc, err);
 	sl_trace(argv, sl_mono() - t0, rc);
-	sl_kill_point(argv, "after");
+	sl_test_kill_point(argv[0], "after");
 	return rc;
 }
 

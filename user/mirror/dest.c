@@ -15,7 +15,6 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +32,7 @@
 #include "readback.h"
 #include "retention.h"
 #include "transport.h"
+#include "../lib/testhook.h"
 
 /* Flush and record progress this often (bytes of DATA). */
 #define SL_CKPT_DEFAULT (64ull << 20)
@@ -211,36 +211,16 @@ static uint64_t sl_ckpt_every(void)
 	return SL_CKPT_DEFAULT;
 }
 
-#ifdef SL_TEST_HOOKS
 /*
- * Only in the test build (softlock-test, never installed): change one
- * byte of the Nth DATA after its frame arrived intact, as a fault between
- * the wire and the disk would: SOFTLOCK_TEST_CORRUPT_APPLY=N before the
- * transfer digest sees it, SOFTLOCK_TEST_CORRUPT_WRITE=N after (so only
- * a read-back, --verify, can tell).
- */
-static void sl_dst_fault(void *buf, uint64_t frame, const char *which)
-{
-	const char *v = getenv(which);
-
-	if (v && strtoull(v, NULL, 10) == frame)
-		((unsigned char *)buf)[100] ^= 0x5a;
-}
-#else
-#define sl_dst_fault(buf, frame, which) do { } while (0)
-#endif
-
-/*
- * Apply DATA and DISCARD until DONE; checkpoint after every flush. For the
- * tests, SOFTLOCK_TEST_KILL_AFTER_DATA=N kills this side (SIGKILL, like a
- * crash) once its Nth DATA frame is written, before any flush after it.
+ * Apply DATA and DISCARD until DONE; checkpoint after every flush. The
+ * test build's faults (lib/testhook.h) sit where a bad disk path or a
+ * crash between a write and its flush would strike.
  */
 static int sl_dst_stream(struct sl_dst *x, struct sl_chunk_writer *w,
 			 void *abuf, uint64_t resume)
 {
-	const char *kill_at = getenv("SOFTLOCK_TEST_KILL_AFTER_DATA");
 	uint64_t every = sl_ckpt_every(), since = 0, off, len, end = resume;
-	uint64_t frames = 0, kill_after = kill_at ? strtoull(kill_at, NULL, 10) : 0;
+	unsigned long long frames = 0;
 	const void *data;
 	uint32_t dlen, crc;
 	int rc;
@@ -256,9 +236,9 @@ static int sl_dst_stream(struct sl_dst *x, struct sl_chunk_writer *w,
 			sl_msg_get_bytes(&x->s->m, SL_A_DATA, &data, &dlen);
 			memcpy(abuf, data, dlen);
 			frames++;
-			sl_dst_fault(abuf, frames, "SOFTLOCK_TEST_CORRUPT_APPLY");
+			sl_test_corrupt_data(abuf, dlen, frames, SL_TEST_CORRUPT_APPLY);
 			sl_xdigest_data(&x->dg, off, abuf, dlen);
-			sl_dst_fault(abuf, frames, "SOFTLOCK_TEST_CORRUPT_WRITE");
+			sl_test_corrupt_data(abuf, dlen, frames, SL_TEST_CORRUPT_WRITE);
 			rc = sl_fit_data(&x->fit, off, abuf, dlen, x->err,
 					 sizeof(x->err));
 			if (!rc && x->verify) {
@@ -274,8 +254,7 @@ static int sl_dst_stream(struct sl_dst *x, struct sl_chunk_writer *w,
 			len = dlen;
 			x->e->data_bytes += dlen;
 			since += dlen;
-			if (kill_after && frames == kill_after)
-				kill(getpid(), SIGKILL);
+			sl_test_data_done();
 		} else {
 			sl_msg_get_u64(&x->s->m, SL_A_LENGTH, &len);
 			sl_xdigest_zero(&x->dg, off, len);

@@ -14,12 +14,12 @@
 #include <unistd.h>
 
 #include "session.h"
+#include "../lib/testhook.h"
 
 void sl_sess_init(struct sl_session *s, int rfd, int wfd, bool initiator,
 		  enum sl_role role, const char *host)
 {
 	const char *path = getenv("SOFTLOCK_PROTO_LOG");
-	const char *corrupt = getenv("SOFTLOCK_TEST_CORRUPT_FRAME");
 
 	memset(s, 0, sizeof(*s));
 	s->rfd = rfd;
@@ -28,8 +28,6 @@ void sl_sess_init(struct sl_session *s, int rfd, int wfd, bool initiator,
 	sl_pbuf_init(&s->out);
 	sl_frame_init(&s->in);
 	snprintf(s->host, sizeof(s->host), "%s", host);
-	if (corrupt)
-		s->corrupt_at = strtoull(corrupt, NULL, 10);
 	/* A log that cannot be opened must not stop a transfer. */
 	if (path && *path)
 		s->log = fopen(path, "ae");
@@ -172,13 +170,7 @@ int sl_sess_send(struct sl_session *s)
 	if (rc)
 		return rc;
 	sl_log(s, "send", &m);
-	/*
-	 * Fault injection for the tests: SOFTLOCK_TEST_CORRUPT_FRAME=N flips
-	 * a bit in the last byte of the Nth frame this side sends, after its
-	 * CRC was computed, as a bad link or bad memory would.
-	 */
-	if (s->corrupt_at && ++s->frames == s->corrupt_at)
-		s->out.data[s->out.len - 1] ^= 0x01;
+	sl_test_corrupt_frame(s->out.data, s->out.len);
 	rc = sl_frame_write(s->wfd, &s->out, s->err, sizeof(s->err));
 	if (rc == -EPIPE)
 		sl_read_peer_error(s);

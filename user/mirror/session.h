@@ -29,7 +29,6 @@ struct sl_session {
 	FILE *log;
 	uint64_t data_frames;		/* DATA since the last log line */
 	uint64_t wire_out, wire_in;	/* bytes, frames included */
-	uint64_t frames, corrupt_at;	/* SOFTLOCK_TEST_CORRUPT_FRAME */
 	/*
 	 * The relationship's lease in seconds (0: none): the initiator sets
 	 * it before its HELLO, the other side reads it from that HELLO.

@@ -15,7 +15,6 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +23,7 @@
 #include <linux/softlock.h>
 
 #include "chunkio.h"
+#include "../lib/testhook.h"
 #include "digest.h"
 #include "lockset.h"
 #include "mirror.h"
@@ -67,12 +67,6 @@ struct sl_src {
 	size_t n;
 	struct sl_progress pr;
 	struct sl_xdigest dg;	/* of what this session streams */
-	/*
-	 * Fault injection for the tests: SOFTLOCK_TEST_KILL_AFTER_DATA=N
-	 * kills this process (SIGKILL, as a crash would) after its Nth DATA
-	 * frame, at an exact point instead of after a guessed delay.
-	 */
-	uint64_t kill_after, frames;
 	bool took;		/* this session took the PCPI it offers */
 	bool accepted;		/* ... and the destination accepted it */
 	char self[600];		/* HOST:VG/LV, this end */
@@ -249,8 +243,7 @@ static int sl_src_unit(void *arg, uint64_t off, const void *data, size_t len)
 		return rc;
 	x->e->data_bytes += len;
 	sl_progress_add(&x->pr, len);
-	if (x->kill_after && ++x->frames == x->kill_after)
-		kill(getpid(), SIGKILL);
+	sl_test_data_done();
 	return 0;
 }
 
@@ -439,14 +432,11 @@ int sl_mirror_source(struct sl_session *s, struct sl_mirror_env *e,
 		     const char *rel, const char *volume)
 {
 	struct sl_src x = { .s = s, .e = e };
-	const char *kill_after = getenv("SOFTLOCK_TEST_KILL_AFTER_DATA");
 	struct sl_lockset ls = { 0 };
 	struct sl_pcpi offer, base;
 	bool has_base;
 	int rc;
 
-	if (kill_after)
-		x.kill_after = strtoull(kill_after, NULL, 10);
 	snprintf(x.self, sizeof(x.self), "%s:%s", e->host, volume);
 	if (!e->k)
 		return sl_sess_fail(s, ENOENT,

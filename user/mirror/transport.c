@@ -22,6 +22,7 @@
 #include "../net/tls_peer.h"
 #include "../lvm/lvm.h"
 #include "../lib/run.h"
+#include "../lib/testhook.h"
 
 static int sl_bad(char *err, size_t errlen, const char *spec,
 		  const char *why)
@@ -233,9 +234,8 @@ static void sl_close(int *fd)
 }
 
 /*
- * The peer's environment: ours without the SOFTLOCK_TEST_* fault
- * injections, which are meant for the one process they were given to,
- * and without SSH_CONNECTION: a local peer (exec:, or this host's own
+ * The peer's environment: ours without the test build's fault
+ * injections (lib/testhook.h), and without SSH_CONNECTION: a local peer (exec:, or this host's own
  * serve) started by an admin logged in over ssh was not reached over
  * ssh, and serve --stdio refuses one that was (ssh's remote end sets its
  * own). Built before fork (the child may only make async-signal-safe
@@ -252,7 +252,7 @@ static char **sl_peer_env(void)
 	if (!envp)
 		return NULL;
 	for (n = 0; environ[n]; n++)
-		if (strncmp(environ[n], "SOFTLOCK_TEST_", 14) &&
+		if (!sl_test_var(environ[n]) &&
 		    strncmp(environ[n], "SSH_CONNECTION=", 15))
 			envp[m++] = environ[n];
 	return envp;

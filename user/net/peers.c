@@ -9,7 +9,6 @@
 #define _GNU_SOURCE
 #include <ctype.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +16,7 @@
 #include <unistd.h>
 
 #include "peers.h"
+#include "../lib/safefile.h"
 #include "../lvm/lvm.h"
 
 #define SL_PEERS_FILE_MAX	(1 << 20)
@@ -168,27 +168,11 @@ int sl_grants_load(const char *path, struct sl_grants *out, char *err,
 	int fd, rc;
 
 	memset(out, 0, sizeof(*out));
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0) {
-		rc = -errno;
-		snprintf(err, errlen, "cannot open the peers file %s: %s%s",
-			 path, strerror(errno), rc == -ENOENT ?
-			 " (list the peers this host serves there: see softlock(8))" : "");
-		return rc;
-	}
-	if (fstat(fd, &st) || !S_ISREG(st.st_mode) ||
-	    st.st_size > SL_PEERS_FILE_MAX) {
-		close(fd);
-		snprintf(err, errlen, "the peers file %s is not a regular file of at most 1 MiB",
-			 path);
-		return -EINVAL;
-	}
-	if ((st.st_mode & 022) || (st.st_uid != 0 && st.st_uid != geteuid())) {
-		close(fd);
-		snprintf(err, errlen, "the peers file %s can be changed by others than its owner (root): run 'chown root %s; chmod go-w %s'",
-			 path, path, path);
-		return -EPERM;
-	}
+	fd = sl_file_open_trusted(path, "the peers file", SL_PEERS_FILE_MAX,
+				  " (list the peers this host serves there: see softlock(8))",
+				  &st, err, errlen);
+	if (fd < 0)
+		return fd;
 	text = malloc(st.st_size + 1);
 	if (!text) {
 		close(fd);

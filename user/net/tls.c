@@ -23,6 +23,7 @@
 #include <openssl/x509v3.h>
 
 #include "tls.h"
+#include "../lib/safefile.h"
 
 const char *sl_tls_dir(void)
 {
@@ -55,12 +56,10 @@ static int sl_file_of(const char *dir, const char *name, char *path,
 			 path, strerror(errno), dir);
 		return -1;
 	}
-	/* ssh's rule: a key others can read is not a secret any more. */
-	if (!strcmp(name, "key.pem") && (st.st_mode & 077)) {
-		snprintf(err, errlen, "%s can be read by others than its owner: run 'chmod 600 %s'",
-			 path, path);
+	/* The key: root's (or ours), and nobody else's to read. */
+	if (!strcmp(name, "key.pem") &&
+	    sl_file_trusted(&st, "the TLS key", path, true, err, errlen))
 		return -1;
-	}
 	return 0;
 }
 
@@ -303,12 +302,18 @@ int sl_tls_connect(SSL_CTX *ctx, const char *host, const char *port,
 		rc = -ENOMEM;
 		goto fail;
 	}
-	/* The server's certificate must name the host we dialled. */
-	if (sl_is_ip(host)) {
-		X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), host);
-	} else {
-		SSL_set1_host(ssl, host);
-		SSL_set_tlsext_host_name(ssl, host);
+	/*
+	 * The server's certificate must name the host we dialled; a name
+	 * that could not be set would leave it unchecked: fail closed.
+	 */
+	if (sl_is_ip(host) ?
+	    X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), host) != 1 :
+	    SSL_set1_host(ssl, host) != 1 ||
+	    SSL_set_tlsext_host_name(ssl, host) != 1) {
+		snprintf(err, errlen, "%s port %s: cannot have the server's certificate checked for %s: %s",
+			 host, port, host, sl_ssl_why(why, sizeof(why)));
+		rc = -EINVAL;
+		goto fail;
 	}
 	rc = sl_handshake(ssl, fd, SSL_connect, &deadline);
 	if (!rc)

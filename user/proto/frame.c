@@ -16,7 +16,7 @@
 
 #include "crc32c.h"
 #include "frame.h"
-#include "../lib/poweroff.h"
+#include "../lib/testhook.h"
 
 int sl_proto_err(char *err, size_t errlen, int rc, const char *fmt, ...)
 {
@@ -229,40 +229,6 @@ static int sl_frame_crc(const struct sl_frame *f, char *err, size_t errlen)
 }
 
 /*
- * $SOFTLOCK_PROTO_CAPTURE=FILE appends every frame this process reads or
- * writes to FILE.HOST (HOST: $SOFTLOCK_HOST, else the pid, so the two ends
- * of a session never share a file), in order: the whole session as one
- * byte stream, which is what the protocol fuzzer's stream mode takes (its
- * seed corpus comes from real sessions captured this way in the VM).
- * Capturing stops at 256 KiB so that seeds stay small.
- */
-#define SL_CAPTURE_MAX	(256 * 1024)
-
-static void sl_capture(const void *a, size_t alen, const void *b, size_t blen)
-{
-	const char *base = getenv("SOFTLOCK_PROTO_CAPTURE");
-	const char *host = getenv("SOFTLOCK_HOST");
-	char path[4096];
-	FILE *f;
-
-	if (!base || !*base)
-		return;
-	if (host && *host)
-		snprintf(path, sizeof(path), "%s.%s", base, host);
-	else
-		snprintf(path, sizeof(path), "%s.%d", base, (int)getpid());
-	f = fopen(path, "ae");
-	if (!f)
-		return;
-	if (ftell(f) + alen + blen <= SL_CAPTURE_MAX) {
-		fwrite(a, 1, alen, f);
-		if (blen)
-			fwrite(b, 1, blen, f);
-	}
-	fclose(f);
-}
-
-/*
  * How long a peer may stay silent (or not take what we send) before the
  * session gives up: $SOFTLOCK_PEER_TIMEOUT seconds, default 300, 0 for
  * ever. A host that stops answering must fail an update, not hang it.
@@ -370,7 +336,7 @@ int sl_frame_read(int fd, struct sl_frame *f, char *err, size_t errlen)
 	rc = sl_frame_crc(f, err, errlen);
 	if (rc)
 		return rc;
-	sl_capture(f->hdr, SL_FRAME_HDR_LEN, f->payload, f->len);
+	sl_test_capture(f->hdr, SL_FRAME_HDR_LEN, f->payload, f->len);
 	sl_test_poweroff("frame");
 	return SL_FRAME_OK;
 }
@@ -437,6 +403,6 @@ int sl_frame_write(int fd, const struct sl_pbuf *b, char *err, size_t errlen)
 					    strerror(errno));
 		}
 	}
-	sl_capture(b->data, b->len, NULL, 0);
+	sl_test_capture(b->data, b->len, NULL, 0);
 	return 0;
 }

@@ -4,9 +4,13 @@
  * and the fix it names for what it refuses, and when a schedule is due.
  */
 #define _GNU_SOURCE
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "kselftest_harness.h"
 
@@ -187,6 +191,48 @@ TEST(load_names_a_missing_file)
 	EXPECT_NE(0, sl_conf_load("/nonexistent/softlock.conf", &c, err, sizeof(err)));
 	EXPECT_NE(NULL, strstr(err, "cannot read the config /nonexistent/softlock.conf"));
 	sl_conf_free(&c);
+}
+
+/*
+ * Its exec: endpoints run as root through a shell: a file that another
+ * user, or a group, can change is refused, as the peers file is. Run as
+ * root (make check is), which may chown the file to another uid.
+ */
+TEST(load_refuses_a_file_others_can_change)
+{
+	char dir[] = "/tmp/sl-conf-test.XXXXXX", path[64], link[64];
+	struct sl_conf c;
+	FILE *f;
+
+	ASSERT_NE(NULL, mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/softlock.conf", dir);
+	snprintf(link, sizeof(link), "%s/link.conf", dir);
+	f = fopen(path, "we");
+	ASSERT_NE(NULL, f);
+	fputs(REL "every = 1h\n", f);
+	ASSERT_EQ(0, fclose(f));
+	ASSERT_EQ(0, chmod(path, 0644));
+	EXPECT_EQ(0, sl_conf_load(path, &c, err, sizeof(err))) TH_LOG("%s", err);
+	sl_conf_free(&c);
+	ASSERT_EQ(0, chmod(path, 0666));
+	EXPECT_EQ(-EPERM, sl_conf_load(path, &c, err, sizeof(err)));
+	EXPECT_NE(NULL, strstr(err, "the config /tmp/sl-conf-test.")) TH_LOG("%s", err);
+	EXPECT_NE(NULL, strstr(err, "can be changed by others than its owner (root): run 'chown root")) TH_LOG("%s", err);
+	sl_conf_free(&c);
+	ASSERT_EQ(0, chmod(path, 0664));
+	EXPECT_EQ(-EPERM, sl_conf_load(path, &c, err, sizeof(err))) TH_LOG("group-writable");
+	sl_conf_free(&c);
+	ASSERT_EQ(0, chmod(path, 0644));
+	ASSERT_EQ(0, chown(path, 12345, -1));
+	EXPECT_EQ(-EPERM, sl_conf_load(path, &c, err, sizeof(err))) TH_LOG("another user's");
+	sl_conf_free(&c);
+	ASSERT_EQ(0, chown(path, 0, -1));
+	ASSERT_EQ(0, symlink(path, link));
+	EXPECT_EQ(-ELOOP, sl_conf_load(link, &c, err, sizeof(err))) TH_LOG("a link");
+	sl_conf_free(&c);
+	unlink(link);
+	unlink(path);
+	rmdir(dir);
 }
 
 TEST_HARNESS_MAIN

@@ -6,9 +6,11 @@
  * the refusals a wrong certificate must get.
  */
 #define _GNU_SOURCE
+#include <dlfcn.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +18,8 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include <openssl/ssl.h>
 
 #include "kselftest_harness.h"
 
@@ -355,6 +359,59 @@ TEST_F(tls, key_readable_by_others)
 	ASSERT_EQ(-ENOENT, sl_tls_peer_start("127.0.0.1", self->port, &relay,
 					     &rfd, &wfd, err, sizeof(err)));
 	ASSERT_NE(NULL, strstr(err, "can be read by others than its owner"))
+		TH_LOG("%s", err);
+}
+
+TEST_F(tls, key_owned_by_another_user)
+{
+	char err[1024], key[200];
+	int rfd, wfd;
+	pid_t relay;
+
+	snprintf(self->sub, sizeof(self->sub), "%s/cli", self->dir);
+	snprintf(key, sizeof(key), "%s/key.pem", self->sub);
+	/* Mode 0600, but its owner is not root: that user can read it. */
+	ASSERT_EQ(0, chown(key, 12345, -1));
+	setenv("SOFTLOCK_TLS_DIR", self->sub, 1);
+	ASSERT_EQ(-ENOENT, sl_tls_peer_start("127.0.0.1", self->port, &relay,
+					     &rfd, &wfd, err, sizeof(err)));
+	ASSERT_NE(NULL, strstr(err, "belongs to uid 12345, not root"))
+		TH_LOG("%s", err);
+}
+
+/*
+ * The client's SSL_set1_host, which fails when a test says so (OpenSSL's
+ * fails when out of memory): then no name would be checked at all.
+ */
+static bool fail_set1_host;
+
+int SSL_set1_host(SSL *s, const char *hostname)
+{
+	int (*real)(SSL *, const char *);
+
+	if (fail_set1_host)
+		return 0;
+	real = (int (*)(SSL *, const char *))dlsym(RTLD_NEXT, "SSL_set1_host");
+	return real ? real(s, hostname) : 0;
+}
+
+TEST_F(tls, server_name_that_cannot_be_set_fails_closed)
+{
+	char err[1024];
+	int rfd, wfd;
+	pid_t relay;
+
+	snprintf(self->sub, sizeof(self->sub), "%s/cli", self->dir);
+	setenv("SOFTLOCK_TLS_DIR", self->sub, 1);
+	fail_set1_host = true;
+	/*
+	 * localhost is 127.0.0.1, which the server's certificate names, but
+	 * not as localhost: unchecked, the name would pass.
+	 */
+	EXPECT_GT(0, sl_tls_peer_start("localhost", self->port, &relay,
+				       &rfd, &wfd, err, sizeof(err)));
+	fail_set1_host = false;
+	EXPECT_NE(NULL, strstr(err, "cannot have the server's certificate checked for localhost"))
 		TH_LOG("%s", err);
 }
 

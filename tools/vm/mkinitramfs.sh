@@ -4,7 +4,8 @@
 # Build the guest's initramfs for one kernel: a base archive shared by all
 # kernels (busybox, lvm2, dmsetup, thin-provisioning-tools, kmod, the
 # project's programs and tests) and a per-kernel archive (the kernel's
-# device-mapper and block modules, softlock.ko). The kernel unpacks
+# device-mapper and block modules, softlock.ko, pkg_test.sh's compiler
+# cache). The kernel unpacks
 # concatenated cpio archives in order, so the two are simply joined.
 #
 #   mkinitramfs.sh BASE_DIR USER_DIR [LINUX_SRC]
@@ -152,6 +153,11 @@ build_kernel() { # KVER KO OUT
 	install -D -m 0644 "$ko" "$root/lib/modules/$kver/updates/softlock.ko"
 	install -m 0644 "$ko" "$root/softlock/softlock.ko"
 	depmod -b "$root" "$kver"
+	# pkg_test.sh's compiler cache (check.sh dkms_ccache), when made.
+	if [ -d "$dir/dkms-ccache" ]; then
+		mkdir -p "$root/softlock/tests/debs"
+		cp -a "$dir/dkms-ccache" "$root/softlock/tests/debs/ccache"
+	fi
 	(cd "$root" && find . -print0 | cpio --null -o -H newc --quiet) | gzip -1 > "$dir/kernel.cpio.gz"
 	cat "$(dirname "$dir")/base.cpio.gz" "$dir/kernel.cpio.gz" > "$out"
 }

@@ -45,6 +45,7 @@ a_locks() {
 }
 
 serve_log() { cat "$SL_TMP/a/serve.log" 2>/dev/null; }
+TCP_IDLE=$(pwd)/tcp_idle
 
 # [-t MS] PORT N SRC...: tcp_idle from host B to A (60 s at most) in the
 # background, its output on fd 3; IDLE_LINE is its first line ("open N").
@@ -55,7 +56,7 @@ idle_start() {
 	shift 2
 	rm -f "$SL_TMP/idle" && mkfifo "$SL_TMP/idle" || return 1
 	# shellcheck disable=SC2086
-	ip netns exec slhb tcp_idle $t "$A_IP" "$port" "$n" 60 "$@" > "$SL_TMP/idle" &
+	ip netns exec slhb "$TCP_IDLE" $t "$A_IP" "$port" "$n" 60 "$@" > "$SL_TMP/idle" &
 	IDLE=$!
 	bg_register $IDLE
 	exec 3< "$SL_TMP/idle"

@@ -11,12 +11,18 @@
 # C, trusted, trying B's relationship, another role, another volume, or
 # another destination's lock set, refused with the reason; B's locks on
 # A unchanged by every refusal; B killed mid-update, then converging;
-# bad file permissions stop the daemon.
+# bad file permissions stop the daemon. Idle TCP connections cannot lock
+# B out: 64 from 16 other addresses are all held, yet B's update runs,
+# and each is closed at the 10 s handshake deadline; 64 from B's own
+# address are held 4 at a time, the rest refused at once, and B gets
+# through once the deadline has closed those 4; a second daemon with
+# --max-handshakes 8 --handshake-timeout 2 refuses what exceeds 8 and
+# closes a slow loris (a byte every 300 ms) at 2 s all told.
 cd "$(dirname "$0")" || exit 1
 . ./lib.sh
 
 sl_init lvm softlock sha256sum openssl ip
-tap_plan 55
+tap_plan 74
 
 . ./mirror_lib.sh
 . ./tls_lib.sh
@@ -39,6 +45,33 @@ a_locks() {
 }
 
 serve_log() { cat "$SL_TMP/a/serve.log" 2>/dev/null; }
+TCP_IDLE=$(pwd)/tcp_idle
+
+# [-t MS] PORT N SRC...: tcp_idle from host B to A (60 s at most) in the
+# background, its output on fd 3; IDLE_LINE is its first line ("open N").
+idle_start() {
+	local t=""
+	[ "$1" = -t ] && t="-t $2" && shift 2
+	local port=$1 n=$2
+	shift 2
+	rm -f "$SL_TMP/idle" && mkfifo "$SL_TMP/idle" || return 1
+	# shellcheck disable=SC2086
+	ip netns exec slhb "$TCP_IDLE" $t "$A_IP" "$port" "$n" 60 "$@" > "$SL_TMP/idle" &
+	IDLE=$!
+	bg_register $IDLE
+	exec 3< "$SL_TMP/idle"
+	read -r IDLE_LINE <&3
+}
+
+# IDLE_OUT: tcp_idle's exit status and the rest of its output, once it
+# ends (not in a subshell: it waits for its own child).
+idle_end() {
+	local rc
+	wait "$IDLE"
+	rc=$?
+	IDLE_OUT="$rc $(cat <&3)"
+	exec 3<&-
+}
 
 setup_hosts() {
 	mirror_hosts_setup && mirror_more_hosts c &&
@@ -181,9 +214,72 @@ assert "... the next update over TLS converges" on_b_tls softlock mirror update 
 newest=$(pcpis_of $VB vol | awk '{ print $NF }')
 assert_eq "... B's newest PCPI ($newest) equals A's" "$(hash_of "$VA/$newest")" "$(hash_of "$VB/$newest")"
 
+# --- idle connections do not lock B out (the handshake gate) ---
+idle_addrs=""
+for i in $(seq 10 25); do
+	idle_addrs="$idle_addrs 10.77.1.$i"
+done
+add_idle_addrs() {
+	for a in $idle_addrs; do
+		ip -n slhb addr add "$a/24" dev vba || return 1
+	done
+}
+assert "B: 16 more addresses on its link to A" add_idle_addrs
+# shellcheck disable=SC2086
+idle_start 7433 64 $idle_addrs
+assert_eq "64 idle TCP connections to A, 4 from each of 16 addresses" "open 64" "$IDLE_LINE"
+assert "B: an update while they are open" on_b_tls softlock mirror update ba
+newest=$(pcpis_of $VB vol | awk '{ print $NF }')
+assert_eq "... B's newest PCPI ($newest) equals A's" "$(hash_of "$VA/$newest")" "$(hash_of "$VB/$newest")"
+idle_end
+assert_eq "... A closes every idle connection" "0 all 64 closed by the server" "$IDLE_OUT"
+assert_match "... at its handshake deadline, saying so" \
+	"serve: 10\\.77\\.1\\.[0-9]+ port [0-9]+: no TLS handshake within 10 s" "$(serve_log)"
+assert_no_match "... none refused: each address stayed within its 4" "refused, [0-9]+ (sessions|handshakes)" "$(serve_log)"
+
+idle_start 7433 64 10.77.1.2
+assert_eq "64 idle TCP connections from B's own address" "open 64" "$IDLE_LINE"
+idle_end
+assert_eq "... A closes every one" "0 all 64 closed by the server" "$IDLE_OUT"
+assert_match "... 60 at once: 4 from that address are in their handshake" \
+	"serve: 10\\.77\\.1\\.2 port [0-9]+: refused, 4 handshakes from this address are running \\(--max-handshakes-per-address\\)" \
+	"$(serve_log)"
+assert "B: an update once the deadline has closed those 4" on_b_tls softlock mirror update ba
+
+# A second daemon: few handshakes, a short deadline.
+start_small() {
+	local line
+	mkfifo "$SL_TMP/a/ready2" || return 1
+	$ENV_A SOFTLOCK_TLS_DIR="$TA" softlock serve --tls --listen "$A_IP:7435" \
+		--max-handshakes 8 --handshake-timeout 2 > "$SL_TMP/a/ready2" 2> "$SL_TMP/a/serve2.log" &
+	SMALL=$!
+	bg_register $SMALL
+	read -r line < "$SL_TMP/a/ready2"
+	[ "$line" = "softlock: serving TLS on $A_IP port 7435" ]
+}
+assert "a second daemon on port 7435: --max-handshakes 8 --handshake-timeout 2" start_small
+idle_start 7435 12 10.77.1.10 10.77.1.11 10.77.1.12
+assert_eq "12 idle TCP connections to it from 3 addresses" "open 12" "$IDLE_LINE"
+idle_end
+assert_eq "... it closes every one" "0 all 12 closed by the server" "$IDLE_OUT"
+assert_match "... 4 at once: 8 handshakes are running" \
+	"10\\.77\\.1\\.1[0-2] port [0-9]+: refused, 8 handshakes are running \\(--max-handshakes\\)" \
+	"$(cat "$SL_TMP/a/serve2.log")"
+idle_start -t 300 7435 1 10.77.1.13
+assert_eq "a slow loris: a ClientHello a byte every 300 ms" "open 1" "$IDLE_LINE"
+idle_end
+assert_eq "... closed all the same" "0 all 1 closed by the server" "$IDLE_OUT"
+assert_match "... at the deadline of the whole handshake" \
+	"10\\.77\\.1\\.13 port [0-9]+: no TLS handshake within 2 s" "$(cat "$SL_TMP/a/serve2.log")"
+kill -TERM "$SMALL"
+wait "$SMALL"
+
 # --- the daemon stops on SIGTERM ---
 kill -TERM "$DAEMON"
 wait "$DAEMON"
 assert_eq "SIGTERM: the daemon exits 0" 0 $?
 assert_match "... saying it stopped" "serve: stopped" "$(serve_log)"
+# Said when its 10 s window ended, or at the latest when the daemon stops.
+assert_match "... having counted, not logged, the refusals past the first 10" \
+	"serve: [0-9]+ more unauthenticated connections refused \\(--max-handshakes-per-address\\), not logged" "$(serve_log)"
 diag "$(serve_log | tail -20)"

@@ -211,9 +211,10 @@ static int sl_daemon_check(struct sl_ctx *x, const char *path,
 
 	printf("%s: valid, %zu relationship%s\n", path, c->n, c->n == 1 ? "" : "s");
 	if (c->tls)
-		printf("daemon: serves peers over TLS on %s, at most %u sessions\n",
+		printf("daemon: serves peers over TLS on %s, at most %u sessions; at most %u handshakes, %u from one address, each within %u s\n",
 		       *c->listen ? c->listen : "every address, port 7433",
-		       c->max_sessions);
+		       c->max_sessions, c->max_handshakes,
+		       c->max_handshakes_per_address, c->handshake_timeout);
 	else
 		printf("daemon: does not serve peers (tls = no)\n");
 	printf("daemon: at most %u updates at once\n", c->max_updates);

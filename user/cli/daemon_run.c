@@ -246,8 +246,11 @@ static void sl_reap(struct sl_daemon *d)
 
 static void sl_listener(struct sl_daemon *d, int64_t now, int64_t *wake)
 {
-	char max[16];
+	char max[16], hs[16], per[16], to[16];
 	const char *args[] = { "serve", "--tls", "--max-sessions", max,
+			       "--max-handshakes", hs,
+			       "--max-handshakes-per-address", per,
+			       "--handshake-timeout", to,
 			       *d->c.listen ? "--listen" : NULL, d->c.listen, NULL };
 	pid_t pid;
 
@@ -259,6 +262,9 @@ static void sl_listener(struct sl_daemon *d, int64_t now, int64_t *wake)
 		return;
 	}
 	snprintf(max, sizeof(max), "%u", d->c.max_sessions);
+	snprintf(hs, sizeof(hs), "%u", d->c.max_handshakes);
+	snprintf(per, sizeof(per), "%u", d->c.max_handshakes_per_address);
+	snprintf(to, sizeof(to), "%u", d->c.handshake_timeout);
 	pid = sl_daemon_spawn(d->x, args);
 	if (pid < 0) {
 		sl_dlog("cannot start the TLS listener: %s", strerror(-pid));
@@ -314,7 +320,9 @@ static void sl_reload(struct sl_daemon *d, bool once)
 	char err[1024];
 	bool tls = d->c.tls;
 	char listen[sizeof(d->c.listen)];
-	uint32_t max = d->c.max_sessions;
+	uint32_t max = d->c.max_sessions, hs = d->c.max_handshakes;
+	uint32_t per = d->c.max_handshakes_per_address;
+	uint32_t to = d->c.handshake_timeout;
 
 	snprintf(listen, sizeof(listen), "%s", d->c.listen);
 	if (sl_conf_load(d->path, &c, err, sizeof(err))) {
@@ -330,7 +338,9 @@ static void sl_reload(struct sl_daemon *d, bool once)
 		d->c.n == 1 ? "" : "s");
 	/* A changed listener: stop it; the loop starts the new one. */
 	if (d->listener && (!d->c.tls || tls != d->c.tls ||
-			    strcmp(listen, d->c.listen) || max != d->c.max_sessions)) {
+			    strcmp(listen, d->c.listen) || max != d->c.max_sessions ||
+			    hs != d->c.max_handshakes || to != d->c.handshake_timeout ||
+			    per != d->c.max_handshakes_per_address)) {
 		kill(d->listener, SIGTERM);
 		d->listener_at = 0;
 	}

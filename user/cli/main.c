@@ -27,7 +27,7 @@ static const struct {
 	{ "restore", cmd_restore, "" },
 	{ "verify", cmd_verify, "[--fix]" },
 	{ "mirror", cmd_mirror, "init SRC DST [--name NAME] [--keep N] [--lease DURATION] [--follow-source-deletions yes|no] | set NAME|DST --lease DURATION|none | update NAME|DST [--json] | status [NAME] [--json] | verify NAME|DST [--snapshot LV.sl.N] [--json] | destroy NAME|DST [--keep-locks]" },
-	{ "serve", cmd_serve, "--stdio [--peer NAME] | --tls [--listen [ADDR]:PORT] [--max-sessions N]" },
+	{ "serve", cmd_serve, "--stdio [--peer NAME] | --tls [--listen [ADDR]:PORT] [--max-sessions N] [--max-handshakes N] [--max-handshakes-per-address N] [--handshake-timeout SECONDS]" },
 	{ "metrics", cmd_metrics, "[--output FILE] [--no-usage]" },
 	{ "daemon", cmd_daemon, "[--config FILE] [--check | --once [NAME...]]" },
 	{ "version", cmd_version, "" },

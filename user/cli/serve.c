@@ -182,7 +182,11 @@ int sl_serve_session(struct sl_ctx *x, int rfd, int wfd,
 	sl_sess_init(&s, rfd, wfd, false, 0, e.host);
 	rc = sl_sess_accept_hello(&s, &rel, &vol);
 	e.lease = s.lease;
-	if (!rc) {
+	if (!rc && auth && auth->busy)
+		rc = sl_sess_fail(&s, EBUSY,
+				  "%s: every session slot is taken (serve --max-sessions): nothing done; run it again once one ends",
+				  e.host);
+	else if (!rc) {
 		snprintf(relc, sizeof(relc), "%s", rel);
 		snprintf(volc, sizeof(volc), "%s", vol);
 		if (auth)
@@ -221,6 +225,9 @@ static const struct option sl_serve_opts[] = {
 	{ "tls", no_argument, NULL, 't' },
 	{ "listen", required_argument, NULL, 'l' },
 	{ "max-sessions", required_argument, NULL, 'm' },
+	{ "max-handshakes", required_argument, NULL, 'H' },
+	{ "max-handshakes-per-address", required_argument, NULL, 'A' },
+	{ "handshake-timeout", required_argument, NULL, 'T' },
 	{ "peer", required_argument, NULL, 'p' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -229,7 +236,11 @@ int cmd_serve(struct sl_ctx *x, int argc, char **argv)
 {
 	const char *listen = NULL, *peer = NULL;
 	bool stdio = false, tls = false;
-	uint32_t max = 16;
+	struct sl_gate_limits lim = {
+		.sessions = SL_GATE_SESSIONS, .handshakes = SL_GATE_HANDSHAKES,
+		.per_address = SL_GATE_PER_ADDRESS, .timeout_s = SL_GATE_TIMEOUT_S,
+	};
+	bool gate = false;
 	int c;
 
 	while ((c = getopt_long(argc, argv, "", sl_serve_opts, NULL)) != -1) {
@@ -253,23 +264,43 @@ int cmd_serve(struct sl_ctx *x, int argc, char **argv)
 			peer = optarg;
 			break;
 		case 'm':
-			if (sl_parse_u32(optarg, 1024, &max) || !max)
+			if (sl_parse_u32(optarg, 1024, &lim.sessions) || !lim.sessions)
 				return sl_usage(x, "--max-sessions %s: give a number 1..1024",
 						optarg);
+			gate = true;
+			break;
+		case 'H':
+			if (sl_parse_u32(optarg, 4096, &lim.handshakes) || !lim.handshakes)
+				return sl_usage(x, "--max-handshakes %s: give a number 1..4096",
+						optarg);
+			gate = true;
+			break;
+		case 'A':
+			if (sl_parse_u32(optarg, 1024, &lim.per_address) || !lim.per_address)
+				return sl_usage(x, "--max-handshakes-per-address %s: give a number 1..1024",
+						optarg);
+			gate = true;
+			break;
+		case 'T':
+			if (sl_parse_u32(optarg, SL_GATE_TIMEOUT_MAX, &lim.timeout_s) ||
+			    !lim.timeout_s)
+				return sl_usage(x, "--handshake-timeout %s: give seconds, 1..%d",
+						optarg, SL_GATE_TIMEOUT_MAX);
+			gate = true;
 			break;
 		default:
-			return sl_usage(x, "serve: --stdio [--peer NAME] | --tls [--listen [ADDR]:PORT] [--max-sessions N]");
+			return sl_usage(x, "serve: --stdio [--peer NAME] | --tls [--listen [ADDR]:PORT] [--max-sessions N] [--max-handshakes N] [--max-handshakes-per-address N] [--handshake-timeout SECONDS]");
 		}
 	}
 	if (optind != argc)
 		return sl_usage(x, "serve takes no arguments, only --stdio or --tls");
 	if (stdio == tls)
 		return sl_usage(x, "serve needs --stdio (the peer protocol on stdin and stdout) or --tls (listen for peers over TCP with mutual TLS)");
-	if (stdio && listen)
-		return sl_usage(x, "--listen goes with --tls");
+	if (stdio && (listen || gate))
+		return sl_usage(x, "--listen and the limits of sessions and handshakes go with --tls");
 	if (tls && peer)
 		return sl_usage(x, "--peer goes with --stdio: over --tls the peer is its certificate");
 	if (stdio)
 		return sl_serve_stdio(x, peer);
-	return sl_serve_tls(x, listen, max);
+	return sl_serve_tls(x, listen, &lim);
 }

@@ -4,6 +4,7 @@
 #define SL_SERVE_H
 
 #include "ctx.h"
+#include "serve_gate.h"
 #include "../net/peers.h"
 
 /*
@@ -14,6 +15,7 @@
 struct sl_serve_auth {
 	struct sl_grants grants;
 	const char *peer;	/* for messages */
+	bool busy;		/* no session slot: refuse after HELLO */
 };
 
 /*
@@ -33,7 +35,11 @@ int sl_serve_auth_load(struct sl_serve_auth *auth,
 int sl_serve_session(struct sl_ctx *x, int rfd, int wfd,
 		     const struct sl_serve_auth *auth);
 
-/* softlock serve --tls: listen, and serve each connection in a child. */
-int sl_serve_tls(struct sl_ctx *x, const char *listen, unsigned int max);
+/*
+ * softlock serve --tls: listen, and serve each connection in a child,
+ * within lim (serve_gate.h).
+ */
+int sl_serve_tls(struct sl_ctx *x, const char *listen,
+		 const struct sl_gate_limits *lim);
 
 #endif /* SL_SERVE_H */

@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * softlock serve --tls: the daemon. It accepts TCP connections and forks
- * one child per connection; the child runs the TLS handshake (a trusted
- * client certificate is required), reads the peers file afresh (an edit
- * applies to the next connection), keeps the grants that name the
- * certificate, and forks the session, which it then relays to. The
- * daemon itself holds no catalog, no module handle and no peer state, so
- * a session that fails, hangs or is killed costs only its own processes.
+ * one child per connection that its gate admits (serve_gate.c); the child
+ * runs the TLS handshake (a trusted client certificate is required) within
+ * the handshake timeout, reads the peers file afresh (an edit applies to
+ * the next connection), keeps the grants that name the certificate, asks
+ * the gate for a session slot, and forks the session, which it then
+ * relays to. The daemon itself holds no catalog, no module handle and no
+ * peer state, and never waits for a peer: a session or a handshake that
+ * fails, hangs or is killed costs only its own processes.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -24,6 +26,7 @@
 #include <unistd.h>
 
 #include "serve.h"
+#include "serve_gate.h"
 #include "../net/tls.h"
 #include "../net/tls_peer.h"
 #include "../lib/run.h"
@@ -138,29 +141,61 @@ static void sl_addr_name(const struct sockaddr_storage *sa, char *buf,
 	snprintf(buf, size, "%s port %s", host, port);
 }
 
+/* Tell the gate why this connection failed before it was trusted. */
+static int sl_conn_failed(int ctl, const char *err)
+{
+	char msg[1100];
+	int len = snprintf(msg, sizeof(msg), "%c%s", SL_GATE_FAILED, err);
+
+	if (len >= (int)sizeof(msg))
+		len = sizeof(msg) - 1;
+	if (send(ctl, msg, len, MSG_NOSIGNAL) != len)
+		fprintf(stderr, "softlock: serve: %s\n", err);
+	return SL_EXIT_FAIL;
+}
+
+/* Trusted and authorized: may it have a session slot? */
+static bool sl_conn_slot(int ctl)
+{
+	char c = SL_GATE_AUTHED;
+	ssize_t n;
+
+	if (send(ctl, &c, 1, MSG_NOSIGNAL) != 1)
+		return false;
+	do
+		n = read(ctl, &c, 1);
+	while (n < 0 && errno == EINTR);
+	return n == 1 && c == SL_GATE_GO;
+}
+
 /* One connection, in its own process; returns its exit status. */
-static int sl_serve_conn(struct sl_ctx *x, SSL_CTX *ctx, int fd,
-			 const char *from)
+static int sl_serve_conn(struct sl_ctx *x, SSL_CTX *ctx, int fd, int ctl,
+			 const char *from, unsigned int timeout_s)
 {
 	int to[2] = { -1, -1 }, back[2] = { -1, -1 }, status, rc;
 	struct sl_serve_auth auth = { 0 };
 	char err[1024], peer[512], who[800];
+	int hs_ms = sl_tls_timeout_ms();
 	SSL *ssl;
 	pid_t pid;
 
-	rc = sl_tls_accept(ctx, fd, sl_tls_timeout_ms(), &ssl, err, sizeof(err));
-	if (rc) {
-		fprintf(stderr, "softlock: serve: %s: %s\n", from, err);
-		return SL_EXIT_FAIL;
-	}
+	if (hs_ms > (int)timeout_s * 1000)
+		hs_ms = timeout_s * 1000;
+	rc = sl_tls_accept(ctx, fd, hs_ms, &ssl, err, sizeof(err));
+	if (rc)
+		return sl_conn_failed(ctl, err);
 	sl_tls_peer_describe(ssl, peer, sizeof(peer));
 	snprintf(who, sizeof(who), "serve: %s (%s)", from, peer);
 	if (sl_serve_auth_load(&auth, sl_tls_peer_is, ssl, peer, who)) {
 		fprintf(stderr, "softlock: %s: out of memory\n", who);
 		return SL_EXIT_FAIL;
 	}
-	fprintf(stderr, "softlock: %s: connected, %zu grant%s\n", who,
-		auth.grants.n, auth.grants.n == 1 ? "" : "s");
+	/* Refused a slot (the gate logged it): the session tells the peer. */
+	auth.busy = !sl_conn_slot(ctl);
+	close(ctl);
+	if (!auth.busy)
+		fprintf(stderr, "softlock: %s: connected, %zu grant%s\n", who,
+			auth.grants.n, auth.grants.n == 1 ? "" : "s");
 	rc = sl_pipes(to, back);
 	if (rc) {
 		fprintf(stderr, "softlock: %s: cannot create pipes: %s\n", who,
@@ -212,18 +247,67 @@ static void sl_serve_signals(sigset_t *old)
 	sigprocmask(SIG_BLOCK, &block, old);
 }
 
-int sl_serve_tls(struct sl_ctx *x, const char *listen_spec, unsigned int max)
+/* Accept one connection; fork its child if the gate admits it. */
+static void sl_serve_accept(struct sl_ctx *x, SSL_CTX *ctx, int lfd,
+			    struct sl_gate *g, const sigset_t *old)
 {
-	char addr[256], port[8], err[1024], from[128], path[4096];
 	struct sockaddr_storage sa;
+	socklen_t len = sizeof(sa);
+	char from[128];
+	int fd, ctl[2];
+	pid_t pid;
+
+	fd = accept4(lfd, (struct sockaddr *)&sa, &len, SOCK_CLOEXEC);
+	if (fd < 0)
+		return;
+	sl_addr_name(&sa, from, sizeof(from));
+	if (!sl_gate_admit(g, &sa, from)) {
+		close(fd);
+		return;
+	}
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, ctl)) {
+		fprintf(stderr, "softlock: serve: %s: cannot create a socket pair: %s\n",
+			from, strerror(errno));
+		close(fd);
+		return;
+	}
+	pid = fork();
+	if (pid == 0) {
+		close(lfd);
+		close(ctl[0]);
+		sl_gate_forget(g);
+		sigprocmask(SIG_SETMASK, old, NULL);
+		signal(SIGTERM, SIG_DFL);
+		signal(SIGINT, SIG_DFL);
+		signal(SIGCHLD, SIG_DFL);
+		_exit(sl_serve_conn(x, ctx, fd, ctl[1], from, g->lim.timeout_s));
+	}
+	close(ctl[1]);
+	close(fd);
+	if (pid < 0) {
+		fprintf(stderr, "softlock: serve: %s: cannot fork: %s\n", from,
+			strerror(errno));
+		close(ctl[0]);
+	} else if (sl_gate_add(g, pid, ctl[0], &sa, from)) {
+		fprintf(stderr, "softlock: serve: %s: out of memory\n", from);
+		kill(pid, SIGKILL);
+		close(ctl[0]);
+	}
+}
+
+int sl_serve_tls(struct sl_ctx *x, const char *listen_spec,
+		 const struct sl_gate_limits *lim)
+{
+	char addr[256], port[8], err[1024], path[4096];
+	struct pollfd *p = NULL, *np;
+	struct timespec ts;
 	struct sl_grants all;
-	struct pollfd p;
-	unsigned int active = 0;
-	socklen_t len;
+	struct sl_gate g;
+	size_t cap = 0, n;
 	sigset_t old;
 	SSL_CTX *ctx;
 	pid_t pid;
-	int lfd, fd;
+	int lfd, wait_ms;
 
 	if (sl_need_root(x))
 		return SL_EXIT_FAIL;
@@ -249,6 +333,9 @@ int sl_serve_tls(struct sl_ctx *x, const char *listen_spec, unsigned int max)
 		SSL_CTX_free(ctx);
 		return SL_EXIT_FAIL;
 	}
+	/* A peer that vanishes between poll and accept cannot stall us. */
+	fcntl(lfd, F_SETFL, fcntl(lfd, F_GETFL) | O_NONBLOCK);
+	sl_gate_init(&g, lim);
 	sl_serve_signals(&old);
 	/* A line on stdout once peers can connect: scripts wait for it. */
 	printf("softlock: serving TLS on %s port %s\n", *addr ? addr : "every address",
@@ -256,40 +343,32 @@ int sl_serve_tls(struct sl_ctx *x, const char *listen_spec, unsigned int max)
 	fflush(stdout);
 	while (!sl_serve_stop) {
 		while ((pid = waitpid(-1, NULL, WNOHANG)) > 0)
-			active--;
-		p = (struct pollfd){ .fd = lfd, .events = POLLIN };
-		if (ppoll(&p, 1, NULL, &old) <= 0)
-			continue;
-		len = sizeof(sa);
-		fd = accept4(lfd, (struct sockaddr *)&sa, &len, SOCK_CLOEXEC);
-		if (fd < 0)
-			continue;
-		sl_addr_name(&sa, from, sizeof(from));
-		if (active >= max) {
-			fprintf(stderr, "softlock: serve: %s: refused, %u sessions are running (--max-sessions)\n",
-				from, active);
-			close(fd);
-			continue;
+			sl_gate_reaped(&g, pid);
+		wait_ms = sl_gate_expire(&g);
+		if (cap < g.n + 1) {
+			np = reallocarray(p, g.n + 1, sizeof(*p));
+			if (!np) {
+				sl_err(x, "serve: out of memory");
+				break;
+			}
+			p = np;
+			cap = g.n + 1;
 		}
-		pid = fork();
-		if (pid == 0) {
-			close(lfd);
-			sigprocmask(SIG_SETMASK, &old, NULL);
-			signal(SIGTERM, SIG_DFL);
-			signal(SIGINT, SIG_DFL);
-			signal(SIGCHLD, SIG_DFL);
-			_exit(sl_serve_conn(x, ctx, fd, from));
-		}
-		if (pid > 0)
-			active++;
-		else
-			fprintf(stderr, "softlock: serve: %s: cannot fork: %s\n",
-				from, strerror(errno));
-		close(fd);
+		p[0] = (struct pollfd){ .fd = lfd, .events = POLLIN };
+		n = sl_gate_pollfds(&g, p + 1, cap - 1);
+		ts = (struct timespec){ .tv_sec = wait_ms / 1000,
+					.tv_nsec = wait_ms % 1000 * 1000000L };
+		if (ppoll(p, n + 1, wait_ms < 0 ? NULL : &ts, &old) <= 0)
+			continue;
+		sl_gate_ctl(&g, p + 1, n);
+		if (p[0].revents & POLLIN)
+			sl_serve_accept(x, ctx, lfd, &g, &old);
 	}
 	close(lfd);
 	SSL_CTX_free(ctx);
+	free(p);
 	fprintf(stderr, "softlock: serve: stopped; %u session%s still finishing\n",
-		active, active == 1 ? "" : "s");
+		g.sessions, g.sessions == 1 ? "" : "s");
+	sl_gate_free(&g);
 	return SL_EXIT_OK;
 }

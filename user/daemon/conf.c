@@ -18,6 +18,7 @@
 #include "conf.h"
 #include "../lib/safefile.h"
 #include "../cli/args.h"
+#include "../cli/serve_gate.h"
 #include "../mirror/transport.h"
 
 /* What a config may weigh (it is read whole). */
@@ -143,7 +144,8 @@ static int sl_secs(struct sl_parser *p, const char *key, const char *v,
 }
 
 static const char *const sl_daemon_keys[] = {
-	"tls", "listen", "max_sessions", "max_updates", NULL,
+	"tls", "listen", "max_sessions", "max_updates", "max_handshakes",
+	"max_handshakes_per_address", "handshake_timeout", NULL,
 };
 static const char *const sl_rel_keys[] = {
 	"src", "dst", "every", "at", "keep", "lease", "timeout", NULL,
@@ -166,9 +168,24 @@ static int sl_daemon_key(struct sl_parser *p, int k, const char *v)
 		if (sl_parse_u32(v, 1024, &c->max_sessions) || !c->max_sessions)
 			return sl_perr(p, p->line, "max_sessions = %s: write a number 1..1024", v);
 		return 0;
-	default:
+	case 3:
 		if (sl_parse_u32(v, 64, &c->max_updates) || !c->max_updates)
 			return sl_perr(p, p->line, "max_updates = %s: write a number 1..64", v);
+		return 0;
+	case 4:
+		if (sl_parse_u32(v, 4096, &c->max_handshakes) || !c->max_handshakes)
+			return sl_perr(p, p->line, "max_handshakes = %s: write a number 1..4096", v);
+		return 0;
+	case 5:
+		if (sl_parse_u32(v, 1024, &c->max_handshakes_per_address) ||
+		    !c->max_handshakes_per_address)
+			return sl_perr(p, p->line, "max_handshakes_per_address = %s: write a number 1..1024", v);
+		return 0;
+	default:
+		if (sl_parse_u32(v, SL_GATE_TIMEOUT_MAX, &c->handshake_timeout) ||
+		    !c->handshake_timeout)
+			return sl_perr(p, p->line, "handshake_timeout = %s: write seconds, 1..%d",
+				       v, SL_GATE_TIMEOUT_MAX);
 		return 0;
 	}
 }
@@ -340,7 +357,10 @@ int sl_conf_parse(const char *text, const char *file, struct sl_conf *c,
 	int rc = 0;
 
 	memset(c, 0, sizeof(*c));
-	c->max_sessions = 16;
+	c->max_sessions = SL_GATE_SESSIONS;
+	c->max_handshakes = SL_GATE_HANDSHAKES;
+	c->max_handshakes_per_address = SL_GATE_PER_ADDRESS;
+	c->handshake_timeout = SL_GATE_TIMEOUT_S;
 	c->max_updates = 4;
 	while (*text && !rc) {
 		p.line++;

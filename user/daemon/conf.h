@@ -38,6 +38,9 @@ struct sl_conf {
 	bool tls;		/* also serve peers (softlock serve --tls) */
 	char listen[300];	/* "" : every address, port 7433 */
 	uint32_t max_sessions;
+	uint32_t max_handshakes;	/* serve --tls's gate: serve_gate.h */
+	uint32_t max_handshakes_per_address;
+	uint32_t handshake_timeout;	/* seconds */
 	uint32_t max_updates;	/* updates running at once */
 	struct sl_conf_rel *rel;
 	size_t n;

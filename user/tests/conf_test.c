@@ -87,6 +87,29 @@ TEST(defaults_and_empty)
 	sl_conf_free(&c);
 }
 
+/* The TLS daemon's gate (serve --tls): its defaults, and set. */
+TEST(handshake_limits)
+{
+	struct sl_conf c;
+
+	ASSERT_EQ(0, parse("[daemon]\ntls = yes\n", &c));
+	EXPECT_EQ(128U, c.max_handshakes);
+	EXPECT_EQ(4U, c.max_handshakes_per_address);
+	EXPECT_EQ(10U, c.handshake_timeout);
+	sl_conf_free(&c);
+	ASSERT_EQ(0, parse("[daemon]\nmax_handshakes = 32\n"
+			   "max_handshakes_per_address = 2\nhandshake_timeout = 5\n",
+			   &c)) TH_LOG("%s", err);
+	EXPECT_EQ(32U, c.max_handshakes);
+	EXPECT_EQ(2U, c.max_handshakes_per_address);
+	EXPECT_EQ(5U, c.handshake_timeout);
+	sl_conf_free(&c);
+	REFUSED("[daemon]\nhandshake_timeout = 11\n", "t.conf:2:", "seconds, 1..10");
+	REFUSED("[daemon]\nhandshake_timeout = 0\n", "t.conf:2:", "seconds, 1..10");
+	REFUSED("[daemon]\nmax_handshakes = 0\n", "t.conf:2:", "1..4096");
+	REFUSED("[daemon]\nmax_handshakes_per_address = 0\n", "t.conf:2:", "1..1024");
+}
+
 TEST(refusals_name_line_and_fix)
 {
 	REFUSED("tls = yes\n", "t.conf:1:", "start with [daemon]");

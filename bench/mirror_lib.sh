@@ -3,6 +3,7 @@
 # Helpers of the mirror benchmarks (mirror_bench.sh, verify_bench.sh,
 # scale_bench.sh): hosts A and B in one guest, each with its own catalog,
 # B reached over an exec: transport. Load after lib.sh and bench_lib.sh.
+# shellcheck shell=bash disable=SC2034 # A, B and PEER_B are for the caller
 A="env SOFTLOCK_HOST=benchA SOFTLOCK_DB=$SL_TMP/a.db"
 B="env SOFTLOCK_HOST=benchB SOFTLOCK_DB=$SL_TMP/b.db"
 PEER_B="exec:'$B softlock serve --stdio'"

@@ -17,52 +17,12 @@
 cd /softlock/tests || exit 1
 . ./lib.sh
 . /softlock/bench/bench_lib.sh
+. /softlock/bench/mirror_lib.sh
 sl_init lvm softlock thin_delta
 # One line of TAP: the run's exit status says whether it got to the end.
 tap_plan 1
 step "insmod softlock" sl_load
 SIZE_MB=${BENCH_SIZE_MB:-1024}
-A="env SOFTLOCK_HOST=benchA SOFTLOCK_DB=$SL_TMP/a.db"
-B="env SOFTLOCK_HOST=benchB SOFTLOCK_DB=$SL_TMP/b.db"
-PEER_B="exec:'$B softlock serve --stdio'"
-
-host_vg() { # VG
-	local pv
-	make_loop 6G || return 1
-	pv=$LOOP_DEV
-	pvcreate -y "$pv" >/dev/null && vgcreate -y "$1" "$pv" >/dev/null || return 1
-	cleanup_push "vg_cleanup $1 $pv"
-	lvcreate -y -L 5G -T "$1/pool" >/dev/null
-}
-
-# KEY JSON: a number of the "done" line of an update's --json output;
-# nothing when the line or the key is missing (bench then refuses it).
-json_field() {
-	printf '%s\n' "$2" | grep '"event":"done"' | sed -n "s/.*\"$1\":\\([0-9.]*\\).*/\\1/p"
-}
-
-# VG LV PERCENT SEED: random 4 KiB..1 MiB writes adding up to PERCENT of LV.
-change() {
-	local bytes mb n
-	bytes=$(blockdev --getsize64 "/dev/$1/$2") || return 1
-	is_number "$bytes" || return 1
-	mb=$((bytes / 1048576))
-	n=$(( (mb * $3 * 2 + 99) / 100 ))	# writes of 512 KiB on average
-	random_writes "/dev/$1/$2" "$4" "$n" 4096 $((mb * 256)) 256 "$SL_TMP/w"
-}
-
-# NAME: one update A -> B of relationship NAME; sets U_SECS and U_JSON.
-update() {
-	local t0
-	t0=$(now)
-	U_JSON=$($A softlock mirror update "$1" --json 2>"$SL_TMP/update.err") ||
-		{ echo "bench: update $1 failed: $(cat "$SL_TMP/update.err")" >&2; return 1; }
-	U_SECS=$(since "$t0")
-	# A zero status without its summary is not an update we can time.
-	printf '%s\n' "$U_JSON" | grep -q '"event":"done"' ||
-		{ echo "bench: update $1 printed no \"done\" line: $U_JSON" >&2; return 1; }
-}
-
 # SRC: seconds for dd of all of SRC (O_DIRECT, 4 MiB units) into
 # /dev/null. A full copy must also send and write it: this is its lower
 # bound, which flatters dd, and keeps the guest's memory for the volumes.
@@ -132,8 +92,8 @@ script_secs() {
 
 # The loop files live in /tmp: let it use the guest's memory.
 step "remount of /tmp with 90% of the memory" mount -o remount,size=90% /tmp
-step "VG and pool bma" host_vg bma
-step "VG and pool bmb" host_vg bmb
+step "VG and pool bma" host_vg bma 6G
+step "VG and pool bmb" host_vg bmb 6G
 CHUNK=$(lvs --noheadings --units b --nosuffix -o chunk_size bma/pool | tr -d ' ')
 is_number "$CHUNK" || bench_fail "chunk size of bma/pool: '$CHUNK'"
 

@@ -15,10 +15,10 @@
 # Environment: KERNELS="6.1 6.12" (version prefixes), TESTS="a b" (test
 # names, run on each kernel; default: each kernel's tests of
 # selftests/softlock/tests.list; with --bench, benchmark names: kernel
-# mirror soak),
+# mirror verify scale soak),
 # VM_TIMEOUT (seconds per guest), BENCH_MEM (MiB, default 6144), BUILD,
 # LINUX_SRC, TCG_THREAD (single or multi: see qemu_accel); with --bench,
-# SOAK_SECONDS and SOAK_SEED reach the guest.
+# SOAK_SECONDS, SOAK_SEED and BENCH_SCALE_RANGES reach the guest.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 here=$top/tools/vm
@@ -165,6 +165,8 @@ run_guest() { # KVER PHASE TESTS
 	# The kernel hands NAME=VALUE words it does not know to init's environment.
 	[ "$mode" = bench ] && [ -n "${SOAK_SECONDS:-}" ] && append="$append SOAK_SECONDS=$SOAK_SECONDS"
 	[ "$mode" = bench ] && [ -n "${SOAK_SEED:-}" ] && append="$append SOAK_SEED=$SOAK_SEED"
+	[ "$mode" = bench ] && [ -n "${BENCH_SCALE_RANGES:-}" ] &&
+		append="$append BENCH_SCALE_RANGES=$BENCH_SCALE_RANGES"
 	# The host's root, read-only, for pkg_test.sh.
 	pkg_wanted "${3:-}" &&
 		virtfs="-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on"

@@ -33,8 +33,8 @@ thin_rmap thin_metadata_size"
 KMOD_CMDS="modprobe insmod rmmod lsmod depmod modinfo"
 # Modules loaded on demand in the guest (with their dependencies); 9p and
 # overlay mount the host's root for pkg_test.sh; virtio_net links the
-# guests of tools/vm/hosts.sh.
-MODULES="dm-thin-pool dm-snapshot loop virtio_blk virtio_pci brd ext4 veth
+# guests of tools/vm/hosts.sh; dm-zero backs scale_bench.sh's pools.
+MODULES="dm-thin-pool dm-snapshot dm-zero loop virtio_blk virtio_pci brd ext4 veth
 9p 9pnet_virtio overlay virtio_net"
 
 copy_with_libs() { # ROOT FILE

@@ -7,23 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <isa-l/crc.h>
-
+#include "../proto/crc32c.h"
 #include "chunkio.h"
 #include "readback.h"
-
-uint32_t sl_crc32c_lib(uint32_t crc, const void *data, size_t len)
-{
-	/* crc32_iscsi takes and returns the register, not the inverted CRC. */
-	while (len) {
-		int n = len > (1u << 30) ? 1 << 30 : (int)len;
-
-		crc = ~crc32_iscsi((unsigned char *)data, n, ~crc);
-		data = (const char *)data + n;
-		len -= n;
-	}
-	return crc;
-}
 
 int sl_rb_add(struct sl_readback *rb, uint64_t off, uint64_t len,
 	      uint32_t crc, bool zero)
@@ -53,7 +39,7 @@ static int sl_rb_unit(void *arg, uint64_t off, const void *data, size_t len)
 	const unsigned char *c = data;
 
 	(void)off;
-	w->crc = sl_crc32c_lib(w->crc, data, len);
+	w->crc = sl_crc32c(w->crc, data, len);
 	if (len && (c[0] || memcmp(c, c + 1, len - 1)))
 		w->nonzero = true;
 	w->rb->bytes += len;

@@ -5,8 +5,7 @@
  * "zeros" for a DISCARD, and before publishing reads each one back from
  * the device, after the flush, and compares. The transfer digest proves
  * that what the destination applied is what the source read; this proves
- * that the device returns it. CRC-32C comes from ISA-L (crc32_iscsi),
- * which runs on the CPU's CRC32 instruction.
+ * that the device returns it, with the frames' CRC-32C (proto/crc32c.h).
  */
 #ifndef SL_READBACK_H
 #define SL_READBACK_H
@@ -14,9 +13,6 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-
-/* CRC-32C (Castagnoli, as iSCSI), chained: start with 0. */
-uint32_t sl_crc32c_lib(uint32_t crc, const void *data, size_t len);
 
 struct sl_rb_ext {
 	uint64_t off, len;

@@ -22,6 +22,7 @@
 
 #include <linux/softlock.h>
 
+#include "../proto/crc32c.h"
 #include "chunkio.h"
 #include "../lib/testhook.h"
 #include "digest.h"
@@ -30,7 +31,6 @@
 #include "pcpi.h"
 #include "progress.h"
 #include "ranges.h"
-#include "readback.h"
 #include "retention.h"
 
 void sl_mirror_retention_report(void *arg, const struct sl_pcpi *p,
@@ -236,7 +236,7 @@ static int sl_src_unit(void *arg, uint64_t off, const void *data, size_t len)
 
 	sl_msg_put_u64(b, SL_A_OFFSET, off);
 	sl_msg_put_bytes(b, SL_A_DATA, data, len);
-	sl_msg_put_u32(b, SL_A_CRC, sl_crc32c_lib(0, data, len));
+	sl_msg_put_u32(b, SL_A_CRC, sl_crc32c(0, data, len));
 	sl_xdigest_data(&x->dg, off, data, len);
 	rc = sl_sess_send(x->s);
 	if (rc)

@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * CRC-32C (Castagnoli, reflected polynomial 0x82F63B78), the checksum of
- * every peer-protocol frame. Chosen over zlib's CRC-32 because x86 (SSE4.2)
- * and arm64 compute it in hardware and it detects more error patterns.
+ * CRC-32C (Castagnoli, reflected polynomial 0x82F63B78, as iSCSI): the
+ * checksum of every peer-protocol frame, of every chunk that `--verify`
+ * reads back, and of chunk-store records. Chosen over zlib's CRC-32
+ * because x86 (SSE4.2) and arm64 compute it in hardware and it detects
+ * more error patterns. Computed by ISA-L (crc32_iscsi), which picks the
+ * CPU's CRC32 instruction when it has one.
  */
 #ifndef SL_CRC32C_H
 #define SL_CRC32C_H
@@ -14,14 +17,7 @@
  * Continue a CRC-32C over len bytes: start with crc = 0; feeding a buffer
  * in pieces gives the same result as in one call, so a frame's header and
  * payload need not be contiguous. sl_crc32c(0, "123456789", 9) = 0xE3069283.
- * Uses the SSE4.2 instruction when the CPU has it.
  */
 uint32_t sl_crc32c(uint32_t crc, const void *buf, size_t len);
-
-/* The table-driven (slicing-by-8) implementation, always available. */
-uint32_t sl_crc32c_sw(uint32_t crc, const void *buf, size_t len);
-
-/* The slicing tables, exported so the unit test can recompute them. */
-extern const uint32_t sl_crc32c_table[8][256];
 
 #endif /* SL_CRC32C_H */

@@ -39,19 +39,6 @@ bool sl_lvm_name_ok(const char *vglv)
 	return true;
 }
 
-/* The first line of a tool's stderr, for error messages. */
-static const char *sl_first_line(char *s)
-{
-	char *nl;
-
-	while (*s == ' ')
-		s++;
-	nl = strchr(s, '\n');
-	if (nl)
-		*nl = '\0';
-	return *s ? s : "no message";
-}
-
 struct sl_row {
 	struct sl_json_obj copy;
 	int found;
@@ -94,12 +81,14 @@ static int sl_lvs(const char *vglv, const char *fields, struct sl_row *r,
 
 	memset(r, 0, sizeof(*r));
 	rc = sl_run(argv, &out, &errs);
-	if (rc < 0) {
+	if (rc == -ETIMEDOUT) {
+		snprintf(err, errlen, "%s: %s", vglv, sl_run_why(rc, errs));
+	} else if (rc < 0) {
 		snprintf(err, errlen, "cannot run lvs: %s (install lvm2)",
 			 strerror(-rc));
 	} else if (rc) {
 		snprintf(err, errlen, "%s: no such logical volume (lvs: %s)",
-			 vglv, sl_first_line(errs));
+			 vglv, sl_run_why(rc, errs));
 		rc = -ENOENT;
 	} else if (sl_json_each_object(out, sl_take_row, r) || r->found != 1) {
 		snprintf(err, errlen, "%s: unexpected lvs report", vglv);
@@ -218,7 +207,7 @@ int sl_lvm_activate(struct sl_snap *s, bool on, char *err, size_t errlen)
 	rc = sl_run(argv, NULL, &errs);
 	if (rc) {
 		snprintf(err, errlen, "%s: lvchange %s failed: %s", s->name,
-			 argv[1], rc < 0 ? strerror(-rc) : sl_first_line(errs));
+			 argv[1], sl_run_why(rc, errs));
 		free(errs);
 		return -EIO;
 	}
@@ -249,7 +238,7 @@ int sl_dm_resolve(const char *pooldev, uint32_t id, struct sl_snap *s,
 	rc = sl_run(table, &out, &errs);
 	if (rc || !strstr(out, " thin-pool ")) {
 		snprintf(err, errlen, "%s: %s", pooldev,
-			 rc ? sl_first_line(errs) :
+			 rc ? sl_run_why(rc, errs) :
 			 "not an active dm-thin pool (no thin-pool target in its table)");
 		free(out);
 		free(errs);
@@ -260,7 +249,7 @@ int sl_dm_resolve(const char *pooldev, uint32_t id, struct sl_snap *s,
 	rc = sl_run(info, &out, &errs);
 	if (rc) {
 		snprintf(err, errlen, "%s: dmsetup info failed: %s", pooldev,
-			 sl_first_line(errs));
+			 sl_run_why(rc, errs));
 		free(out);
 		free(errs);
 		return -EIO;
@@ -426,12 +415,15 @@ int sl_lvm_vg_thins(const char *vg, struct sl_lvm_thin **out, size_t *n,
 	int rc;
 
 	rc = sl_run(argv, &o, &errs);
-	if (rc < 0)
+	if (rc == -ETIMEDOUT)
+		snprintf(err, errlen, "cannot list the volume group %s: %s",
+			 vg, sl_run_why(rc, errs));
+	else if (rc < 0)
 		snprintf(err, errlen, "cannot run lvs: %s (install lvm2)",
 			 strerror(-rc));
 	else if (rc)
 		snprintf(err, errlen, "cannot list the volume group %s (lvs: %s)",
-			 vg, sl_first_line(errs));
+			 vg, sl_run_why(rc, errs));
 	else if ((rc = sl_json_each_object(o, sl_thin_row, &l)))
 		snprintf(err, errlen, "%s: unexpected lvs report", vg);
 	free(o);

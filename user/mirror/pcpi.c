@@ -84,7 +84,9 @@ int sl_pcpi_lvm_do(const char *const argv[], const char *hint, char *err,
 	sl_lvm_changed();
 	rc = sl_run(argv, NULL, &errs);
 
-	if (rc < 0)
+	if (rc == -ETIMEDOUT)
+		snprintf(err, errlen, "%s", sl_run_why(rc, errs));
+	else if (rc < 0)
 		snprintf(err, errlen, "cannot run %s: %s (install lvm2)",
 			 argv[0], strerror(-rc));
 	else if (rc) {
@@ -107,7 +109,9 @@ static int sl_lvs(const char *target, char **out, char *err, size_t errlen)
 
 	*out = NULL;
 	rc = sl_run(argv, out, &errs);
-	if (rc < 0) {
+	if (rc == -ETIMEDOUT) {
+		snprintf(err, errlen, "%s", sl_run_why(rc, errs));
+	} else if (rc < 0) {
 		snprintf(err, errlen, "cannot run lvs: %s (install lvm2)",
 			 strerror(-rc));
 	} else if (rc) {

@@ -7,12 +7,10 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -186,45 +184,6 @@ void sl_endpoint_format(const struct sl_endpoint *ep, char *buf, size_t size)
 	}
 }
 
-/*
- * In the child, between fork and exec: only async-signal-safe calls. in
- * and out become stdin and stdout; everything else but stderr is closed
- * so the peer cannot hold our other pipes (or a catalog) open; signal
- * state is reset because an ignored SIGPIPE would survive exec.
- */
-static void sl_child(const char *const argv[], char *const envp[], int in,
-		     int out, int report)
-{
-	sigset_t none;
-	int e, fd;
-
-	signal(SIGPIPE, SIG_DFL);
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-	/* Above 2 first, so that the dup2s cannot clobber each other. */
-	report = fcntl(report, F_DUPFD_CLOEXEC, 3);
-	if (report < 0)
-		_exit(127);
-	in = fcntl(in, F_DUPFD_CLOEXEC, 3);
-	out = fcntl(out, F_DUPFD_CLOEXEC, 3);
-	if (in < 0 || out < 0 || dup2(in, 0) < 0 || dup2(out, 1) < 0)
-		goto fail;
-	/* report (close-on-exec) must stay until exec: close around it. */
-	if ((report > 3 && syscall(SYS_close_range, 3, report - 1, 0)) ||
-	    syscall(SYS_close_range, report + 1, ~0U, 0)) {
-		for (fd = 3; fd < 65536; fd++)
-			if (fd != report)
-				close(fd);
-	}
-	/* PATH only for a bare name ("ssh"), as a shell would. */
-	execvpe(argv[0], (char *const *)argv, envp);
-fail:
-	e = errno;
-	if (write(report, &e, sizeof(e)) < 0)
-		_exit(127);
-	_exit(127);
-}
-
 static void sl_close(int *fd)
 {
 	if (*fd >= 0)
@@ -238,8 +197,8 @@ static void sl_close(int *fd)
  * and without SSH_CONNECTION: a local peer (exec:, or this host's own
  * serve) started by an admin logged in over ssh was not reached over
  * ssh, and serve --stdio refuses one that was (ssh's remote end sets its
- * own). Built before fork (the child may only make async-signal-safe
- * calls).
+ * own). Built before sl_spawn forks (the child may only make
+ * async-signal-safe calls).
  */
 static char **sl_peer_env(void)
 {
@@ -269,10 +228,9 @@ int sl_peer_start(const struct sl_endpoint *ep, struct sl_peer_proc *p,
 	const char *self[] = { "/proc/self/exe", "serve", "--stdio", NULL };
 	const char *const *argv = ep->kind == SL_EP_SSH ? ssh :
 				  ep->kind == SL_EP_EXEC ? sh : self;
-	int to[2] = { -1, -1 }, from[2] = { -1, -1 }, rep[2] = { -1, -1 };
+	int to[2] = { -1, -1 }, from[2] = { -1, -1 };
 	char **envp = NULL;
-	int e = 0, rc = 0;
-	ssize_t n;
+	int rc = 0;
 
 	p->pid = -1;
 	p->rfd = p->wfd = -1;
@@ -282,8 +240,6 @@ int sl_peer_start(const struct sl_endpoint *ep, struct sl_peer_proc *p,
 	/* A peer that dies must be an EPIPE to handle, not our death. */
 	signal(SIGPIPE, SIG_IGN);
 	rc = sl_pipes(to, from);
-	if (!rc && pipe2(rep, O_CLOEXEC))
-		rc = -errno;
 	if (rc) {
 		snprintf(err, errlen, "cannot create pipes: %s", strerror(-rc));
 		goto out;
@@ -294,27 +250,13 @@ int sl_peer_start(const struct sl_endpoint *ep, struct sl_peer_proc *p,
 		snprintf(err, errlen, "out of memory");
 		goto out;
 	}
-	p->pid = fork();
-	if (p->pid == 0)
-		sl_child(argv, envp, to[0], from[1], rep[1]);
-	if (p->pid < 0) {
-		rc = -errno;
-		snprintf(err, errlen, "cannot fork: %s", strerror(-rc));
-		goto out;
-	}
-	sl_close(&rep[1]);
-	/* EOF: exec succeeded (the pipe was close-on-exec). */
-	do
-		n = read(rep[0], &e, sizeof(e));
-	while (n < 0 && errno == EINTR);
-	if (n > 0) {
-		rc = e ? -e : -EIO;
+	/* PATH only for a bare name ("ssh"), as a shell would. */
+	rc = sl_spawn(&(struct sl_spawn){ .argv = argv, .envp = envp,
+		.fd = { to[0], from[1], -1 } }, &p->pid);
+	if (rc) {
 		snprintf(err, errlen, "cannot run %s: %s%s", argv[0],
-			 strerror(e), ep->kind == SL_EP_SSH ?
+			 strerror(-rc), ep->kind == SL_EP_SSH ?
 			 " (install openssh-client)" : "");
-		while (waitpid(p->pid, NULL, 0) < 0 && errno == EINTR)
-			;
-		p->pid = -1;
 		goto out;
 	}
 	p->wfd = to[1];
@@ -325,8 +267,6 @@ out:
 	sl_close(&to[1]);
 	sl_close(&from[0]);
 	sl_close(&from[1]);
-	sl_close(&rep[0]);
-	sl_close(&rep[1]);
 	free(envp);
 	return rc;
 }

@@ -325,30 +325,47 @@ int sl_lvm_pool_name(const char *identity, char *name, size_t size)
 	return f.found ? 0 : -ENOENT;
 }
 
-void sl_lvm_dm_name(char *out, size_t size, const char *vgpool,
-		    const char *layer)
+/* Append s to buf (n used), doubling '-' when dbl: -ENAMETOOLONG if full. */
+static int sl_dm_put(char *buf, size_t *n, size_t size, const char *s,
+		     bool dbl)
+{
+	size_t k;
+
+	for (; *s; s++) {
+		k = dbl && *s == '-' ? 2 : 1;
+		if (*n + k + 1 > size)
+			return -ENAMETOOLONG;
+		if (k == 2)
+			buf[(*n)++] = '-';
+		buf[(*n)++] = *s;
+	}
+	return 0;
+}
+
+int sl_lvm_dm_name(const char *vg, const char *lv, const char *layer,
+		   char *buf, size_t size)
 {
 	size_t n = 0;
-	const char *p;
+	int rc;
 
-	for (p = vgpool; *p && n + 3 < size; p++) {
-		if (*p == '/') {
-			out[n++] = '-';
-			continue;
-		}
-		if (*p == '-')
-			out[n++] = '-';
-		out[n++] = *p;
-	}
-	out[n] = '\0';
-	snprintf(out + n, size - n, "%s", layer);
+	rc = sl_dm_put(buf, &n, size, vg, true);
+	if (!rc)
+		rc = sl_dm_put(buf, &n, size, "-", false);
+	if (!rc)
+		rc = sl_dm_put(buf, &n, size, lv, true);
+	if (!rc)
+		rc = sl_dm_put(buf, &n, size, layer, false);
+	if (size)
+		buf[rc ? 0 : n] = '\0';
+	return rc;
 }
 
 int sl_lvm_pool_usage(const char *vgpool,
 		      void (*fn)(uint32_t id, uint64_t bytes, void *arg),
 		      void *arg)
 {
-	char tpool[300], tmeta[320], err[300], *out = NULL, *line, *save;
+	char vg[260], tpool[300], tmeta[320], err[300], *out = NULL, *line;
+	char *lv, *save;
 	const char *ls[] = { "thin_ls", "--no-headers", "--metadata-snap",
 			     "-o", "DEV,EXCLUSIVE_BYTES", tmeta, NULL };
 	unsigned long long bytes;
@@ -357,10 +374,13 @@ int sl_lvm_pool_usage(const char *vgpool,
 
 	if (!sl_lvm_name_ok(vgpool))
 		return -EINVAL;
-	sl_lvm_dm_name(tpool, sizeof(tpool), vgpool, "-tpool");
-	sl_lvm_dm_name(tmeta, sizeof(tmeta), vgpool, "_tmeta");
-	memmove(tmeta + 12, tmeta, strlen(tmeta) + 1);
-	memcpy(tmeta, "/dev/mapper/", 12);
+	snprintf(vg, sizeof(vg), "%s", vgpool);
+	lv = strchr(vg, '/');
+	*lv++ = '\0';
+	strcpy(tmeta, "/dev/mapper/");
+	if (sl_lvm_dm_name(vg, lv, "-tpool", tpool, sizeof(tpool)) ||
+	    sl_lvm_dm_name(vg, lv, "_tmeta", tmeta + 12, sizeof(tmeta) - 12))
+		return -ENAMETOOLONG;
 	/* Shares the pool's one metadata snapshot with mirror runs. */
 	rc = sl_pool_snap_run(tpool, ls, &out, err, sizeof(err));
 	if (rc) {

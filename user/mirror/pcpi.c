@@ -381,9 +381,9 @@ int sl_volume_open(const char *vglv, struct sl_volume *v, char *err,
 	if (rc || !v->chunk || !v->extent || !v->pool_lv[0])
 		goto bad_report;
 	snprintf(vgpool, sizeof(vgpool), "%s/%s", v->vg, v->pool_lv);
-	if (sl_pcpi_dm_name(v->vg, v->pool_lv, "-tpool", v->tpool_dm,
+	if (sl_lvm_dm_name(v->vg, v->pool_lv, "-tpool", v->tpool_dm,
 			    sizeof(v->tpool_dm)) ||
-	    sl_pcpi_dm_name(v->vg, v->pool_lv, "_tmeta", v->tmeta_dev + 12,
+	    sl_lvm_dm_name(v->vg, v->pool_lv, "_tmeta", v->tmeta_dev + 12,
 			    sizeof(v->tmeta_dev) - 12)) {
 		snprintf(err, errlen, "%s: device-mapper name too long", vgpool);
 		rc = -ENAMETOOLONG;

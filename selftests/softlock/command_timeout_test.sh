@@ -65,11 +65,13 @@ assert "the hung lvs and the child it started are stopped" stopped
 run timeout 60 env PATH="$BIN:$PATH" SOFTLOCK_COMMAND_TIMEOUT=5 softlock holds "$VG/snap"
 assert "a hung lvs: softlock holds VG/LV fails too (exit status $RC)" failed_alone
 
-# An lvs that reports its own signal state, then runs the real one.
+# An lvs that reports the signal state it passes on (what grep, its
+# child, starts with: the shell's own changes are undone for a child, what
+# it inherited ignored is not), then runs the real one.
 REAL=$(command -v lvs)
 cat > "$BIN/lvs" <<EOF
 #!/bin/sh
-grep -E '^Sig(Ign|Blk):' /proc/\$\$/status > "$SL_TMP/lvs.sig"
+grep -E '^Sig(Ign|Blk):' /proc/self/status > "$SL_TMP/lvs.sig"
 exec "$REAL" "\$@"
 EOF
 # The helper started ignoring SIGPIPE and SIGHUP (as under nohup).

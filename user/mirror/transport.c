@@ -21,8 +21,8 @@
 #include "../lvm/lvm.h"
 #include "../lib/run.h"
 
-static int sl_bad(char *err, size_t errlen, const char *spec,
-		  const char *why)
+static int sl_bad_endpoint(char *err, size_t errlen, const char *spec,
+			   const char *why)
 {
 	/* Quote a long spec's start only, so that the reason is kept. */
 	int len = strlen(spec) > 80 ? 72 : (int)strlen(spec);
@@ -36,11 +36,11 @@ static int sl_volume(const char *spec, const char *vol, struct sl_endpoint *ep,
 		     char *err, size_t errlen)
 {
 	if (!*vol)
-		return sl_bad(err, errlen, spec,
-			      "missing volume: end it with VG/LV");
+		return sl_bad_endpoint(err, errlen, spec,
+				       "missing volume: end it with VG/LV");
 	if (strlen(vol) >= sizeof(ep->volume) || !sl_lvm_name_ok(vol))
-		return sl_bad(err, errlen, spec,
-			      "the volume is not VG/LV (LVM names: letters, digits, +_.-, not starting with -)");
+		return sl_bad_endpoint(err, errlen, spec,
+				       "the volume is not VG/LV (LVM names: letters, digits, +_.-, not starting with -)");
 	strcpy(ep->volume, vol);
 	return 0;
 }
@@ -52,20 +52,20 @@ static int sl_parse_exec(const char *spec, struct sl_endpoint *ep,
 	char q = *cmd;
 
 	if (q != '\'' && q != '"')
-		return sl_bad(err, errlen, spec,
-			      "exec: needs a quoted command: exec:'COMMAND':VG/LV");
+		return sl_bad_endpoint(err, errlen, spec,
+				       "exec: needs a quoted command: exec:'COMMAND':VG/LV");
 	end = strchr(cmd + 1, q);
 	if (!end)
-		return sl_bad(err, errlen, spec,
-			      "unterminated quote in the exec: command");
+		return sl_bad_endpoint(err, errlen, spec,
+				       "unterminated quote in the exec: command");
 	if (end == cmd + 1)
-		return sl_bad(err, errlen, spec, "empty exec: command");
+		return sl_bad_endpoint(err, errlen, spec, "empty exec: command");
 	if ((size_t)(end - cmd - 1) >= sizeof(ep->command))
-		return sl_bad(err, errlen, spec,
-			      "the exec: command is too long (1023 bytes at most)");
+		return sl_bad_endpoint(err, errlen, spec,
+				       "the exec: command is too long (1023 bytes at most)");
 	if (end[1] != ':')
-		return sl_bad(err, errlen, spec,
-			      "expected ':VG/LV' after the exec: command's closing quote");
+		return sl_bad_endpoint(err, errlen, spec,
+				       "expected ':VG/LV' after the exec: command's closing quote");
 	ep->kind = SL_EP_EXEC;
 	memcpy(ep->command, cmd + 1, end - cmd - 1);
 	ep->command[end - cmd - 1] = '\0';
@@ -80,13 +80,13 @@ static int sl_parse_tls(const char *spec, struct sl_endpoint *ep,
 	size_t len;
 
 	if (vol <= h)
-		return sl_bad(err, errlen, spec,
-			      "tls: needs a host and a volume: tls:HOST[:PORT]:VG/LV");
+		return sl_bad_endpoint(err, errlen, spec,
+				       "tls: needs a host and a volume: tls:HOST[:PORT]:VG/LV");
 	if (*h == '[') {
 		hend = strchr(h, ']');
 		if (!hend || hend > vol)
-			return sl_bad(err, errlen, spec,
-				      "unterminated '[' around the IPv6 address");
+			return sl_bad_endpoint(err, errlen, spec,
+					       "unterminated '[' around the IPv6 address");
 		h++;
 		p = hend + 1;
 	} else {
@@ -97,13 +97,13 @@ static int sl_parse_tls(const char *spec, struct sl_endpoint *ep,
 	}
 	len = hend - h;
 	if (!len || len >= sizeof(ep->host))
-		return sl_bad(err, errlen, spec,
-			      "the host must be 1..255 bytes");
+		return sl_bad_endpoint(err, errlen, spec,
+				       "the host must be 1..255 bytes");
 	for (const char *c = h; c < hend; c++)
 		if ((unsigned char)*c <= ' ' || *c == 0x7f || *c == '/' ||
 		    (*c == ':' && h[-1] != '['))
-			return sl_bad(err, errlen, spec,
-				      "the host contains a space, a '/' or a control character");
+			return sl_bad_endpoint(err, errlen, spec,
+					       "the host contains a space, a '/' or a control character");
 	memcpy(ep->host, h, len);
 	ep->host[len] = '\0';
 	strcpy(ep->port, SL_TLS_PORT_DEFAULT);
@@ -111,8 +111,8 @@ static int sl_parse_tls(const char *spec, struct sl_endpoint *ep,
 		if (*p != ':' || vol - p - 1 < 1 || vol - p - 1 > 5 ||
 		    strspn(p + 1, "0123456789") != (size_t)(vol - p - 1) ||
 		    atoi(p + 1) < 1 || atoi(p + 1) > 65535)
-			return sl_bad(err, errlen, spec,
-				      "the port must be a number 1..65535: tls:HOST[:PORT]:VG/LV");
+			return sl_bad_endpoint(err, errlen, spec,
+					       "the port must be a number 1..65535: tls:HOST[:PORT]:VG/LV");
 		memcpy(ep->port, p + 1, vol - p - 1);
 		ep->port[vol - p - 1] = '\0';
 	}
@@ -128,8 +128,8 @@ int sl_endpoint_parse(const char *spec, struct sl_endpoint *ep, char *err,
 
 	memset(ep, 0, sizeof(*ep));
 	if (!*spec)
-		return sl_bad(err, errlen, spec,
-			      "empty: give VG/LV, HOST:VG/LV or exec:'COMMAND':VG/LV");
+		return sl_bad_endpoint(err, errlen, spec,
+				       "empty: give VG/LV, HOST:VG/LV or exec:'COMMAND':VG/LV");
 	if (!strncmp(spec, "exec:", 5))
 		return sl_parse_exec(spec, ep, err, errlen);
 	if (!strncmp(spec, "tls:", 4))
@@ -142,18 +142,18 @@ int sl_endpoint_parse(const char *spec, struct sl_endpoint *ep, char *err,
 	}
 	len = colon - spec;
 	if (!len)
-		return sl_bad(err, errlen, spec, "empty host before ':'");
+		return sl_bad_endpoint(err, errlen, spec, "empty host before ':'");
 	if (len >= sizeof(ep->host))
-		return sl_bad(err, errlen, spec,
-			      "the host is too long (255 bytes at most)");
+		return sl_bad_endpoint(err, errlen, spec,
+				       "the host is too long (255 bytes at most)");
 	/* It becomes an ssh argument: no option, no whitespace. */
 	if (spec[0] == '-')
-		return sl_bad(err, errlen, spec, "a host cannot start with '-'");
+		return sl_bad_endpoint(err, errlen, spec, "a host cannot start with '-'");
 	for (p = spec; p < colon; p++)
 		if ((unsigned char)*p <= ' ' || *p == 0x7f || *p == '\'' ||
 		    *p == '"')
-			return sl_bad(err, errlen, spec,
-				      "the host contains a space, a quote or a control character");
+			return sl_bad_endpoint(err, errlen, spec,
+					       "the host contains a space, a quote or a control character");
 	ep->kind = SL_EP_SSH;
 	memcpy(ep->host, spec, len);
 	ep->host[len] = '\0';

@@ -40,7 +40,10 @@ chmod +x "$BIN/lvs"
 failed_alone() {
 	[ "$RC" -ne 0 ] && [ "$RC" -lt 124 ]
 }
-run timeout 60 env PATH="$BIN:$PATH" SOFTLOCK_COMMAND_TIMEOUT=5 softlock holds
+# --foreground: timeout(1) stops only softlock, not its process group, so
+# that what is left of the hung lvs is what softlock itself stopped.
+run timeout --foreground 60 env PATH="$BIN:$PATH" SOFTLOCK_COMMAND_TIMEOUT=5 \
+	softlock holds
 HOLDS_OUT=$OUT
 assert "a hung lvs: softlock holds fails (exit status $RC)" failed_alone
 assert_match "the message names lvs, the timeout and its setting" \

@@ -39,6 +39,17 @@ bool sl_lvm_name_ok(const char *vglv)
 	return true;
 }
 
+int sl_lvm_lvs(const char *target, const char *fields, char **out,
+	       char **errs)
+{
+	const char *argv[] = { "lvs", "--reportformat", "json", "--units", "b",
+			       "--nosuffix", "-o", fields, target, NULL };
+
+	if (!target)
+		argv[8] = NULL;
+	return sl_run(argv, out, errs);
+}
+
 struct sl_row {
 	struct sl_json_obj copy;
 	int found;
@@ -70,17 +81,15 @@ static int sl_take_row(const struct sl_json_obj *o, void *arg)
 	return 0;
 }
 
-/* lvs FIELDS VG/LV into r. */
-static int sl_lvs(const char *vglv, const char *fields, struct sl_row *r,
+/* lvs FIELDS VG/LV into r: exactly one row. */
+static int sl_lvs_row(const char *vglv, const char *fields, struct sl_row *r,
 		  char *err, size_t errlen)
 {
-	const char *argv[] = { "lvs", "--reportformat", "json", "-o", fields,
-			       vglv, NULL };
 	char *out = NULL, *errs = NULL;
 	int rc;
 
 	memset(r, 0, sizeof(*r));
-	rc = sl_run(argv, &out, &errs);
+	rc = sl_lvm_lvs(vglv, fields, &out, &errs);
 	if (rc == -ETIMEDOUT) {
 		snprintf(err, errlen, "%s: %s", vglv, sl_run_why(rc, errs));
 	} else if (rc < 0) {
@@ -151,7 +160,7 @@ int sl_lvm_resolve(const char *vglv, struct sl_snap *s, char *err,
 		snprintf(err, errlen, "%s: not a VG/LV name", vglv);
 		return -EINVAL;
 	}
-	rc = sl_lvs(vglv, LVS_FIELDS, &r, err, errlen);
+	rc = sl_lvs_row(vglv, LVS_FIELDS, &r, err, errlen);
 	if (rc)
 		return rc;
 	if (strcmp(sl_get(&r, "segtype"), "thin")) {
@@ -275,7 +284,7 @@ int sl_lvm_pool_identity(const char *vgpool, char *pool, size_t size)
 
 	if (!sl_lvm_name_ok(vgpool))
 		return -EINVAL;
-	rc = sl_lvs(vgpool, "segtype,vg_uuid,lv_uuid", &r, err, sizeof(err));
+	rc = sl_lvs_row(vgpool, "segtype,vg_uuid,lv_uuid", &r, err, sizeof(err));
 	if (rc)
 		return rc;
 	if (strcmp(sl_get(&r, "segtype"), "thin-pool"))
@@ -310,15 +319,14 @@ static int sl_pool_row(const struct sl_json_obj *o, void *arg)
 
 int sl_lvm_pool_name(const char *identity, char *name, size_t size)
 {
-	const char *argv[] = { "lvs", "--reportformat", "json", "-o",
-			       "vg_name,lv_name,segtype,vg_uuid,lv_uuid", NULL };
 	struct sl_pool_find f = { identity, name, size, 0 };
 	char *out = NULL;
 	int rc;
 
 	if (strncmp(identity, "LVM-", 4))
 		return -ENOENT;
-	rc = sl_run(argv, &out, NULL);
+	rc = sl_lvm_lvs(NULL, "vg_name,lv_name,segtype,vg_uuid,lv_uuid", &out,
+			NULL);
 	if (!rc)
 		sl_json_each_object(out, sl_pool_row, &f);
 	free(out);
@@ -427,14 +435,12 @@ static int sl_thin_row(const struct sl_json_obj *o, void *arg)
 int sl_lvm_vg_thins(const char *vg, struct sl_lvm_thin **out, size_t *n,
 		    char *err, size_t errlen)
 {
-	const char *argv[] = { "lvs", "--reportformat", "json", "-o",
-			       "vg_name,lv_name,segtype,thin_id,vg_uuid,pool_lv_uuid",
-			       vg, NULL };
 	struct sl_thin_list l = { 0 };
 	char *o = NULL, *errs = NULL;
 	int rc;
 
-	rc = sl_run(argv, &o, &errs);
+	rc = sl_lvm_lvs(vg, "vg_name,lv_name,segtype,thin_id,vg_uuid,pool_lv_uuid",
+			&o, &errs);
 	if (rc == -ETIMEDOUT)
 		snprintf(err, errlen, "cannot list the volume group %s: %s",
 			 vg, sl_run_why(rc, errs));

@@ -25,6 +25,15 @@ struct sl_snap {
 	char dm_uuid[SL_DM_UUID_MAX];	/* LVM: its device's DM uuid */
 };
 
+/*
+ * The one way to ask lvs: its JSON report of fields (sizes in bytes) for
+ * target (VG, VG/LV, or NULL for all) into *out, its stderr into *errs
+ * (each may be NULL; free both). sl_run's result: the exit status or
+ * -errno (-ETIMEDOUT: it hung).
+ */
+int sl_lvm_lvs(const char *target, const char *fields, char **out,
+	       char **errs);
+
 /* Fill s for VG/LV. 0, or -errno with a message for the user in err. */
 int sl_lvm_resolve(const char *vglv, struct sl_snap *s, char *err,
 		   size_t errlen);

@@ -99,16 +99,14 @@ int sl_pcpi_lvm_do(const char *const argv[], const char *hint, char *err,
 }
 
 /* lvs's JSON report of target (VG, or VG/LV) into *out, to free. */
-static int sl_lvs(const char *target, char **out, char *err, size_t errlen)
+static int sl_lvs_report(const char *target, char **out, char *err,
+			 size_t errlen)
 {
-	const char *argv[] = { "lvs", "--reportformat", "json", "--units", "b",
-			       "--nosuffix", "-o", SL_LVS_FIELDS, target,
-			       NULL };
 	char *errs = NULL;
 	int rc;
 
 	*out = NULL;
-	rc = sl_run(argv, out, &errs);
+	rc = sl_lvm_lvs(target, SL_LVS_FIELDS, out, &errs);
 	if (rc == -ETIMEDOUT) {
 		snprintf(err, errlen, "%s", sl_run_why(rc, errs));
 	} else if (rc < 0) {
@@ -207,7 +205,7 @@ int sl_pcpi_listing(struct sl_volume *v, char *err, size_t errlen)
 
 	if (sl_pcpi_listed_ok(v))
 		return 0;
-	rc = sl_lvs(v->vg, &out, err, errlen);
+	rc = sl_lvs_report(v->vg, &out, err, errlen);
 	if (rc)
 		return rc;
 	rc = sl_list_parse(v, out, err, errlen);
@@ -347,7 +345,7 @@ int sl_volume_open(const char *vglv, struct sl_volume *v, char *err,
 	}
 	snprintf(v->vg, sizeof(v->vg), "%.*s", (int)(slash - vglv), vglv);
 	snprintf(v->lv, sizeof(v->lv), "%s", slash + 1);
-	rc = sl_lvs(v->vg, &out, err, errlen);
+	rc = sl_lvs_report(v->vg, &out, err, errlen);
 	if (rc == -ENOENT)
 		snprintf(err, errlen, "%s: no volume group %s on this host",
 			 vglv, v->vg);

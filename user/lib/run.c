@@ -21,40 +21,6 @@
 
 #define sl_buf sl_run_buf
 
-/*
- * Read what fd has: stdout goes to the sink as it arrives (after a sink's
- * error, it is read and dropped, so the child is never left blocked on a
- * full pipe); stderr is kept whole in b. 1 while open, 0 at its end.
- */
-static int sl_fd_read(int fd, struct sl_buf *b, sl_run_sink sink, void *arg,
-		      int *sink_rc)
-{
-	char chunk[65536], *p;
-	ssize_t n;
-
-	n = read(fd, chunk, sizeof(chunk));
-	if (n < 0)
-		return errno == EINTR ? 1 : -errno;
-	if (!n)
-		return 0;
-	if (sink) {
-		if (!*sink_rc)
-			*sink_rc = sink(chunk, n, arg);
-		return 1;
-	}
-	if (b->cap - b->len < (size_t)n + 1) {
-		p = realloc(b->data, b->cap * 2 + n + 1);
-		if (!p)
-			return -ENOMEM;
-		b->data = p;
-		b->cap = b->cap * 2 + n + 1;
-	}
-	memcpy(b->data + b->len, chunk, n);
-	b->len += n;
-	b->data[b->len] = '\0';
-	return 1;
-}
-
 int sl_run_buf_sink(const char *data, size_t len, void *arg)
 {
 	struct sl_buf *b = arg;
@@ -71,6 +37,30 @@ int sl_run_buf_sink(const char *data, size_t len, void *arg)
 	b->len += len;
 	b->data[b->len] = '\0';
 	return 0;
+}
+
+/*
+ * Read what fd has: stdout goes to the sink as it arrives (after a sink's
+ * error, it is read and dropped, so the child is never left blocked on a
+ * full pipe); stderr is kept whole in b. 1 while open, 0 at its end.
+ */
+static int sl_fd_read(int fd, struct sl_buf *b, sl_run_sink sink, void *arg,
+		      int *sink_rc)
+{
+	char chunk[65536];
+	ssize_t n;
+
+	n = read(fd, chunk, sizeof(chunk));
+	if (n < 0)
+		return errno == EINTR ? 1 : -errno;
+	if (!n)
+		return 0;
+	if (sink) {
+		if (!*sink_rc)
+			*sink_rc = sink(chunk, n, arg);
+		return 1;
+	}
+	return sl_run_buf_sink(chunk, n, b) ?: 1;
 }
 
 /*

@@ -390,7 +390,7 @@ int sl_cat_del(struct sl_cat *c, int64_t id)
 	return rc == SQLITE_DONE ? 0 : sl_fail(c, "removing a lock");
 }
 
-static void sl_col(char *dst, size_t size, sqlite3_stmt *st, int i)
+void sl_cat_col(sqlite3_stmt *st, int i, char *dst, size_t size)
 {
 	const unsigned char *v = sqlite3_column_text(st, i);
 
@@ -412,13 +412,13 @@ int sl_cat_each(struct sl_cat *c,
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		memset(&l, 0, sizeof(l));
 		l.id = sqlite3_column_int64(st, 0);
-		sl_col(l.snap, sizeof(l.snap), st, 1);
-		sl_col(l.pool, sizeof(l.pool), st, 2);
+		sl_cat_col(st, 1, l.snap, sizeof(l.snap));
+		sl_cat_col(st, 2, l.pool, sizeof(l.pool));
 		l.pcpi = sqlite3_column_int64(st, 3);
 		l.type = sqlite3_column_int64(st, 4);
-		sl_col(l.text, sizeof(l.text), st, 5);
-		sl_col(l.dataset, sizeof(l.dataset), st, 6);
-		sl_col(l.origin, sizeof(l.origin), st, 7);
+		sl_cat_col(st, 5, l.text, sizeof(l.text));
+		sl_cat_col(st, 6, l.dataset, sizeof(l.dataset));
+		sl_cat_col(st, 7, l.origin, sizeof(l.origin));
 		l.created = sqlite3_column_int64(st, 8);
 		l.expires = sqlite3_column_int64(st, 9);
 		l.lvm = sqlite3_column_int(st, 10);

@@ -86,5 +86,8 @@ struct sqlite3 *sl_cat_sqlite(struct sl_cat *c);
 int sl_cat_fail(struct sl_cat *c, const char *what);
 void sl_cat_set_error(struct sl_cat *c, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/* Column i of a row of st as text into dst ("" for NULL), cut to size. */
+struct sqlite3_stmt;
+void sl_cat_col(struct sqlite3_stmt *st, int i, char *dst, size_t size);
 
 #endif /* SL_CATALOG_H */

@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "daemon.h"
+#include "../lib/run.h"
 #include "../mirror/mstore.h"
 
 void sl_dlog(const char *fmt, ...)
@@ -40,35 +41,29 @@ void sl_dlog(const char *fmt, ...)
 pid_t sl_daemon_spawn(struct sl_ctx *x, const char *const *args)
 {
 	const char *argv[16] = { "softlock", "--db", x->db_path };
-	sigset_t none;
 	size_t n = 3;
 	pid_t pid;
+	int rc;
 
 	while (*args && n < sizeof(argv) / sizeof(argv[0]) - 1)
 		argv[n++] = *args++;
 	argv[n] = NULL;
 	fflush(stdout);
 	fflush(stderr);
-	pid = fork();
-	if (pid < 0)
-		return -errno;
-	if (pid)
-		return pid;
 	/*
+	 * A fresh image: nothing of the daemon's (catalog handle) is shared.
 	 * Its own process group, so a timeout stops the peer it started
-	 * (ssh, a command) with it; the daemon's blocked signals and ignored
-	 * SIGPIPE would survive exec, so undo them.
+	 * (ssh, a command) with it. Its stdout goes to our stderr (the log).
 	 */
-	setpgid(0, 0);
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-	signal(SIGPIPE, SIG_DFL);
-	dup2(STDERR_FILENO, STDOUT_FILENO);
-	/* A fresh image: nothing of the daemon's (catalog handle) is shared. */
-	execv("/proc/self/exe", (char *const *)argv);
-	fprintf(stderr, "softlock: daemon: cannot run /proc/self/exe: %s\n",
-		strerror(errno));
-	_exit(127);
+	rc = sl_spawn(&(struct sl_spawn){ .path = "/proc/self/exe",
+		.argv = argv, .group = true,
+		.fd = { -1, STDERR_FILENO, -1 } }, &pid);
+	if (rc) {
+		fprintf(stderr, "softlock: daemon: cannot run /proc/self/exe: %s\n",
+			strerror(-rc));
+		return rc;
+	}
+	return pid;
 }
 
 static int sl_wait_status(pid_t pid)

@@ -190,18 +190,19 @@ static void sl_print_row(struct sl_list *ls, const struct sl_row *r)
 
 /*
  * Resolve an LVM hold's snapshot as it is now, once per row. *gone: it no
- * longer exists, or VG/LV now names another thin device. True when s
- * describes the held snapshot.
+ * longer exists, or VG/LV now names another thin device. *known: s
+ * describes the held snapshot. -ETIMEDOUT, with the message in err, when
+ * lvs hung: a listing that cannot ask LVM fails rather than guess.
  */
-static bool sl_lv_now(const struct sl_cat_lock *c, struct sl_snap *s,
-		      bool *gone)
+static int sl_lv_now(const struct sl_cat_lock *c, struct sl_snap *s,
+		     bool *gone, bool *known, char *err, size_t errlen)
 {
-	char err[600];
-	int rc = sl_lvm_resolve(c->snap, s, err, sizeof(err));
+	int rc = sl_lvm_resolve(c->snap, s, err, errlen);
 
 	*gone = rc == -ENOENT ||
 		(!rc && (s->thin_id != c->pcpi || strcmp(s->pool, c->pool)));
-	return !rc && !*gone;
+	*known = !rc && !*gone;
+	return rc == -ETIMEDOUT ? rc : 0;
 }
 
 static const char *sl_state(const struct sl_klock *k, bool expired, bool gone)
@@ -231,7 +232,7 @@ int cmd_holds(struct sl_ctx *x, int argc, char **argv)
 	bool *seen = NULL, expired, gone, known;
 	size_t i, j;
 	struct sl_row r;
-	int c;
+	int c, rc = 0;
 
 	while ((c = getopt_long(argc, argv, "jsu", opts, NULL)) != -1) {
 		if (c == 'j')
@@ -258,9 +259,13 @@ int cmd_holds(struct sl_ctx *x, int argc, char **argv)
 		snprintf(pool, sizeof(pool), "%s", s.pool);
 		ls.filter_pool = pool;
 	} else if (ls.filter && strchr(ls.filter, '/') &&
-		   sl_lvm_resolve(ls.filter, &s, err, sizeof(err)) &&
-		   !sl_lvm_pool_identity(ls.filter, pool, sizeof(pool))) {
-		ls.filter_pool = pool;
+		   (rc = sl_lvm_resolve(ls.filter, &s, err, sizeof(err)))) {
+		if (rc == -ETIMEDOUT) {
+			sl_err(x, "%s", err);
+			return SL_EXIT_FAIL;
+		}
+		if (!sl_lvm_pool_identity(ls.filter, pool, sizeof(pool)))
+			ls.filter_pool = pool;
 	}
 	if (sl_load_views(x, &v))
 		return SL_EXIT_FAIL;
@@ -285,9 +290,13 @@ int cmd_holds(struct sl_ctx *x, int argc, char **argv)
 		if (!sl_match(&ls, cl[i].snap, cl[i].pool))
 			continue;
 		expired = cl[i].expires && cl[i].expires <= ls.now;
-		gone = false;
-		known = cl[i].lvm && (!expired || ls.usage) &&
-			sl_lv_now(&cl[i], &s, &gone);
+		gone = known = false;
+		if (cl[i].lvm && (!expired || ls.usage) &&
+		    sl_lv_now(&cl[i], &s, &gone, &known, err, sizeof(err))) {
+			sl_err(x, "%s", err);
+			rc = SL_EXIT_FAIL;
+			break;
+		}
 		r = (struct sl_row){
 			.snap = cl[i].snap, .type = cl[i].type,
 			.text = cl[i].text, .dataset = cl[i].dataset,
@@ -302,7 +311,7 @@ int cmd_holds(struct sl_ctx *x, int argc, char **argv)
 			continue;
 		sl_print_row(&ls, &r);
 	}
-	for (j = 0; j < v.nk && !ls.stale; j++) {
+	for (j = 0; j < v.nk && !ls.stale && !rc; j++) {
 		if (seen[j])
 			continue;
 		r = (struct sl_row){
@@ -319,12 +328,12 @@ int cmd_holds(struct sl_ctx *x, int argc, char **argv)
 	}
 	if (ls.json)
 		printf("\n]}\n");
-	else if (!ls.shown)
+	else if (!ls.shown && !rc)
 		printf("no holds\n");
 	sl_usages_free(&us);
 	free(seen);
 	sl_views_free(&v);
-	return SL_EXIT_OK;
+	return rc ? rc : SL_EXIT_OK;
 }
 
 int cmd_check(struct sl_ctx *x, int argc, char **argv)

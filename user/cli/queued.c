@@ -118,7 +118,7 @@ int sl_verify_queued_deletes(struct sl_ctx *x, const struct sl_views *v)
 			       NULL };
 	struct sl_lvm_view w = { 0 };
 	unsigned long long ktid;
-	char tpool[600], vgpool[260], *out = NULL;
+	char tpool[600], *out = NULL;
 	const char *snap;
 	size_t i, j, c;
 	int found = 0;
@@ -149,9 +149,8 @@ int sl_verify_queued_deletes(struct sl_ctx *x, const struct sl_views *v)
 				p = &w.pools[j];
 		if (!p || sl_lvm_has(&w, p, k->pcpi))
 			continue;
-		snprintf(vgpool, sizeof(vgpool), "%s/%s", p->vg, p->lv);
-		sl_lvm_dm_name(tpool, sizeof(tpool), vgpool, "-tpool");
-		if (sl_pool_kernel_tid(tpool, &ktid) || p->tid <= ktid)
+		if (sl_lvm_dm_name(p->vg, p->lv, "-tpool", tpool, sizeof(tpool)) ||
+		    sl_pool_kernel_tid(tpool, &ktid) || p->tid <= ktid)
 			continue;	/* gone, but nothing queued */
 		for (snap = NULL, c = 0; c < v->nc && !snap; c++)
 			if (v->c[c].pcpi == k->pcpi &&

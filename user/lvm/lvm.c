@@ -39,17 +39,15 @@ bool sl_lvm_name_ok(const char *vglv)
 	return true;
 }
 
-/* The first line of a tool's stderr, for error messages. */
-static const char *sl_first_line(char *s)
+int sl_lvm_lvs(const char *target, const char *fields, char **out,
+	       char **errs)
 {
-	char *nl;
+	const char *argv[] = { "lvs", "--reportformat", "json", "--units", "b",
+			       "--nosuffix", "-o", fields, target, NULL };
 
-	while (*s == ' ')
-		s++;
-	nl = strchr(s, '\n');
-	if (nl)
-		*nl = '\0';
-	return *s ? s : "no message";
+	if (!target)
+		argv[8] = NULL;
+	return sl_run(argv, out, errs);
 }
 
 struct sl_row {
@@ -83,23 +81,23 @@ static int sl_take_row(const struct sl_json_obj *o, void *arg)
 	return 0;
 }
 
-/* lvs FIELDS VG/LV into r. */
-static int sl_lvs(const char *vglv, const char *fields, struct sl_row *r,
+/* lvs FIELDS VG/LV into r: exactly one row. */
+static int sl_lvs_row(const char *vglv, const char *fields, struct sl_row *r,
 		  char *err, size_t errlen)
 {
-	const char *argv[] = { "lvs", "--reportformat", "json", "-o", fields,
-			       vglv, NULL };
 	char *out = NULL, *errs = NULL;
 	int rc;
 
 	memset(r, 0, sizeof(*r));
-	rc = sl_run(argv, &out, &errs);
-	if (rc < 0) {
+	rc = sl_lvm_lvs(vglv, fields, &out, &errs);
+	if (rc == -ETIMEDOUT) {
+		snprintf(err, errlen, "%s: %s", vglv, sl_run_why(rc, errs));
+	} else if (rc < 0) {
 		snprintf(err, errlen, "cannot run lvs: %s (install lvm2)",
 			 strerror(-rc));
 	} else if (rc) {
 		snprintf(err, errlen, "%s: no such logical volume (lvs: %s)",
-			 vglv, sl_first_line(errs));
+			 vglv, sl_run_why(rc, errs));
 		rc = -ENOENT;
 	} else if (sl_json_each_object(out, sl_take_row, r) || r->found != 1) {
 		snprintf(err, errlen, "%s: unexpected lvs report", vglv);
@@ -162,7 +160,7 @@ int sl_lvm_resolve(const char *vglv, struct sl_snap *s, char *err,
 		snprintf(err, errlen, "%s: not a VG/LV name", vglv);
 		return -EINVAL;
 	}
-	rc = sl_lvs(vglv, LVS_FIELDS, &r, err, errlen);
+	rc = sl_lvs_row(vglv, LVS_FIELDS, &r, err, errlen);
 	if (rc)
 		return rc;
 	if (strcmp(sl_get(&r, "segtype"), "thin")) {
@@ -218,7 +216,7 @@ int sl_lvm_activate(struct sl_snap *s, bool on, char *err, size_t errlen)
 	rc = sl_run(argv, NULL, &errs);
 	if (rc) {
 		snprintf(err, errlen, "%s: lvchange %s failed: %s", s->name,
-			 argv[1], rc < 0 ? strerror(-rc) : sl_first_line(errs));
+			 argv[1], sl_run_why(rc, errs));
 		free(errs);
 		return -EIO;
 	}
@@ -249,7 +247,7 @@ int sl_dm_resolve(const char *pooldev, uint32_t id, struct sl_snap *s,
 	rc = sl_run(table, &out, &errs);
 	if (rc || !strstr(out, " thin-pool ")) {
 		snprintf(err, errlen, "%s: %s", pooldev,
-			 rc ? sl_first_line(errs) :
+			 rc ? sl_run_why(rc, errs) :
 			 "not an active dm-thin pool (no thin-pool target in its table)");
 		free(out);
 		free(errs);
@@ -260,7 +258,7 @@ int sl_dm_resolve(const char *pooldev, uint32_t id, struct sl_snap *s,
 	rc = sl_run(info, &out, &errs);
 	if (rc) {
 		snprintf(err, errlen, "%s: dmsetup info failed: %s", pooldev,
-			 sl_first_line(errs));
+			 sl_run_why(rc, errs));
 		free(out);
 		free(errs);
 		return -EIO;
@@ -286,7 +284,7 @@ int sl_lvm_pool_identity(const char *vgpool, char *pool, size_t size)
 
 	if (!sl_lvm_name_ok(vgpool))
 		return -EINVAL;
-	rc = sl_lvs(vgpool, "segtype,vg_uuid,lv_uuid", &r, err, sizeof(err));
+	rc = sl_lvs_row(vgpool, "segtype,vg_uuid,lv_uuid", &r, err, sizeof(err));
 	if (rc)
 		return rc;
 	if (strcmp(sl_get(&r, "segtype"), "thin-pool"))
@@ -321,45 +319,61 @@ static int sl_pool_row(const struct sl_json_obj *o, void *arg)
 
 int sl_lvm_pool_name(const char *identity, char *name, size_t size)
 {
-	const char *argv[] = { "lvs", "--reportformat", "json", "-o",
-			       "vg_name,lv_name,segtype,vg_uuid,lv_uuid", NULL };
 	struct sl_pool_find f = { identity, name, size, 0 };
 	char *out = NULL;
 	int rc;
 
 	if (strncmp(identity, "LVM-", 4))
 		return -ENOENT;
-	rc = sl_run(argv, &out, NULL);
+	rc = sl_lvm_lvs(NULL, "vg_name,lv_name,segtype,vg_uuid,lv_uuid", &out,
+			NULL);
 	if (!rc)
 		sl_json_each_object(out, sl_pool_row, &f);
 	free(out);
 	return f.found ? 0 : -ENOENT;
 }
 
-void sl_lvm_dm_name(char *out, size_t size, const char *vgpool,
-		    const char *layer)
+/* Append s to buf (n used), doubling '-' when dbl: -ENAMETOOLONG if full. */
+static int sl_dm_put(char *buf, size_t *n, size_t size, const char *s,
+		     bool dbl)
+{
+	size_t k;
+
+	for (; *s; s++) {
+		k = dbl && *s == '-' ? 2 : 1;
+		if (*n + k + 1 > size)
+			return -ENAMETOOLONG;
+		if (k == 2)
+			buf[(*n)++] = '-';
+		buf[(*n)++] = *s;
+	}
+	return 0;
+}
+
+int sl_lvm_dm_name(const char *vg, const char *lv, const char *layer,
+		   char *buf, size_t size)
 {
 	size_t n = 0;
-	const char *p;
+	int rc;
 
-	for (p = vgpool; *p && n + 3 < size; p++) {
-		if (*p == '/') {
-			out[n++] = '-';
-			continue;
-		}
-		if (*p == '-')
-			out[n++] = '-';
-		out[n++] = *p;
-	}
-	out[n] = '\0';
-	snprintf(out + n, size - n, "%s", layer);
+	rc = sl_dm_put(buf, &n, size, vg, true);
+	if (!rc)
+		rc = sl_dm_put(buf, &n, size, "-", false);
+	if (!rc)
+		rc = sl_dm_put(buf, &n, size, lv, true);
+	if (!rc)
+		rc = sl_dm_put(buf, &n, size, layer, false);
+	if (size)
+		buf[rc ? 0 : n] = '\0';
+	return rc;
 }
 
 int sl_lvm_pool_usage(const char *vgpool,
 		      void (*fn)(uint32_t id, uint64_t bytes, void *arg),
 		      void *arg)
 {
-	char tpool[300], tmeta[320], err[300], *out = NULL, *line, *save;
+	char vg[260], tpool[300], tmeta[320], err[300], *out = NULL, *line;
+	char *lv, *save;
 	const char *ls[] = { "thin_ls", "--no-headers", "--metadata-snap",
 			     "-o", "DEV,EXCLUSIVE_BYTES", tmeta, NULL };
 	unsigned long long bytes;
@@ -368,10 +382,13 @@ int sl_lvm_pool_usage(const char *vgpool,
 
 	if (!sl_lvm_name_ok(vgpool))
 		return -EINVAL;
-	sl_lvm_dm_name(tpool, sizeof(tpool), vgpool, "-tpool");
-	sl_lvm_dm_name(tmeta, sizeof(tmeta), vgpool, "_tmeta");
-	memmove(tmeta + 12, tmeta, strlen(tmeta) + 1);
-	memcpy(tmeta, "/dev/mapper/", 12);
+	snprintf(vg, sizeof(vg), "%s", vgpool);
+	lv = strchr(vg, '/');
+	*lv++ = '\0';
+	strcpy(tmeta, "/dev/mapper/");
+	if (sl_lvm_dm_name(vg, lv, "-tpool", tpool, sizeof(tpool)) ||
+	    sl_lvm_dm_name(vg, lv, "_tmeta", tmeta + 12, sizeof(tmeta) - 12))
+		return -ENAMETOOLONG;
 	/* Shares the pool's one metadata snapshot with mirror runs. */
 	rc = sl_pool_snap_run(tpool, ls, &out, err, sizeof(err));
 	if (rc) {
@@ -418,20 +435,21 @@ static int sl_thin_row(const struct sl_json_obj *o, void *arg)
 int sl_lvm_vg_thins(const char *vg, struct sl_lvm_thin **out, size_t *n,
 		    char *err, size_t errlen)
 {
-	const char *argv[] = { "lvs", "--reportformat", "json", "-o",
-			       "vg_name,lv_name,segtype,thin_id,vg_uuid,pool_lv_uuid",
-			       vg, NULL };
 	struct sl_thin_list l = { 0 };
 	char *o = NULL, *errs = NULL;
 	int rc;
 
-	rc = sl_run(argv, &o, &errs);
-	if (rc < 0)
+	rc = sl_lvm_lvs(vg, "vg_name,lv_name,segtype,thin_id,vg_uuid,pool_lv_uuid",
+			&o, &errs);
+	if (rc == -ETIMEDOUT)
+		snprintf(err, errlen, "cannot list the volume group %s: %s",
+			 vg, sl_run_why(rc, errs));
+	else if (rc < 0)
 		snprintf(err, errlen, "cannot run lvs: %s (install lvm2)",
 			 strerror(-rc));
 	else if (rc)
 		snprintf(err, errlen, "cannot list the volume group %s (lvs: %s)",
-			 vg, sl_first_line(errs));
+			 vg, sl_run_why(rc, errs));
 	else if ((rc = sl_json_each_object(o, sl_thin_row, &l)))
 		snprintf(err, errlen, "%s: unexpected lvs report", vg);
 	free(o);

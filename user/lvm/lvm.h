@@ -25,6 +25,15 @@ struct sl_snap {
 	char dm_uuid[SL_DM_UUID_MAX];	/* LVM: its device's DM uuid */
 };
 
+/*
+ * The one way to ask lvs: its JSON report of fields (sizes in bytes) for
+ * target (VG, VG/LV, or NULL for all) into *out, its stderr into *errs
+ * (each may be NULL; free both). sl_run's result: the exit status or
+ * -errno (-ETIMEDOUT: it hung).
+ */
+int sl_lvm_lvs(const char *target, const char *fields, char **out,
+	       char **errs);
+
 /* Fill s for VG/LV. 0, or -errno with a message for the user in err. */
 int sl_lvm_resolve(const char *vglv, struct sl_snap *s, char *err,
 		   size_t errlen);
@@ -42,10 +51,14 @@ int sl_lvm_activate(struct sl_snap *s, bool on, char *err, size_t errlen);
 unsigned long sl_lvm_changes(void);
 void sl_lvm_changed(void);
 
+/*
+ * The device-mapper name LVM gives VG/LV's layer ("-tpool", "_tmeta",
+ * "" for the LV): "VG-LV" + layer with each '-' inside a name doubled.
+ * -ENAMETOOLONG (and buf "") when it does not fit.
+ */
+int sl_lvm_dm_name(const char *vg, const char *lv, const char *layer,
+		   char *buf, size_t size);
 /* The kernel pool identity of the thin pool VG/POOL; -errno if not one. */
-/* LVM's device-mapper name for VG/LV plus LAYER: dashes in names doubled. */
-void sl_lvm_dm_name(char *out, size_t size, const char *vgpool,
-		    const char *layer);
 int sl_lvm_pool_identity(const char *vgpool, char *pool, size_t size);
 /*
  * The same from lvs's vg_uuid and the pool's lv_uuid, for a caller that

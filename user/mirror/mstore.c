@@ -99,13 +99,6 @@ static int sl_text(sqlite3_stmt *st, int i, const char *s)
 	return sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC);
 }
 
-static void sl_col(sqlite3_stmt *st, int i, char *dst, size_t size)
-{
-	const unsigned char *v = sqlite3_column_text(st, i);
-
-	snprintf(dst, size, "%s", v ? (const char *)v : "");
-}
-
 /* Step st, which changes rows: 0, or -ENOENT when it changed none. */
 static int sl_change(struct sl_cat *c, sqlite3_stmt *st, const char *what)
 {
@@ -120,16 +113,16 @@ static int sl_change(struct sl_cat *c, sqlite3_stmt *st, const char *what)
 static void sl_rel_row(sqlite3_stmt *st, struct sl_relationship *r)
 {
 	memset(r, 0, sizeof(*r));
-	sl_col(st, 0, r->name, sizeof(r->name));
-	sl_col(st, 1, r->src, sizeof(r->src));
-	sl_col(st, 2, r->dst, sizeof(r->dst));
+	sl_cat_col(st, 0, r->name, sizeof(r->name));
+	sl_cat_col(st, 1, r->src, sizeof(r->src));
+	sl_cat_col(st, 2, r->dst, sizeof(r->dst));
 	r->created = sqlite3_column_int64(st, 3);
 	r->last_time = sqlite3_column_int64(st, 4);
-	sl_col(st, 5, r->last_result, sizeof(r->last_result));
+	sl_cat_col(st, 5, r->last_result, sizeof(r->last_result));
 	r->last_bytes = sqlite3_column_int64(st, 6);
 	r->last_ms = sqlite3_column_int64(st, 7);
-	sl_col(st, 8, r->last_snapshot, sizeof(r->last_snapshot));
-	sl_col(st, 9, r->last_gid, sizeof(r->last_gid));
+	sl_cat_col(st, 8, r->last_snapshot, sizeof(r->last_snapshot));
+	sl_cat_col(st, 9, r->last_gid, sizeof(r->last_gid));
 	r->keep = sqlite3_column_int64(st, 10);
 	r->lease = sqlite3_column_int64(st, 11);
 	r->ok_time = sqlite3_column_int64(st, 12);
@@ -375,10 +368,10 @@ int sl_ckpt_get(struct sl_cat *c, const char *relationship,
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
 		memset(k, 0, sizeof(*k));
-		sl_col(st, 0, k->relationship, sizeof(k->relationship));
-		sl_col(st, 1, k->gid, sizeof(k->gid));
-		sl_col(st, 2, k->base_gid, sizeof(k->base_gid));
-		sl_col(st, 3, k->part_lv, sizeof(k->part_lv));
+		sl_cat_col(st, 0, k->relationship, sizeof(k->relationship));
+		sl_cat_col(st, 1, k->gid, sizeof(k->gid));
+		sl_cat_col(st, 2, k->base_gid, sizeof(k->base_gid));
+		sl_cat_col(st, 3, k->part_lv, sizeof(k->part_lv));
 		k->offset = sqlite3_column_int64(st, 4);
 		k->bytes = sqlite3_column_int64(st, 5);
 	}

@@ -84,7 +84,9 @@ int sl_pcpi_lvm_do(const char *const argv[], const char *hint, char *err,
 	sl_lvm_changed();
 	rc = sl_run(argv, NULL, &errs);
 
-	if (rc < 0)
+	if (rc == -ETIMEDOUT)
+		snprintf(err, errlen, "%s", sl_run_why(rc, errs));
+	else if (rc < 0)
 		snprintf(err, errlen, "cannot run %s: %s (install lvm2)",
 			 argv[0], strerror(-rc));
 	else if (rc) {
@@ -97,17 +99,17 @@ int sl_pcpi_lvm_do(const char *const argv[], const char *hint, char *err,
 }
 
 /* lvs's JSON report of target (VG, or VG/LV) into *out, to free. */
-static int sl_lvs(const char *target, char **out, char *err, size_t errlen)
+static int sl_lvs_report(const char *target, char **out, char *err,
+			 size_t errlen)
 {
-	const char *argv[] = { "lvs", "--reportformat", "json", "--units", "b",
-			       "--nosuffix", "-o", SL_LVS_FIELDS, target,
-			       NULL };
 	char *errs = NULL;
 	int rc;
 
 	*out = NULL;
-	rc = sl_run(argv, out, &errs);
-	if (rc < 0) {
+	rc = sl_lvm_lvs(target, SL_LVS_FIELDS, out, &errs);
+	if (rc == -ETIMEDOUT) {
+		snprintf(err, errlen, "%s", sl_run_why(rc, errs));
+	} else if (rc < 0) {
 		snprintf(err, errlen, "cannot run lvs: %s (install lvm2)",
 			 strerror(-rc));
 	} else if (rc) {
@@ -203,7 +205,7 @@ int sl_pcpi_listing(struct sl_volume *v, char *err, size_t errlen)
 
 	if (sl_pcpi_listed_ok(v))
 		return 0;
-	rc = sl_lvs(v->vg, &out, err, errlen);
+	rc = sl_lvs_report(v->vg, &out, err, errlen);
 	if (rc)
 		return rc;
 	rc = sl_list_parse(v, out, err, errlen);
@@ -343,7 +345,7 @@ int sl_volume_open(const char *vglv, struct sl_volume *v, char *err,
 	}
 	snprintf(v->vg, sizeof(v->vg), "%.*s", (int)(slash - vglv), vglv);
 	snprintf(v->lv, sizeof(v->lv), "%s", slash + 1);
-	rc = sl_lvs(v->vg, &out, err, errlen);
+	rc = sl_lvs_report(v->vg, &out, err, errlen);
 	if (rc == -ENOENT)
 		snprintf(err, errlen, "%s: no volume group %s on this host",
 			 vglv, v->vg);
@@ -377,9 +379,9 @@ int sl_volume_open(const char *vglv, struct sl_volume *v, char *err,
 	if (rc || !v->chunk || !v->extent || !v->pool_lv[0])
 		goto bad_report;
 	snprintf(vgpool, sizeof(vgpool), "%s/%s", v->vg, v->pool_lv);
-	if (sl_pcpi_dm_name(v->vg, v->pool_lv, "-tpool", v->tpool_dm,
+	if (sl_lvm_dm_name(v->vg, v->pool_lv, "-tpool", v->tpool_dm,
 			    sizeof(v->tpool_dm)) ||
-	    sl_pcpi_dm_name(v->vg, v->pool_lv, "_tmeta", v->tmeta_dev + 12,
+	    sl_lvm_dm_name(v->vg, v->pool_lv, "_tmeta", v->tmeta_dev + 12,
 			    sizeof(v->tmeta_dev) - 12)) {
 		snprintf(err, errlen, "%s: device-mapper name too long", vgpool);
 		rc = -ENAMETOOLONG;

@@ -217,13 +217,6 @@ int sl_pcpi_parse_tags(const char *tags, char gid[SL_GID_LEN + 1],
 int sl_pcpi_from_row(const struct sl_json_obj *o, const char *lv,
 		     struct sl_pcpi *p);
 /*
- * The device-mapper name LVM gives VG/LV's layer ("-tpool", "_tmeta",
- * "" for the LV): "VG-LV" + layer with each '-' inside a name doubled.
- * -ENAMETOOLONG when it does not fit.
- */
-int sl_pcpi_dm_name(const char *vg, const char *lv, const char *layer,
-		    char *buf, size_t size);
-/*
  * A thin target's table parameters, "<pool major>:<pool minor> <thin id>"
  * and perhaps an external origin after them: -EINVAL when malformed.
  */

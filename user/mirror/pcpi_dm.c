@@ -4,7 +4,7 @@
  * /dev/mapper/control instead of an LVM command: after a change of its
  * own, the helper knows an LV's name and tags already, and the thin id,
  * size, permission and dev_t LVM would report are those of the LV's
- * device-mapper device, "VG-LV" (see sl_pcpi_dm_name), whose table is one
+ * device-mapper device, "VG-LV" (see sl_lvm_dm_name), whose table is one
  * thin target: "<pool maj:min> <thin id>" over the LV's length.
  */
 #define _GNU_SOURCE
@@ -20,6 +20,7 @@
 #include <linux/dm-ioctl.h>
 
 #include "pcpi.h"
+#include "../lvm/lvm.h"
 
 /* A thin LV's table is one target and a short line: this is plenty. */
 #define SL_DM_BUF 16384
@@ -53,8 +54,8 @@ int sl_pcpi_dm_read(struct sl_pcpi *p, char *err, size_t errlen)
 	dev_t dev;
 	int fd, rc;
 
-	if (sl_pcpi_dm_name(p->vg, p->lv, "", name, sizeof(name)) ||
-	    sl_pcpi_dm_name(p->vg, p->pool_lv, "-tpool", tpool,
+	if (sl_lvm_dm_name(p->vg, p->lv, "", name, sizeof(name)) ||
+	    sl_lvm_dm_name(p->vg, p->pool_lv, "-tpool", tpool,
 			    sizeof(tpool))) {
 		snprintf(err, errlen, "%s/%s: device-mapper name too long",
 			 p->vg, p->lv);

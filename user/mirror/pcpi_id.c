@@ -28,7 +28,7 @@ int sl_pcpi_name(const char *vg, const char *lv, uint32_t seq, bool part,
 		return -EINVAL;
 	n = snprintf(buf, size, "%s.sl.%u%s", lv, seq, part ? ".part" : "");
 	if (n < 0 || (size_t)n >= size || n > SL_LV_NAME_MAX ||
-	    (vg && sl_pcpi_dm_name(vg, buf, "", dm, sizeof(dm))))
+	    (vg && sl_lvm_dm_name(vg, buf, "", dm, sizeof(dm))))
 		return -ENAMETOOLONG;
 	return 0;
 }
@@ -205,41 +205,6 @@ int sl_pcpi_from_row(const struct sl_json_obj *o, const char *lv,
 	}
 	snprintf(p->pool_lv, sizeof(p->pool_lv), "%s", sl_str(o, "pool_lv"));
 	return 0;
-}
-
-/* Append s to buf (n used), doubling '-' when dbl: -ENAMETOOLONG if full. */
-static int sl_dm_put(char *buf, size_t *n, size_t size, const char *s,
-		     bool dbl)
-{
-	size_t k;
-
-	for (; *s; s++) {
-		k = dbl && *s == '-' ? 2 : 1;
-		if (*n + k + 1 > size)
-			return -ENAMETOOLONG;
-		if (k == 2)
-			buf[(*n)++] = '-';
-		buf[(*n)++] = *s;
-	}
-	return 0;
-}
-
-int sl_pcpi_dm_name(const char *vg, const char *lv, const char *layer,
-		    char *buf, size_t size)
-{
-	size_t n = 0;
-	int rc;
-
-	rc = sl_dm_put(buf, &n, size, vg, true);
-	if (!rc)
-		rc = sl_dm_put(buf, &n, size, "-", false);
-	if (!rc)
-		rc = sl_dm_put(buf, &n, size, lv, true);
-	if (!rc)
-		rc = sl_dm_put(buf, &n, size, layer, false);
-	if (size)
-		buf[rc ? 0 : n] = '\0';
-	return rc;
 }
 
 /* A decimal without sign or leading space, up to max, ended by end. */

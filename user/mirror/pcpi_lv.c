@@ -36,7 +36,7 @@ static int sl_read_active(struct sl_pcpi *p, char *err, size_t errlen)
 	int rc = sl_pcpi_dm_read(p, err, errlen);
 
 	if (!rc && !p->active) {
-		sl_pcpi_dm_name(p->vg, p->lv, "", dm, sizeof(dm));
+		sl_lvm_dm_name(p->vg, p->lv, "", dm, sizeof(dm));
 		snprintf(err, errlen,
 			 "%s/%s: LVM activated it, but device-mapper has no device %s; check `lvs -a %s` and `dmsetup info %s`",
 			 p->vg, p->lv, dm, p->vg, dm);

@@ -57,20 +57,6 @@ int sl_pool_lock_path(const char *tpool, char *path, size_t size)
 	return 0;
 }
 
-static const char *sl_first_line(char *s)
-{
-	char *nl;
-
-	if (!s)
-		return "no message";
-	while (*s == ' ')
-		s++;
-	nl = strchr(s, '\n');
-	if (nl)
-		*nl = '\0';
-	return *s ? s : "no message";
-}
-
 /* dmsetup message NAME 0 MSG: 0, -EBUSY or -EIO with dmsetup's reason. */
 static int sl_pool_msg(const char *name, const char *msg, char *why,
 		       size_t whylen)
@@ -81,13 +67,13 @@ static int sl_pool_msg(const char *name, const char *msg, char *why,
 
 	rc = sl_run(argv, NULL, &errs);
 	if (rc) {
-		if (rc < 0)
+		if (rc < 0 && rc != -ETIMEDOUT)
 			snprintf(why, whylen, "cannot run dmsetup: %s",
 				 strerror(-rc));
 		else if (rc == 127)
 			snprintf(why, whylen, "dmsetup not found (install dmsetup)");
 		else
-			snprintf(why, whylen, "%s", sl_first_line(errs));
+			snprintf(why, whylen, "%s", sl_run_why(rc, errs));
 		rc = errs && strstr(errs, "busy") ? -EBUSY : -EIO;
 	}
 	free(errs);
@@ -157,7 +143,9 @@ static int sl_pool_lock(const char *name, char *err, size_t errlen)
 static int sl_tool_failed(const char *tool, int rc, char *errs, char *err,
 			  size_t errlen)
 {
-	if (rc < 0)
+	if (rc == -ETIMEDOUT)
+		snprintf(err, errlen, "%s", sl_run_why(rc, errs));
+	else if (rc < 0)
 		snprintf(err, errlen, "cannot run %s: %s", tool, strerror(-rc));
 	else if (rc == 127)
 		snprintf(err, errlen, "%s not found (install thin-provisioning-tools)",
@@ -167,7 +155,7 @@ static int sl_tool_failed(const char *tool, int rc, char *errs, char *err,
 			 rc - 128);
 	else
 		snprintf(err, errlen, "%s failed (exit status %d): %s", tool, rc,
-			 sl_first_line(errs));
+			 sl_run_why(rc, errs));
 	return -EIO;
 }
 

@@ -7,12 +7,10 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -24,8 +22,8 @@
 #include "../lib/run.h"
 #include "../lib/testhook.h"
 
-static int sl_bad(char *err, size_t errlen, const char *spec,
-		  const char *why)
+static int sl_bad_endpoint(char *err, size_t errlen, const char *spec,
+			   const char *why)
 {
 	/* Quote a long spec's start only, so that the reason is kept. */
 	int len = strlen(spec) > 80 ? 72 : (int)strlen(spec);
@@ -39,11 +37,11 @@ static int sl_volume(const char *spec, const char *vol, struct sl_endpoint *ep,
 		     char *err, size_t errlen)
 {
 	if (!*vol)
-		return sl_bad(err, errlen, spec,
-			      "missing volume: end it with VG/LV");
+		return sl_bad_endpoint(err, errlen, spec,
+				       "missing volume: end it with VG/LV");
 	if (strlen(vol) >= sizeof(ep->volume) || !sl_lvm_name_ok(vol))
-		return sl_bad(err, errlen, spec,
-			      "the volume is not VG/LV (LVM names: letters, digits, +_.-, not starting with -)");
+		return sl_bad_endpoint(err, errlen, spec,
+				       "the volume is not VG/LV (LVM names: letters, digits, +_.-, not starting with -)");
 	strcpy(ep->volume, vol);
 	return 0;
 }
@@ -55,20 +53,20 @@ static int sl_parse_exec(const char *spec, struct sl_endpoint *ep,
 	char q = *cmd;
 
 	if (q != '\'' && q != '"')
-		return sl_bad(err, errlen, spec,
-			      "exec: needs a quoted command: exec:'COMMAND':VG/LV");
+		return sl_bad_endpoint(err, errlen, spec,
+				       "exec: needs a quoted command: exec:'COMMAND':VG/LV");
 	end = strchr(cmd + 1, q);
 	if (!end)
-		return sl_bad(err, errlen, spec,
-			      "unterminated quote in the exec: command");
+		return sl_bad_endpoint(err, errlen, spec,
+				       "unterminated quote in the exec: command");
 	if (end == cmd + 1)
-		return sl_bad(err, errlen, spec, "empty exec: command");
+		return sl_bad_endpoint(err, errlen, spec, "empty exec: command");
 	if ((size_t)(end - cmd - 1) >= sizeof(ep->command))
-		return sl_bad(err, errlen, spec,
-			      "the exec: command is too long (1023 bytes at most)");
+		return sl_bad_endpoint(err, errlen, spec,
+				       "the exec: command is too long (1023 bytes at most)");
 	if (end[1] != ':')
-		return sl_bad(err, errlen, spec,
-			      "expected ':VG/LV' after the exec: command's closing quote");
+		return sl_bad_endpoint(err, errlen, spec,
+				       "expected ':VG/LV' after the exec: command's closing quote");
 	ep->kind = SL_EP_EXEC;
 	memcpy(ep->command, cmd + 1, end - cmd - 1);
 	ep->command[end - cmd - 1] = '\0';
@@ -83,13 +81,13 @@ static int sl_parse_tls(const char *spec, struct sl_endpoint *ep,
 	size_t len;
 
 	if (vol <= h)
-		return sl_bad(err, errlen, spec,
-			      "tls: needs a host and a volume: tls:HOST[:PORT]:VG/LV");
+		return sl_bad_endpoint(err, errlen, spec,
+				       "tls: needs a host and a volume: tls:HOST[:PORT]:VG/LV");
 	if (*h == '[') {
 		hend = strchr(h, ']');
 		if (!hend || hend > vol)
-			return sl_bad(err, errlen, spec,
-				      "unterminated '[' around the IPv6 address");
+			return sl_bad_endpoint(err, errlen, spec,
+					       "unterminated '[' around the IPv6 address");
 		h++;
 		p = hend + 1;
 	} else {
@@ -100,13 +98,13 @@ static int sl_parse_tls(const char *spec, struct sl_endpoint *ep,
 	}
 	len = hend - h;
 	if (!len || len >= sizeof(ep->host))
-		return sl_bad(err, errlen, spec,
-			      "the host must be 1..255 bytes");
+		return sl_bad_endpoint(err, errlen, spec,
+				       "the host must be 1..255 bytes");
 	for (const char *c = h; c < hend; c++)
 		if ((unsigned char)*c <= ' ' || *c == 0x7f || *c == '/' ||
 		    (*c == ':' && h[-1] != '['))
-			return sl_bad(err, errlen, spec,
-				      "the host contains a space, a '/' or a control character");
+			return sl_bad_endpoint(err, errlen, spec,
+					       "the host contains a space, a '/' or a control character");
 	memcpy(ep->host, h, len);
 	ep->host[len] = '\0';
 	strcpy(ep->port, SL_TLS_PORT_DEFAULT);
@@ -114,8 +112,8 @@ static int sl_parse_tls(const char *spec, struct sl_endpoint *ep,
 		if (*p != ':' || vol - p - 1 < 1 || vol - p - 1 > 5 ||
 		    strspn(p + 1, "0123456789") != (size_t)(vol - p - 1) ||
 		    atoi(p + 1) < 1 || atoi(p + 1) > 65535)
-			return sl_bad(err, errlen, spec,
-				      "the port must be a number 1..65535: tls:HOST[:PORT]:VG/LV");
+			return sl_bad_endpoint(err, errlen, spec,
+					       "the port must be a number 1..65535: tls:HOST[:PORT]:VG/LV");
 		memcpy(ep->port, p + 1, vol - p - 1);
 		ep->port[vol - p - 1] = '\0';
 	}
@@ -131,8 +129,8 @@ int sl_endpoint_parse(const char *spec, struct sl_endpoint *ep, char *err,
 
 	memset(ep, 0, sizeof(*ep));
 	if (!*spec)
-		return sl_bad(err, errlen, spec,
-			      "empty: give VG/LV, HOST:VG/LV or exec:'COMMAND':VG/LV");
+		return sl_bad_endpoint(err, errlen, spec,
+				       "empty: give VG/LV, HOST:VG/LV or exec:'COMMAND':VG/LV");
 	if (!strncmp(spec, "exec:", 5))
 		return sl_parse_exec(spec, ep, err, errlen);
 	if (!strncmp(spec, "tls:", 4))
@@ -145,18 +143,18 @@ int sl_endpoint_parse(const char *spec, struct sl_endpoint *ep, char *err,
 	}
 	len = colon - spec;
 	if (!len)
-		return sl_bad(err, errlen, spec, "empty host before ':'");
+		return sl_bad_endpoint(err, errlen, spec, "empty host before ':'");
 	if (len >= sizeof(ep->host))
-		return sl_bad(err, errlen, spec,
-			      "the host is too long (255 bytes at most)");
+		return sl_bad_endpoint(err, errlen, spec,
+				       "the host is too long (255 bytes at most)");
 	/* It becomes an ssh argument: no option, no whitespace. */
 	if (spec[0] == '-')
-		return sl_bad(err, errlen, spec, "a host cannot start with '-'");
+		return sl_bad_endpoint(err, errlen, spec, "a host cannot start with '-'");
 	for (p = spec; p < colon; p++)
 		if ((unsigned char)*p <= ' ' || *p == 0x7f || *p == '\'' ||
 		    *p == '"')
-			return sl_bad(err, errlen, spec,
-				      "the host contains a space, a quote or a control character");
+			return sl_bad_endpoint(err, errlen, spec,
+					       "the host contains a space, a quote or a control character");
 	ep->kind = SL_EP_SSH;
 	memcpy(ep->host, spec, len);
 	ep->host[len] = '\0';
@@ -187,45 +185,6 @@ void sl_endpoint_format(const struct sl_endpoint *ep, char *buf, size_t size)
 	}
 }
 
-/*
- * In the child, between fork and exec: only async-signal-safe calls. in
- * and out become stdin and stdout; everything else but stderr is closed
- * so the peer cannot hold our other pipes (or a catalog) open; signal
- * state is reset because an ignored SIGPIPE would survive exec.
- */
-static void sl_child(const char *const argv[], char *const envp[], int in,
-		     int out, int report)
-{
-	sigset_t none;
-	int e, fd;
-
-	signal(SIGPIPE, SIG_DFL);
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-	/* Above 2 first, so that the dup2s cannot clobber each other. */
-	report = fcntl(report, F_DUPFD_CLOEXEC, 3);
-	if (report < 0)
-		_exit(127);
-	in = fcntl(in, F_DUPFD_CLOEXEC, 3);
-	out = fcntl(out, F_DUPFD_CLOEXEC, 3);
-	if (in < 0 || out < 0 || dup2(in, 0) < 0 || dup2(out, 1) < 0)
-		goto fail;
-	/* report (close-on-exec) must stay until exec: close around it. */
-	if ((report > 3 && syscall(SYS_close_range, 3, report - 1, 0)) ||
-	    syscall(SYS_close_range, report + 1, ~0U, 0)) {
-		for (fd = 3; fd < 65536; fd++)
-			if (fd != report)
-				close(fd);
-	}
-	/* PATH only for a bare name ("ssh"), as a shell would. */
-	execvpe(argv[0], (char *const *)argv, envp);
-fail:
-	e = errno;
-	if (write(report, &e, sizeof(e)) < 0)
-		_exit(127);
-	_exit(127);
-}
-
 static void sl_close(int *fd)
 {
 	if (*fd >= 0)
@@ -238,8 +197,8 @@ static void sl_close(int *fd)
  * injections (lib/testhook.h), and without SSH_CONNECTION: a local peer (exec:, or this host's own
  * serve) started by an admin logged in over ssh was not reached over
  * ssh, and serve --stdio refuses one that was (ssh's remote end sets its
- * own). Built before fork (the child may only make async-signal-safe
- * calls).
+ * own). Built before sl_spawn forks (the child may only make
+ * async-signal-safe calls).
  */
 static char **sl_peer_env(void)
 {
@@ -269,10 +228,9 @@ int sl_peer_start(const struct sl_endpoint *ep, struct sl_peer_proc *p,
 	const char *self[] = { "/proc/self/exe", "serve", "--stdio", NULL };
 	const char *const *argv = ep->kind == SL_EP_SSH ? ssh :
 				  ep->kind == SL_EP_EXEC ? sh : self;
-	int to[2] = { -1, -1 }, from[2] = { -1, -1 }, rep[2] = { -1, -1 };
+	int to[2] = { -1, -1 }, from[2] = { -1, -1 };
 	char **envp = NULL;
-	int e = 0, rc = 0;
-	ssize_t n;
+	int rc = 0;
 
 	p->pid = -1;
 	p->rfd = p->wfd = -1;
@@ -282,8 +240,6 @@ int sl_peer_start(const struct sl_endpoint *ep, struct sl_peer_proc *p,
 	/* A peer that dies must be an EPIPE to handle, not our death. */
 	signal(SIGPIPE, SIG_IGN);
 	rc = sl_pipes(to, from);
-	if (!rc && pipe2(rep, O_CLOEXEC))
-		rc = -errno;
 	if (rc) {
 		snprintf(err, errlen, "cannot create pipes: %s", strerror(-rc));
 		goto out;
@@ -294,27 +250,13 @@ int sl_peer_start(const struct sl_endpoint *ep, struct sl_peer_proc *p,
 		snprintf(err, errlen, "out of memory");
 		goto out;
 	}
-	p->pid = fork();
-	if (p->pid == 0)
-		sl_child(argv, envp, to[0], from[1], rep[1]);
-	if (p->pid < 0) {
-		rc = -errno;
-		snprintf(err, errlen, "cannot fork: %s", strerror(-rc));
-		goto out;
-	}
-	sl_close(&rep[1]);
-	/* EOF: exec succeeded (the pipe was close-on-exec). */
-	do
-		n = read(rep[0], &e, sizeof(e));
-	while (n < 0 && errno == EINTR);
-	if (n > 0) {
-		rc = e ? -e : -EIO;
+	/* PATH only for a bare name ("ssh"), as a shell would. */
+	rc = sl_spawn(&(struct sl_spawn){ .argv = argv, .envp = envp,
+		.fd = { to[0], from[1], -1 } }, &p->pid);
+	if (rc) {
 		snprintf(err, errlen, "cannot run %s: %s%s", argv[0],
-			 strerror(e), ep->kind == SL_EP_SSH ?
+			 strerror(-rc), ep->kind == SL_EP_SSH ?
 			 " (install openssh-client)" : "");
-		while (waitpid(p->pid, NULL, 0) < 0 && errno == EINTR)
-			;
-		p->pid = -1;
 		goto out;
 	}
 	p->wfd = to[1];
@@ -325,8 +267,6 @@ out:
 	sl_close(&to[1]);
 	sl_close(&from[0]);
 	sl_close(&from[1]);
-	sl_close(&rep[0]);
-	sl_close(&rep[1]);
 	free(envp);
 	return rc;
 }

@@ -8,7 +8,6 @@
 #include <errno.h>
 #include <poll.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,18 +16,6 @@
 #include "crc32c.h"
 #include "frame.h"
 #include "../lib/testhook.h"
-
-int sl_proto_err(char *err, size_t errlen, int rc, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err && errlen) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return rc;
-}
 
 void sl_pbuf_init(struct sl_pbuf *b)
 {
@@ -121,20 +108,20 @@ void sl_frame_begin(struct sl_pbuf *b, uint8_t type)
 static int sl_pbuf_error(const struct sl_pbuf *b, char *err, size_t errlen)
 {
 	if (b->err == -EMSGSIZE)
-		return sl_proto_err(err, errlen, b->err,
-				    "frame too large: %llu bytes (limit %u)",
-				    (unsigned long long)b->want, SL_FRAME_MAX);
+		return sl_errf(err, errlen, b->err,
+			       "frame too large: %llu bytes (limit %u)",
+			       (unsigned long long)b->want, SL_FRAME_MAX);
 	if (b->err == -ENOMEM)
-		return sl_proto_err(err, errlen, b->err,
-				    "out of memory building a frame");
+		return sl_errf(err, errlen, b->err,
+			       "out of memory building a frame");
 	if (b->err == -EINVAL)
-		return sl_proto_err(err, errlen, b->err,
-				    "frame built out of order (begin, attributes, nests and end do not match)");
+		return sl_errf(err, errlen, b->err,
+			       "frame built out of order (begin, attributes, nests and end do not match)");
 	if (b->err == -EBADMSG)
-		return sl_proto_err(err, errlen, b->err,
-				    "a message in this buffer failed validation");
-	return sl_proto_err(err, errlen, b->err, "building a frame: %s",
-			    strerror(-b->err));
+		return sl_errf(err, errlen, b->err,
+			       "a message in this buffer failed validation");
+	return sl_errf(err, errlen, b->err, "building a frame: %s",
+		       strerror(-b->err));
 }
 
 int sl_frame_end(struct sl_pbuf *b, char *err, size_t errlen)
@@ -145,7 +132,7 @@ int sl_frame_end(struct sl_pbuf *b, char *err, size_t errlen)
 	if (b->err)
 		return sl_pbuf_error(b, err, errlen);
 	if (b->frame == SIZE_MAX)
-		return sl_proto_err(err, errlen, -EINVAL, "no frame to end");
+		return sl_errf(err, errlen, -EINVAL, "no frame to end");
 	h = b->data + b->frame;
 	len = b->len - b->frame - SL_FRAME_HDR_LEN;
 	sl_put_le32(h + 8, len);
@@ -191,27 +178,27 @@ static int sl_frame_header(struct sl_frame *f, char *err, size_t errlen)
 		for (i = 0; i < 4; i++)
 			shown[i] = h[i] >= 0x20 && h[i] < 0x7f ? h[i] : '.';
 		shown[4] = '\0';
-		return sl_proto_err(err, errlen, -EBADMSG,
-				    "bad magic 0x%08x (\"%s\"): the peer does not speak the softlock protocol",
-				    (unsigned int)h[0] << 24 | h[1] << 16 | h[2] << 8 | h[3],
-				    shown);
+		return sl_errf(err, errlen, -EBADMSG,
+			       "bad magic 0x%08x (\"%s\"): the peer does not speak the softlock protocol",
+			       (unsigned int)h[0] << 24 | h[1] << 16 | h[2] << 8 | h[3],
+			       shown);
 	}
 	f->version = h[4];
 	f->type = h[5];
 	f->flags = sl_le16(h + 6);
 	f->len = sl_le32(h + 8);
 	if (f->version != SL_FRAME_VERSION)
-		return sl_proto_err(err, errlen, -EPROTONOSUPPORT,
-				    "unsupported frame version %u (this side speaks %u)",
-				    f->version, SL_FRAME_VERSION);
+		return sl_errf(err, errlen, -EPROTONOSUPPORT,
+			       "unsupported frame version %u (this side speaks %u)",
+			       f->version, SL_FRAME_VERSION);
 	if (f->flags)
-		return sl_proto_err(err, errlen, -EPROTO,
-				    "bad frame flags 0x%04x: must be 0 in version %u",
-				    f->flags, SL_FRAME_VERSION);
+		return sl_errf(err, errlen, -EPROTO,
+			       "bad frame flags 0x%04x: must be 0 in version %u",
+			       f->flags, SL_FRAME_VERSION);
 	if (f->len > SL_FRAME_MAX)
-		return sl_proto_err(err, errlen, -EMSGSIZE,
-				    "frame too large: %u bytes (limit %u)",
-				    f->len, SL_FRAME_MAX);
+		return sl_errf(err, errlen, -EMSGSIZE,
+			       "frame too large: %u bytes (limit %u)",
+			       f->len, SL_FRAME_MAX);
 	return 0;
 }
 
@@ -222,9 +209,9 @@ static int sl_frame_crc(const struct sl_frame *f, char *err, size_t errlen)
 	crc = sl_crc32c(0, f->hdr, 12);
 	crc = sl_crc32c(crc, f->payload, f->len);
 	if (crc != want)
-		return sl_proto_err(err, errlen, -EILSEQ,
-				    "crc mismatch: frame (type %u, %u payload bytes) says 0x%08x, its bytes give 0x%08x",
-				    f->type, f->len, want, crc);
+		return sl_errf(err, errlen, -EILSEQ,
+			       "crc mismatch: frame (type %u, %u payload bytes) says 0x%08x, its bytes give 0x%08x",
+			       f->type, f->len, want, crc);
 	return 0;
 }
 
@@ -292,18 +279,18 @@ int sl_frame_read(int fd, struct sl_frame *f, char *err, size_t errlen)
 	f->payload = f->hdr;
 	r = sl_read_full(fd, f->hdr, SL_FRAME_HDR_LEN);
 	if (r == -ETIMEDOUT)
-		return sl_proto_err(err, errlen, r,
-				    "the peer sent nothing for %d s: it is stuck or gone (SOFTLOCK_PEER_TIMEOUT sets how long to wait)",
-				    sl_peer_timeout_ms() / 1000);
+		return sl_errf(err, errlen, r,
+			       "the peer sent nothing for %d s: it is stuck or gone (SOFTLOCK_PEER_TIMEOUT sets how long to wait)",
+			       sl_peer_timeout_ms() / 1000);
 	if (r < 0)
-		return sl_proto_err(err, errlen, r, "reading from the peer: %s",
-				    strerror(-r));
+		return sl_errf(err, errlen, r, "reading from the peer: %s",
+			       strerror(-r));
 	if (!r)
 		return SL_FRAME_EOF;
 	if (r < SL_FRAME_HDR_LEN)
-		return sl_proto_err(err, errlen, -ECONNRESET,
-				    "the stream ended inside a frame header (%ld of %d bytes)",
-				    r, SL_FRAME_HDR_LEN);
+		return sl_errf(err, errlen, -ECONNRESET,
+			       "the stream ended inside a frame header (%ld of %d bytes)",
+			       r, SL_FRAME_HDR_LEN);
 	rc = sl_frame_header(f, err, errlen);
 	if (rc)
 		return rc;
@@ -311,26 +298,26 @@ int sl_frame_read(int fd, struct sl_frame *f, char *err, size_t errlen)
 		uint8_t *p = realloc(f->buf, f->len);
 
 		if (!p)
-			return sl_proto_err(err, errlen, -ENOMEM,
-					    "out of memory for a %u-byte frame",
-					    f->len);
+			return sl_errf(err, errlen, -ENOMEM,
+				       "out of memory for a %u-byte frame",
+				       f->len);
 		f->buf = p;
 		f->cap = f->len;
 	}
 	if (f->len) {
 		r = sl_read_full(fd, f->buf, f->len);
 		if (r == -ETIMEDOUT)
-			return sl_proto_err(err, errlen, r,
-					    "the peer stopped for %d s inside a frame: it is stuck or gone (SOFTLOCK_PEER_TIMEOUT sets how long to wait)",
-					    sl_peer_timeout_ms() / 1000);
+			return sl_errf(err, errlen, r,
+				       "the peer stopped for %d s inside a frame: it is stuck or gone (SOFTLOCK_PEER_TIMEOUT sets how long to wait)",
+				       sl_peer_timeout_ms() / 1000);
 		if (r < 0)
-			return sl_proto_err(err, errlen, r,
-					    "reading from the peer: %s",
-					    strerror(-r));
+			return sl_errf(err, errlen, r,
+				       "reading from the peer: %s",
+				       strerror(-r));
 		if (r < f->len)
-			return sl_proto_err(err, errlen, -ECONNRESET,
-					    "the stream ended inside a frame payload (%ld of %u bytes)",
-					    r, f->len);
+			return sl_errf(err, errlen, -ECONNRESET,
+				       "the stream ended inside a frame payload (%ld of %u bytes)",
+				       r, f->len);
 		f->payload = f->buf;
 	}
 	rc = sl_frame_crc(f, err, errlen);
@@ -369,8 +356,8 @@ int sl_frame_write(int fd, const struct sl_pbuf *b, char *err, size_t errlen)
 	if (b->err)
 		return sl_pbuf_error(b, err, errlen);
 	if (b->frame != SIZE_MAX)
-		return sl_proto_err(err, errlen, -EINVAL,
-				    "writing an unfinished frame");
+		return sl_errf(err, errlen, -EINVAL,
+			       "writing an unfinished frame");
 	while (off < b->len) {
 		/*
 		 * A pipe that polls writable takes PIPE_BUF bytes without
@@ -379,28 +366,28 @@ int sl_frame_write(int fd, const struct sl_pbuf *b, char *err, size_t errlen)
 		 */
 		rc = sl_wait_fd(fd, POLLOUT);
 		if (rc == -ETIMEDOUT)
-			return sl_proto_err(err, errlen, rc,
-					    "the peer took nothing for %d s: it is stuck or gone (SOFTLOCK_PEER_TIMEOUT sets how long to wait)",
-					    sl_peer_timeout_ms() / 1000);
+			return sl_errf(err, errlen, rc,
+				       "the peer took nothing for %d s: it is stuck or gone (SOFTLOCK_PEER_TIMEOUT sets how long to wait)",
+				       sl_peer_timeout_ms() / 1000);
 		if (rc)
-			return sl_proto_err(err, errlen, rc,
-					    "writing to the peer: %s",
-					    strerror(-rc));
+			return sl_errf(err, errlen, rc,
+				       "writing to the peer: %s",
+				       strerror(-rc));
 		w = write(fd, b->data + off, b->len - off < PIPE_BUF ?
 			  b->len - off : PIPE_BUF);
 		if (w > 0) {
 			off += w;
 		} else if (!w) {
-			return sl_proto_err(err, errlen, -EIO,
-					    "writing to the peer: nothing written");
+			return sl_errf(err, errlen, -EIO,
+				       "writing to the peer: nothing written");
 		} else if (errno == EPIPE) {
-			return sl_proto_err(err, errlen, -EPIPE,
-					    "the peer closed the connection (%zu of %zu bytes written)",
-					    off, b->len);
+			return sl_errf(err, errlen, -EPIPE,
+				       "the peer closed the connection (%zu of %zu bytes written)",
+				       off, b->len);
 		} else if (errno != EINTR) {
-			return sl_proto_err(err, errlen, -errno,
-					    "writing to the peer: %s",
-					    strerror(errno));
+			return sl_errf(err, errlen, -errno,
+				       "writing to the peer: %s",
+				       strerror(errno));
 		}
 	}
 	sl_test_capture(b->data, b->len, NULL, 0);

@@ -16,6 +16,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "../lib/err.h"
+
 #define SL_PROTO_MAGIC		"SLKP"
 /*
  * The header's version byte is the framing's, which has not changed
@@ -124,10 +126,6 @@ int sl_frame_write(int fd, const struct sl_pbuf *b, char *err, size_t errlen);
  * $SOFTLOCK_PEER_TIMEOUT seconds (default 300); -1 when it is 0 (for ever).
  */
 int sl_peer_timeout_ms(void);
-
-/* Format a message into err (when given) and return rc: the codec's errors. */
-int sl_proto_err(char *err, size_t errlen, int rc, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
 
 /* Little-endian loads and stores, for the codec and its tests. */
 static inline uint16_t sl_le16(const uint8_t *p)

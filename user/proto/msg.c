@@ -9,7 +9,6 @@
  * first frame instead of half-working. New attributes need a new version.
  */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -106,20 +105,9 @@ struct sl_msg_spec {
 		     size_t errlen);
 };
 
-static int sl_bad(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int sl_bad(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err && errlen) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return -EBADMSG;
-}
+/* A message that breaks the codec's rules (sl_msg_parse): -EBADMSG. */
+#define sl_malformed(err, errlen, ...) \
+	sl_errf(err, errlen, -EBADMSG, __VA_ARGS__)
 
 static int sl_check_hello(const struct sl_msg *m, const char *ctx, char *err,
 			  size_t errlen)
@@ -129,8 +117,8 @@ static int sl_check_hello(const struct sl_msg *m, const char *ctx, char *err,
 	sl_msg_get_u32(m, SL_A_VERSION_MIN, &lo);
 	sl_msg_get_u32(m, SL_A_VERSION_MAX, &hi);
 	if (lo > hi)
-		return sl_bad(err, errlen, "%s: VERSION_MIN %u is above VERSION_MAX %u",
-			      ctx, lo, hi);
+		return sl_malformed(err, errlen, "%s: VERSION_MIN %u is above VERSION_MAX %u",
+				    ctx, lo, hi);
 	return 0;
 }
 
@@ -141,15 +129,15 @@ static int sl_check_offer(const struct sl_msg *m, const char *ctx, char *err,
 
 	/* A base names a snapshot and its content; one without the other is useless. */
 	if (!m->attr[SL_A_BASE_GLOBAL_ID] != !m->attr[SL_A_BASE_FINGERPRINT])
-		return sl_bad(err, errlen, "%s: %s without %s", ctx,
-			      m->attr[SL_A_BASE_GLOBAL_ID] ? "BASE_GLOBAL_ID" :
-							     "BASE_FINGERPRINT",
-			      m->attr[SL_A_BASE_GLOBAL_ID] ? "BASE_FINGERPRINT" :
-							     "BASE_GLOBAL_ID");
+		return sl_malformed(err, errlen, "%s: %s without %s", ctx,
+				    m->attr[SL_A_BASE_GLOBAL_ID] ? "BASE_GLOBAL_ID" :
+								   "BASE_FINGERPRINT",
+				    m->attr[SL_A_BASE_GLOBAL_ID] ? "BASE_FINGERPRINT" :
+								   "BASE_GLOBAL_ID");
 	sl_msg_get_str(m, SL_A_GLOBAL_ID, &id);
 	if (!sl_msg_get_str(m, SL_A_BASE_GLOBAL_ID, &base) && !strcmp(id, base))
-		return sl_bad(err, errlen, "%s: BASE_GLOBAL_ID %s is the offered snapshot itself",
-			      ctx, id);
+		return sl_malformed(err, errlen, "%s: BASE_GLOBAL_ID %s is the offered snapshot itself",
+				    ctx, id);
 	return 0;
 }
 
@@ -166,9 +154,9 @@ static int sl_check_extent(const struct sl_msg *m, const char *ctx, char *err,
 	else
 		sl_msg_get_u64(m, SL_A_LENGTH, &len);
 	if (len > UINT64_MAX - off)
-		return sl_bad(err, errlen, "%s: %llu bytes at OFFSET %llu run past 2^64",
-			      ctx, (unsigned long long)len,
-			      (unsigned long long)off);
+		return sl_malformed(err, errlen, "%s: %llu bytes at OFFSET %llu run past 2^64",
+				    ctx, (unsigned long long)len,
+				    (unsigned long long)off);
 	return 0;
 }
 
@@ -277,14 +265,14 @@ static int sl_uuids_check(const struct sl_attr_spec *as, const char *ctx,
 	int bad;
 
 	if (len % SL_UUID_LEN)
-		return sl_bad(err, errlen, "%s: attribute %s: %u bytes, not a multiple of %d",
-			      ctx, as->name, len, SL_UUID_LEN);
+		return sl_malformed(err, errlen, "%s: attribute %s: %u bytes, not a multiple of %d",
+				    ctx, as->name, len, SL_UUID_LEN);
 	for (i = 0; i < len / SL_UUID_LEN; i++) {
 		bad = sl_uuid_bad(v + (size_t)i * SL_UUID_LEN);
 		if (bad >= 0)
-			return sl_bad(err, errlen, "%s: attribute %s: id %u is not a lowercase UUID: byte 0x%02x at offset %d",
-				      ctx, as->name, i + 1,
-				      v[(size_t)i * SL_UUID_LEN + bad], bad);
+			return sl_malformed(err, errlen, "%s: attribute %s: id %u is not a lowercase UUID: byte 0x%02x at offset %d",
+					    ctx, as->name, i + 1,
+					    v[(size_t)i * SL_UUID_LEN + bad], bad);
 	}
 	return 0;
 }
@@ -298,34 +286,34 @@ static int sl_str_check(const struct sl_attr_spec *as, const char *ctx,
 	int rc;
 
 	if (!len || v[len - 1])
-		return sl_bad(err, errlen, "%s: attribute %s: string not NUL-terminated",
-			      ctx, as->name);
+		return sl_malformed(err, errlen, "%s: attribute %s: string not NUL-terminated",
+				    ctx, as->name);
 	n = strlen((const char *)v);
 	if (n != len - 1)
-		return sl_bad(err, errlen, "%s: attribute %s: NUL byte inside the string at offset %zu",
-			      ctx, as->name, n);
+		return sl_malformed(err, errlen, "%s: attribute %s: NUL byte inside the string at offset %zu",
+				    ctx, as->name, n);
 	if (n < as->min || n > as->max)
-		return sl_bad(err, errlen, "%s: attribute %s: %zu characters, allowed %llu..%llu",
-			      ctx, as->name, n, (unsigned long long)as->min,
-			      (unsigned long long)as->max);
+		return sl_malformed(err, errlen, "%s: attribute %s: %zu characters, allowed %llu..%llu",
+				    ctx, as->name, n, (unsigned long long)as->min,
+				    (unsigned long long)as->max);
 	/* Printable UTF-8, as softlock.ko requires (lib/utf8.h). */
 	rc = sl_utf8_check((const char *)v, n, &i, &cp);
 	if (rc == -EINVAL && cp < 0x80)
-		return sl_bad(err, errlen, "%s: attribute %s: non-printable byte 0x%02x at offset %zu",
-			      ctx, as->name, cp, i);
+		return sl_malformed(err, errlen, "%s: attribute %s: non-printable byte 0x%02x at offset %zu",
+				    ctx, as->name, cp, i);
 	if (rc == -EINVAL)
-		return sl_bad(err, errlen, "%s: attribute %s: control character U+%04X at offset %zu",
-			      ctx, as->name, cp, i);
+		return sl_malformed(err, errlen, "%s: attribute %s: control character U+%04X at offset %zu",
+				    ctx, as->name, cp, i);
 	if (rc == -EILSEQ)
-		return sl_bad(err, errlen, "%s: attribute %s: not UTF-8: byte 0x%02x at offset %zu",
-			      ctx, as->name, cp, i);
+		return sl_malformed(err, errlen, "%s: attribute %s: not UTF-8: byte 0x%02x at offset %zu",
+				    ctx, as->name, cp, i);
 	if (rc)
-		return sl_bad(err, errlen, "%s: attribute %s: cannot check the text: %s",
-			      ctx, as->name, strerror(-rc));
+		return sl_malformed(err, errlen, "%s: attribute %s: cannot check the text: %s",
+				    ctx, as->name, strerror(-rc));
 	/* The length is checked above: a UUID attribute has exactly 36. */
 	if (as->check == C_UUID && sl_uuid_bad(v) >= 0)
-		return sl_bad(err, errlen, "%s: attribute %s: \"%s\" is not a lowercase UUID",
-			      ctx, as->name, (const char *)v);
+		return sl_malformed(err, errlen, "%s: attribute %s: \"%s\" is not a lowercase UUID",
+				    ctx, as->name, (const char *)v);
 	return 0;
 }
 
@@ -340,41 +328,41 @@ static int sl_value_check(const struct sl_attr_spec *as, const char *ctx,
 		return sl_str_check(as, ctx, v, len, err, errlen);
 	case K_BYTES:
 		if (len < as->min || len > as->max)
-			return sl_bad(err, errlen, "%s: attribute %s: %u bytes, allowed %llu..%llu",
-				      ctx, as->name, len,
-				      (unsigned long long)as->min,
-				      (unsigned long long)as->max);
+			return sl_malformed(err, errlen, "%s: attribute %s: %u bytes, allowed %llu..%llu",
+					    ctx, as->name, len,
+					    (unsigned long long)as->min,
+					    (unsigned long long)as->max);
 		if (as->check == C_SECTOR && len % SL_SECTOR)
-			return sl_bad(err, errlen, "%s: attribute %s: %u bytes, not a multiple of %d",
-				      ctx, as->name, len, SL_SECTOR);
+			return sl_malformed(err, errlen, "%s: attribute %s: %u bytes, not a multiple of %d",
+					    ctx, as->name, len, SL_SECTOR);
 		if (as->check == C_U32S && len % 4)
-			return sl_bad(err, errlen, "%s: attribute %s: %u bytes, not a multiple of 4",
-				      ctx, as->name, len);
+			return sl_malformed(err, errlen, "%s: attribute %s: %u bytes, not a multiple of 4",
+					    ctx, as->name, len);
 		if (as->check == C_UUIDS)
 			return sl_uuids_check(as, ctx, v, len, err, errlen);
 		return 0;
 	case K_U32:
 	case K_U64:
 		if (len != (as->kind == K_U32 ? 4u : 8u))
-			return sl_bad(err, errlen, "%s: attribute %s: length %u, a %s is %d bytes",
-				      ctx, as->name, len,
-				      as->kind == K_U32 ? "u32" : "u64",
-				      as->kind == K_U32 ? 4 : 8);
+			return sl_malformed(err, errlen, "%s: attribute %s: length %u, a %s is %d bytes",
+					    ctx, as->name, len,
+					    as->kind == K_U32 ? "u32" : "u64",
+					    as->kind == K_U32 ? 4 : 8);
 		x = as->kind == K_U32 ? sl_le32(v) : sl_le64(v);
 		break;
 	default:
 		return 0;
 	}
 	if (x < as->min || x > as->max)
-		return sl_bad(err, errlen, "%s: attribute %s: %llu is out of range %llu..%llu",
-			      ctx, as->name, x, (unsigned long long)as->min,
-			      (unsigned long long)as->max);
+		return sl_malformed(err, errlen, "%s: attribute %s: %llu is out of range %llu..%llu",
+				    ctx, as->name, x, (unsigned long long)as->min,
+				    (unsigned long long)as->max);
 	if (as->check == C_SECTOR && x % SL_SECTOR)
-		return sl_bad(err, errlen, "%s: attribute %s: %llu is not a multiple of %d",
-			      ctx, as->name, x, SL_SECTOR);
+		return sl_malformed(err, errlen, "%s: attribute %s: %llu is not a multiple of %d",
+				    ctx, as->name, x, SL_SECTOR);
 	if (as->check == C_POW2 && (x & (x - 1)))
-		return sl_bad(err, errlen, "%s: attribute %s: %llu is not a power of two",
-			      ctx, as->name, x);
+		return sl_malformed(err, errlen, "%s: attribute %s: %llu is not a power of two",
+				    ctx, as->name, x);
 	return 0;
 }
 
@@ -403,35 +391,35 @@ static int sl_attrs_parse(const struct sl_msg_spec *spec, const char *ctx,
 		a = p + off;
 		left = len - off;
 		if (left < SL_ATTR_HDR_LEN)
-			return sl_bad(err, errlen, "%s: %zu stray bytes at offset %zu, too short for an attribute",
-				      ctx, left, off);
+			return sl_malformed(err, errlen, "%s: %zu stray bytes at offset %zu, too short for an attribute",
+					    ctx, left, off);
 		t = sl_le16(a);
 		alen = sl_le32(a + 4);
 		if (!t || t > SL_A_MAX)
-			return sl_bad(err, errlen, "%s: unknown attribute %u",
-				      ctx, t);
+			return sl_malformed(err, errlen, "%s: unknown attribute %u",
+					    ctx, t);
 		as = &sl_attrs[t];
 		if (!spec->pol[t])
-			return sl_bad(err, errlen, "%s: attribute %s is not part of %s",
-				      ctx, as->name, spec->name);
+			return sl_malformed(err, errlen, "%s: attribute %s is not part of %s",
+					    ctx, as->name, spec->name);
 		if (sl_le16(a + 2))
-			return sl_bad(err, errlen, "%s: attribute %s: reserved field is 0x%04x, must be 0",
-				      ctx, as->name, sl_le16(a + 2));
+			return sl_malformed(err, errlen, "%s: attribute %s: reserved field is 0x%04x, must be 0",
+					    ctx, as->name, sl_le16(a + 2));
 		left -= SL_ATTR_HDR_LEN;
 		if (alen > left)
-			return sl_bad(err, errlen, "%s: attribute %s: length %u runs past the end (%zu bytes left)",
-				      ctx, as->name, alen, left);
+			return sl_malformed(err, errlen, "%s: attribute %s: length %u runs past the end (%zu bytes left)",
+					    ctx, as->name, alen, left);
 		pad = -alen & 3;
 		if (pad > left - alen)
-			return sl_bad(err, errlen, "%s: attribute %s: padding missing at the end",
-				      ctx, as->name);
+			return sl_malformed(err, errlen, "%s: attribute %s: padding missing at the end",
+					    ctx, as->name);
 		for (i = 0; i < pad; i++)
 			if (a[SL_ATTR_HDR_LEN + alen + i])
-				return sl_bad(err, errlen, "%s: attribute %s: padding is not zero",
-					      ctx, as->name);
+				return sl_malformed(err, errlen, "%s: attribute %s: padding is not zero",
+						    ctx, as->name);
 		if (m->attr[t] && spec->pol[t] != P_MULTI)
-			return sl_bad(err, errlen, "%s: duplicate attribute %s",
-				      ctx, as->name);
+			return sl_malformed(err, errlen, "%s: duplicate attribute %s",
+					    ctx, as->name);
 		if (as->kind == K_NEST) {
 			m->entries++;
 			snprintf(sub, sizeof(sub), "%s: %s %u", ctx, as->name,
@@ -451,8 +439,8 @@ static int sl_attrs_parse(const struct sl_msg_spec *spec, const char *ctx,
 	}
 	for (t = 1; t <= SL_A_MAX; t++)
 		if (spec->pol[t] == P_REQ && !m->attr[t])
-			return sl_bad(err, errlen, "%s: missing required attribute %s",
-				      ctx, sl_attrs[t].name);
+			return sl_malformed(err, errlen, "%s: missing required attribute %s",
+					    ctx, sl_attrs[t].name);
 	return spec->check ? spec->check(m, ctx, err, errlen) : 0;
 }
 
@@ -462,11 +450,11 @@ int sl_msg_parse(uint8_t type, const void *payload, size_t len,
 	int rc;
 
 	if (!type || type > SL_MSG_MAX)
-		return sl_bad(err, errlen, "unknown message type %u", type);
+		return sl_malformed(err, errlen, "unknown message type %u", type);
 	if (len > SL_FRAME_MAX)
-		return sl_proto_err(err, errlen, -EMSGSIZE,
-				    "%s: %zu bytes (limit %u)",
-				    sl_msgs[type].name, len, SL_FRAME_MAX);
+		return sl_errf(err, errlen, -EMSGSIZE,
+			       "%s: %zu bytes (limit %u)",
+			       sl_msgs[type].name, len, SL_FRAME_MAX);
 	rc = sl_attrs_parse(&sl_msgs[type], sl_msgs[type].name, payload, len,
 			    m, err, errlen);
 	m->type = type;

@@ -154,44 +154,44 @@ static int sl_check(const struct sl_proto_state *ps, bool from_self,
 	int who;
 
 	if (!name)
-		return sl_proto_err(err, errlen, -EPROTO, "%s message type %u",
-				    verb, type);
+		return sl_errf(err, errlen, -EPROTO, "%s message type %u",
+			       verb, type);
 	if (ps->st >= SL_ST_CLOSED)
-		return sl_proto_err(err, errlen, -EPROTO,
-				    "%s %s %s: the session is over", verb, name,
-				    sl_steps[ps->st].where);
+		return sl_errf(err, errlen, -EPROTO,
+			       "%s %s %s: the session is over", verb, name,
+			       sl_steps[ps->st].where);
 	if (type == SL_MSG_ERROR)
 		return 0;
 	/* Known from HELLO on; before it, only HELLO passes anyway. */
 	if (!sl_purpose_ok(ps->purpose, type))
-		return sl_proto_err(err, errlen, -EPROTO,
-				    "%s %s in %s: only %s carries %s", verb, name,
-				    sl_purpose_session[ps->purpose],
-				    sl_purpose_session[sl_type_purpose[type]],
-				    name);
+		return sl_errf(err, errlen, -EPROTO,
+			       "%s %s in %s: only %s carries %s", verb, name,
+			       sl_purpose_session[ps->purpose],
+			       sl_purpose_session[sl_type_purpose[type]],
+			       name);
 	who = sl_type_sender[type];
 	if (!sl_sender_is(ps, from_self, who) && from_self)
-		return sl_proto_err(err, errlen, -EPROTO,
-				    "the %s may not send %s: only the %s sends %s",
-				    sl_who[sl_sender(ps, true)], name, sl_who[who],
-				    name);
+		return sl_errf(err, errlen, -EPROTO,
+			       "the %s may not send %s: only the %s sends %s",
+			       sl_who[sl_sender(ps, true)], name, sl_who[who],
+			       name);
 	if (!sl_sender_is(ps, from_self, who))
-		return sl_proto_err(err, errlen, -EPROTO,
-				    "unexpected %s from the %s: only the %s sends %s",
-				    name, sl_who[sl_sender(ps, false)], sl_who[who],
-				    name);
+		return sl_errf(err, errlen, -EPROTO,
+			       "unexpected %s from the %s: only the %s sends %s",
+			       name, sl_who[sl_sender(ps, false)], sl_who[who],
+			       name);
 	/* Named as such: "expected LOCKSET" alone would not say what is wrong. */
 	if (type == SL_MSG_OFFER && ps->st > SL_ST_OFFER)
-		return sl_proto_err(err, errlen, -EPROTO,
-				    "%s OFFER %s: a session carries exactly one OFFER",
-				    verb, sl_steps[ps->st].where);
+		return sl_errf(err, errlen, -EPROTO,
+			       "%s OFFER %s: a session carries exactly one OFFER",
+			       verb, sl_steps[ps->st].where);
 	who = sl_steps[ps->st].who;
 	if (!(sl_steps[ps->st].types & 1u << type) ||
 	    !sl_sender_is(ps, from_self, who))
-		return sl_proto_err(err, errlen, -EPROTO,
-				    "%s %s %s (expected %s from the %s)", verb,
-				    name, sl_steps[ps->st].where,
-				    sl_steps[ps->st].expected, sl_who[who]);
+		return sl_errf(err, errlen, -EPROTO,
+			       "%s %s %s (expected %s from the %s)", verb,
+			       name, sl_steps[ps->st].where,
+			       sl_steps[ps->st].expected, sl_who[who]);
 	return 0;
 }
 
@@ -209,7 +209,7 @@ static const char *sl_role_name(uint32_t role)
 }
 
 /* A message that does not fit the session so far. */
-#define sl_bad(err, errlen, ...) sl_proto_err(err, errlen, -EPROTO, __VA_ARGS__)
+#define sl_bad(err, errlen, ...) sl_errf(err, errlen, -EPROTO, __VA_ARGS__)
 
 /* For printing u64 values with %llu. */
 #define ULL(x) ((unsigned long long)(x))
@@ -479,9 +479,9 @@ int sl_proto_eof(const struct sl_proto_state *ps, char *err, size_t errlen)
 {
 	if (ps->st >= SL_ST_CLOSED)
 		return 0;
-	return sl_proto_err(err, errlen, -ECONNRESET,
-			    "the peer closed the connection %s",
-			    sl_steps[ps->st].where);
+	return sl_errf(err, errlen, -ECONNRESET,
+		       "the peer closed the connection %s",
+		       sl_steps[ps->st].where);
 }
 
 bool sl_proto_finished(const struct sl_proto_state *ps)
@@ -502,10 +502,10 @@ int sl_proto_pick_version(uint32_t min, uint32_t max, uint32_t *version,
 	uint32_t hi = max < SL_PROTO_VERSION ? max : SL_PROTO_VERSION;
 
 	if (!min || hi < min || hi < SL_PROTO_VERSION_MIN)
-		return sl_proto_err(err, errlen, -EPROTONOSUPPORT,
-				    "no common protocol version: the peer speaks %u..%u, this side %u..%u",
-				    min, max, SL_PROTO_VERSION_MIN,
-				    SL_PROTO_VERSION);
+		return sl_errf(err, errlen, -EPROTONOSUPPORT,
+			       "no common protocol version: the peer speaks %u..%u, this side %u..%u",
+			       min, max, SL_PROTO_VERSION_MIN,
+			       SL_PROTO_VERSION);
 	*version = hi;
 	return 0;
 }

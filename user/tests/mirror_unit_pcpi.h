@@ -232,18 +232,18 @@ TEST(dm_names)
 {
 	char buf[64];
 
-	ASSERT_EQ(0, sl_pcpi_dm_name("vg", "pool", "-tpool", buf, sizeof(buf)));
+	ASSERT_EQ(0, sl_lvm_dm_name("vg", "pool", "-tpool", buf, sizeof(buf)));
 	ASSERT_STREQ("vg-pool-tpool", buf);
-	ASSERT_EQ(0, sl_pcpi_dm_name("vg-a", "my-pool", "_tmeta", buf,
+	ASSERT_EQ(0, sl_lvm_dm_name("vg-a", "my-pool", "_tmeta", buf,
 				     sizeof(buf)));
 	ASSERT_STREQ("vg--a-my--pool_tmeta", buf);
-	ASSERT_EQ(0, sl_pcpi_dm_name("v-", "p", "", buf, 6));
+	ASSERT_EQ(0, sl_lvm_dm_name("v-", "p", "", buf, 6));
 	ASSERT_STREQ("v---p", buf);
-	ASSERT_EQ(-ENAMETOOLONG, sl_pcpi_dm_name("v-", "p", "", buf, 5));
+	ASSERT_EQ(-ENAMETOOLONG, sl_lvm_dm_name("v-", "p", "", buf, 5));
 	ASSERT_STREQ("", buf);
-	ASSERT_EQ(-ENAMETOOLONG, sl_pcpi_dm_name("vg", "pool", "-tpool", buf,
+	ASSERT_EQ(-ENAMETOOLONG, sl_lvm_dm_name("vg", "pool", "-tpool", buf,
 						 13));
-	ASSERT_EQ(0, sl_pcpi_dm_name("vg", "pool", "-tpool", buf, 14));
+	ASSERT_EQ(0, sl_lvm_dm_name("vg", "pool", "-tpool", buf, 14));
 }
 
 TEST(thin_params)

@@ -32,11 +32,17 @@ struct sl_lockset {
 };
 
 void sl_lockset_free(struct sl_lockset *ls);
-/* Append, skipping an exact duplicate (the kernel refuses those). */
+/* Append; sl_lockset_dedup() then drops the duplicates. */
 int sl_lockset_add(struct sl_lockset *ls, const struct sl_lock_entry *e);
+/*
+ * Drop every entry with the gid, type and text of an earlier one (the
+ * kernel refuses a lock staged twice), keeping the first of each and the
+ * order they came in. O(n log n).
+ */
+int sl_lockset_dedup(struct sl_lockset *ls);
 /* Put the entries into a LOCKSET being built. */
 void sl_lockset_put(const struct sl_lockset *ls, struct sl_pbuf *b);
-/* Read a received LOCKSET's entries. */
+/* Read a received LOCKSET's entries, without duplicates. */
 int sl_lockset_read(const struct sl_msg *m, struct sl_lockset *ls);
 
 #define SL_MIRROR_ORIGIN_PREFIX "softlock-mirror:"

@@ -203,6 +203,16 @@ static int sl_add_own(struct sl_lockset *ls, const struct sl_pcpi *p,
 	return sl_lockset_add(ls, &e);
 }
 
+static int sl_by_thin_id_cmp(const void *x, const void *y, void *arg)
+{
+	const struct sl_pcpi *p = arg;
+	size_t a = *(const size_t *)x, b = *(const size_t *)y;
+
+	if (p[a].thin_id != p[b].thin_id)
+		return p[a].thin_id < p[b].thin_id ? -1 : 1;
+	return a < b ? -1 : a > b;
+}
+
 int sl_lockset_build(struct sl_kmod *k, const struct sl_volume *v,
 		     const struct sl_pcpi *p, size_t n, const char *self_name,
 		     const char *base, const char *receiving,
@@ -212,7 +222,7 @@ int sl_lockset_build(struct sl_kmod *k, const struct sl_volume *v,
 	struct sl_klock *locks = NULL;
 	uint64_t now = time(NULL);
 	struct sl_lock_entry e;
-	size_t nk = 0, i, j;
+	size_t nk = 0, i, j, nby = 0, *by_id, lo, hi, mid;
 	int rc;
 
 	rc = sl_add_own(ls, p, n, base, self_name);
@@ -220,22 +230,36 @@ int sl_lockset_build(struct sl_kmod *k, const struct sl_volume *v,
 		rc = sl_add_own(ls, p, n, receiving, self_name);
 	if (rc || !k)
 		return rc;
+	/* The PCPIs that may carry locks upstream, by thin id then index. */
+	by_id = calloc(n + 1, sizeof(*by_id));
+	if (!by_id)
+		return -ENOMEM;
+	for (j = 0; j < n; j++)
+		if (!p[j].part && *p[j].gid)
+			by_id[nby++] = j;
+	qsort_r(by_id, nby, sizeof(*by_id), sl_by_thin_id_cmp, (void *)p);
 	rc = sl_kmod_dump_all(k, v->pool_id, &locks, &nk);
 	if (rc) {
 		snprintf(err, errlen, "reading this host's locks on pool %s: %s",
 			 v->pool_id, sl_kmod_error(k));
+		free(by_id);
 		return rc;
 	}
 	for (i = 0; i < nk && !rc; i++) {
 		/* An expired lease protects nothing here, nor upstream. */
 		if (locks[i].expires && locks[i].expires <= now)
 			continue;
-		for (j = 0; j < n; j++)
-			if (!p[j].part && *p[j].gid &&
-			    p[j].thin_id == locks[i].pcpi)
-				break;
-		if (j == n)
+		/* The first such PCPI with the lock's thin id, if any. */
+		for (lo = 0, hi = nby; lo < hi;) {
+			mid = lo + (hi - lo) / 2;
+			if (p[by_id[mid]].thin_id < locks[i].pcpi)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		if (lo == nby || p[by_id[lo]].thin_id != locks[i].pcpi)
 			continue;
+		j = by_id[lo];
 		memset(&e, 0, sizeof(e));
 		snprintf(e.gid, sizeof(e.gid), "%s", p[j].gid);
 		snprintf(e.snapshot, sizeof(e.snapshot), "%s", p[j].lv);
@@ -245,6 +269,7 @@ int sl_lockset_build(struct sl_kmod *k, const struct sl_volume *v,
 		rc = sl_lockset_add(ls, &e);
 	}
 	free(locks);
+	free(by_id);
 	return rc ? rc : sl_lockset_dedup(ls);
 }
 

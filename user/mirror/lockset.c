@@ -401,11 +401,58 @@ static const struct sl_pcpi *sl_cache_find(const struct sl_ready_cache *c,
 	return NULL;
 }
 
+struct sl_gen_find {
+	const char *origin;
+	uint64_t gen;
+};
+
+static int sl_gen_of(const struct sl_klock *l, void *arg)
+{
+	struct sl_gen_find *f = arg;
+
+	if (!strcmp(l->origin, f->origin) && l->generation > f->gen)
+		f->gen = l->generation;
+	return 0;
+}
+
+/*
+ * Replace in the kernel under the catalog's next generation. The kernel
+ * may hold a newer one than the catalog knows (a set from before the
+ * source assigned generations, or a restore's): then once more above it.
+ */
+static int sl_kernel_replace(struct sl_cat *cat, struct sl_kmod *k,
+			     const char *pool, const char *origin,
+			     const struct sl_kspec *specs, size_t m,
+			     char *err, size_t errlen)
+{
+	struct sl_gen_find f = { .origin = origin };
+	uint64_t gen;
+	int rc;
+
+	rc = sl_cat_next_generation(cat, pool, origin, 0, &gen);
+	if (rc)
+		goto cat_failed;
+	rc = sl_kmod_replace(k, pool, origin, gen, specs, m);
+	if (rc == -ESTALE && !sl_kmod_dump(k, pool, sl_gen_of, &f)) {
+		rc = sl_cat_next_generation(cat, pool, origin, f.gen + 1, &gen);
+		if (rc)
+			goto cat_failed;
+		rc = sl_kmod_replace(k, pool, origin, gen, specs, m);
+	}
+	if (rc)
+		snprintf(err, errlen, "installing the lock set of %s (%zu locks) on pool %s: %s (%s)",
+			 origin, m, pool, sl_kmod_error(k), strerror(-rc));
+	return rc;
+cat_failed:
+	snprintf(err, errlen, "%s", sl_cat_error(cat));
+	return rc;
+}
+
 int sl_lockset_install(struct sl_cat *cat, struct sl_kmod *k,
 		       const struct sl_volume *v, const struct sl_pcpi *p,
-		       size_t n, const char *origin, uint64_t gen,
-		       uint32_t lease, const struct sl_lockset *ls,
-		       size_t *missing, char *err, size_t errlen)
+		       size_t n, const char *origin, uint32_t lease,
+		       const struct sl_lockset *ls, size_t *missing,
+		       char *err, size_t errlen)
 {
 	struct sl_cat_lock *old = NULL, *nl;
 	struct sl_ready_cache cache = { 0 };
@@ -486,12 +533,11 @@ int sl_lockset_install(struct sl_cat *cat, struct sl_kmod *k,
 		goto out;
 	}
 	sl_test_point("lockset-catalog");
-	rc = sl_kmod_replace(k, v->pool_id, origin, gen, specs, m);
+	rc = sl_kernel_replace(cat, k, v->pool_id, origin, specs, m, err,
+			       errlen);
 	if (!rc)
 		sl_test_point("lockset-kernel");
 	if (rc) {
-		snprintf(err, errlen, "installing the lock set of %s (%zu locks) on pool %s: %s (%s)",
-			 origin, m, v->pool_id, sl_kmod_error(k), strerror(-rc));
 		if (sl_cat_replace_origin(cat, v->pool_id, origin, old, nold))
 			snprintf(err + strlen(err), errlen - strlen(err),
 				 "; restoring the catalog failed too: run 'softlock verify'");

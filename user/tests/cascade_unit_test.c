@@ -2,8 +2,9 @@
 /*
  * Host unit tests of the cascade's pure parts: the origin a source keeps a
  * destination's set under, the "through" a listing shows, the cycle check,
- * the lease in HELLO, the destination's name in LOCKSET, and a relationship's
- * lease in the catalog (including a catalog from before leases).
+ * the lease in HELLO, the destination's name in LOCKSET, a relationship's
+ * lease in the catalog (including a catalog from before leases), the
+ * de-duplication of a lock set and the generations a source gives sets.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -277,6 +278,51 @@ TEST(lease_in_the_catalog)
 	ASSERT_EQ(0, sl_rel_set_result(c, &got));
 	ASSERT_EQ(0, sl_rel_get(c, "leased", &got));
 	ASSERT_EQ(0u, got.lease);
+	sl_cat_close(c);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	ASSERT_EQ(0, system(cmd));
+}
+
+/*
+ * The source numbers a destination's sets: one up per set, per (pool,
+ * origin), kept across a reopen, never below a floor (the kernel's), and
+ * refused at the kernel's last generation.
+ */
+TEST(generations_in_the_catalog)
+{
+	char dir[] = "/tmp/sl-cascade-XXXXXX", path[64], err[512], cmd[96];
+	struct sl_cat *c;
+	uint64_t g;
+
+	ASSERT_NE(NULL, mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/softlock.db", dir);
+	ASSERT_EQ(0, sl_cat_open(path, &c, err, sizeof(err))) TH_LOG("%s", err);
+	ASSERT_EQ(0, sl_cat_next_generation(c, "p1", "o1", 0, &g));
+	ASSERT_EQ(1u, g);
+	ASSERT_EQ(0, sl_cat_next_generation(c, "p1", "o1", 0, &g));
+	ASSERT_EQ(2u, g);
+	/* Another origin, another pool: counted apart. */
+	ASSERT_EQ(0, sl_cat_next_generation(c, "p1", "o2", 0, &g));
+	ASSERT_EQ(1u, g);
+	ASSERT_EQ(0, sl_cat_next_generation(c, "p2", "o1", 0, &g));
+	ASSERT_EQ(1u, g);
+	sl_cat_close(c);
+	ASSERT_EQ(0, sl_cat_open(path, &c, err, sizeof(err))) TH_LOG("%s", err);
+	ASSERT_EQ(0, sl_cat_next_generation(c, "p1", "o1", 0, &g));
+	ASSERT_EQ(3u, g);
+	/* Above the kernel's (a peer's clock, from before): and on from there. */
+	ASSERT_EQ(0, sl_cat_next_generation(c, "p1", "o1", 1765000000000001ull, &g));
+	ASSERT_EQ(1765000000000001ull, g);
+	ASSERT_EQ(0, sl_cat_next_generation(c, "p1", "o1", 5, &g));
+	ASSERT_EQ(1765000000000002ull, g);
+	/* Past INT64_MAX, bit for bit, up to U64_MAX - 1 and no further. */
+	ASSERT_EQ(0, sl_cat_next_generation(c, "p1", "o1", UINT64_MAX - 2, &g));
+	ASSERT_EQ(UINT64_MAX - 2, g);
+	ASSERT_EQ(0, sl_cat_next_generation(c, "p1", "o1", 0, &g));
+	ASSERT_EQ(UINT64_MAX - 1, g);
+	ASSERT_EQ(-ERANGE, sl_cat_next_generation(c, "p1", "o1", 0, &g));
+	ASSERT_NE(NULL, strstr(sl_cat_error(c), "last generation"));
+	ASSERT_EQ(-ERANGE, sl_cat_next_generation(c, "p1", "o2", UINT64_MAX, &g));
 	sl_cat_close(c);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	ASSERT_EQ(0, system(cmd));

@@ -56,7 +56,11 @@ static const char sl_schema[] =
 	" expires INTEGER NOT NULL DEFAULT 0,"
 	" lvm INTEGER NOT NULL DEFAULT 0,"
 	" UNIQUE(pool, pcpi, type, text, origin));"
-	"CREATE TABLE IF NOT EXISTS activated(snap TEXT PRIMARY KEY);";
+	"CREATE TABLE IF NOT EXISTS activated(snap TEXT PRIMARY KEY);"
+	/* The last kernel generation given to each (pool, origin) set. */
+	"CREATE TABLE IF NOT EXISTS generations("
+	" pool TEXT NOT NULL, origin TEXT NOT NULL, gen INTEGER NOT NULL,"
+	" PRIMARY KEY(pool, origin));";
 
 const char *sl_cat_error(const struct sl_cat *c)
 {
@@ -373,6 +377,52 @@ fail:
 	for (i = 0; i < n; i++)
 		locks[i].id = old[i];
 	free(old);
+	return rc;
+}
+
+static const char sl_gen_get_sql[] =
+	"SELECT gen FROM generations WHERE pool = ?1 AND origin = ?2";
+static const char sl_gen_put_sql[] =
+	"INSERT OR REPLACE INTO generations(pool, origin, gen) VALUES(?1, ?2, ?3)";
+
+int sl_cat_next_generation(struct sl_cat *c, const char *pool,
+			   const char *origin, uint64_t floor, uint64_t *gen)
+{
+	sqlite3_stmt *st = NULL;
+	uint64_t last = 0;
+	int rc;
+
+	if (sqlite3_prepare_v2(c->db, sl_gen_get_sql, -1, &st, NULL) != SQLITE_OK ||
+	    sqlite3_bind_text(st, 1, pool, -1, SQLITE_STATIC) != SQLITE_OK ||
+	    sqlite3_bind_text(st, 2, origin, -1, SQLITE_STATIC) != SQLITE_OK)
+		goto fail;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		/* Stored as SQLite's signed integer, bit for bit. */
+		last = (uint64_t)sqlite3_column_int64(st, 0);
+	else if (rc != SQLITE_DONE)
+		goto fail;
+	sqlite3_finalize(st);
+	st = NULL;
+	/* The kernel takes no generation above U64_MAX - 1. */
+	if (last >= UINT64_MAX - 1 || floor == UINT64_MAX) {
+		snprintf(c->error, sizeof(c->error),
+			 "catalog %s: the lock set of %s on pool %s is at the last generation; 'softlock mirror destroy' of its relationship lets it start over",
+			 c->path, origin, pool);
+		return -ERANGE;
+	}
+	*gen = last + 1 > floor ? last + 1 : floor;
+	if (sqlite3_prepare_v2(c->db, sl_gen_put_sql, -1, &st, NULL) != SQLITE_OK ||
+	    sqlite3_bind_text(st, 1, pool, -1, SQLITE_STATIC) != SQLITE_OK ||
+	    sqlite3_bind_text(st, 2, origin, -1, SQLITE_STATIC) != SQLITE_OK ||
+	    sqlite3_bind_int64(st, 3, (int64_t)*gen) != SQLITE_OK ||
+	    sqlite3_step(st) != SQLITE_DONE)
+		goto fail;
+	sqlite3_finalize(st);
+	return 0;
+fail:
+	rc = sl_fail(c, "recording a lock set's generation");
+	sqlite3_finalize(st);
 	return rc;
 }
 

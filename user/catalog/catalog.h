@@ -76,6 +76,17 @@ int sl_cat_replace_origin(struct sl_cat *c, const char *pool,
 			  size_t n);
 
 /*
+ * The kernel generation for the next set of origin on pool: one above the
+ * last this catalog gave it, and at least floor (the kernel's own plus
+ * one, when the kernel holds a newer set than the catalog knows of). This
+ * host assigns them: a peer's clock has no say in the order of its sets.
+ * Recorded at once, so generations only grow, across restarts too.
+ * -ERANGE when the set is at the kernel's last generation.
+ */
+int sl_cat_next_generation(struct sl_cat *c, const char *pool,
+			   const char *origin, uint64_t floor, uint64_t *gen);
+
+/*
  * For the mirror's tables in the same file (mirror/mstore.c): the SQLite
  * handle, and the error reporting the catalog's own calls use, so that
  * sl_cat_error() describes their failures too. sl_cat_fail records that

@@ -28,11 +28,10 @@ static bool sl_same_set(const char *pool, const char *origin,
 /*
  * The generation for re-installing (pool, origin): just above the
  * kernel's (1 after a boot). What restore installs is the catalog's copy
- * of the newest set, not newer news: the next set its writer sends, which
- * counts in its own clock (a peer's microseconds), must still win. A
- * generation from this host's clock could sit above every set a peer
- * with a slower clock (or another unit) sends, and the kernel would
- * refuse them all as stale.
+ * of the newest set, not newer news. A mirror source numbers the next set
+ * of the origin from its catalog, and goes above the kernel's generation
+ * when the kernel refuses that as stale (mirror/lockset.c), so a
+ * generation set here never holds back a later set.
  */
 static uint64_t sl_next_gen(const struct sl_views *v, const char *pool,
 			    const char *origin)

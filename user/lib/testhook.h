@@ -32,6 +32,10 @@
  *	change one byte of the Nth DATA the destination received intact,
  *	before the transfer digest sees it (APPLY) or after (WRITE: only a
  *	read-back, --verify, can tell).
+ * $SOFTLOCK_TEST_GENERATION=N
+ *	the destination sends N as its LOCKSETs' GENERATION instead of its
+ *	clock (the set after gets N + 1, wrapping): a peer's clock stepped
+ *	back, or UINT64_MAX, which the source must not depend on.
  * $SOFTLOCK_PROTO_CAPTURE=FILE
  *	append every frame this process reads or writes to FILE.HOST (HOST:
  *	$SOFTLOCK_HOST, else the pid), the whole session as one byte stream
@@ -205,6 +209,17 @@ static inline void sl_test_capture(const void *a, size_t alen,
 	fclose(f);
 }
 
+/* The GENERATION to send instead of the clock; false: none given. */
+static inline bool sl_test_generation(uint64_t *gen)
+{
+	const char *t = getenv("SOFTLOCK_TEST_GENERATION");
+
+	if (!t || !*t)
+		return false;
+	*gen = strtoull(t, NULL, 10);
+	return true;
+}
+
 /* A fault is meant for the process it was given to, not its peers. */
 static inline bool sl_test_var(const char *env_entry)
 {
@@ -225,6 +240,8 @@ static inline void sl_test_corrupt_data(uint8_t *buf, size_t len,
 static inline void sl_test_capture(const void *a, size_t alen,
 				   const void *b, size_t blen)
 { (void)a; (void)alen; (void)b; (void)blen; }
+static inline bool sl_test_generation(uint64_t *gen)
+{ (void)gen; return false; }
 static inline bool sl_test_var(const char *env_entry)
 { (void)env_entry; return false; }
 #endif

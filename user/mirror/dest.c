@@ -46,7 +46,7 @@ struct sl_dst {
 	size_t n;
 	struct sl_checkpoint ck;
 	bool have_ck;
-	uint64_t gen;
+	uint64_t gen;		/* sent in LOCKSET: see sl_dst_generation() */
 	char *src_gids;		/* the OFFER's PCPIS: what the source still has */
 	size_t nsrc_gids;
 	struct sl_dest_policy pol;	/* this host's retention for rel */
@@ -209,6 +209,25 @@ static uint64_t sl_ckpt_every(void)
 	if (s && sscanf(s, "%llu", &v) == 1 && v >= 65536)
 		return v;
 	return SL_CKPT_DEFAULT;
+}
+
+/*
+ * The GENERATION this destination puts in its LOCKSETs: its clock in
+ * microseconds. A source of this version ignores it and numbers the sets
+ * itself; older sources used it as the kernel generation and need the
+ * set after above the set before, hence the +1 there. The test build may
+ * send another value (lib/testhook.h), to show that a source does not
+ * stop when a peer's clock steps back or sends UINT64_MAX.
+ */
+static uint64_t sl_dst_generation(void)
+{
+	struct timeval tv;
+	uint64_t gen;
+
+	if (sl_test_generation(&gen))
+		return gen;
+	gettimeofday(&tv, NULL);
+	return (uint64_t)tv.tv_sec * 1000000 + tv.tv_usec;
 }
 
 /*
@@ -578,21 +597,18 @@ int sl_mirror_dest_release(struct sl_session *s, struct sl_mirror_env *e,
 	struct sl_lockset none = { 0 };
 	struct sl_pbuf *b;
 	char self[600], err[1200];
-	struct timeval tv;
 	int rc;
 
 	/* Nothing this relationship wrote stays half-done here. */
 	if (sl_mirror_dest_forget(e, rel, volume, err, sizeof(err)))
 		return sl_sess_fail(s, EIO, "%s", err);
 	snprintf(self, sizeof(self), "%s:%s", e->host, volume);
-	gettimeofday(&tv, NULL);
 	b = sl_sess_begin(s, SL_MSG_LOCKSET);
 	sl_msg_put_str(b, SL_A_RELATIONSHIP, rel);
 	sl_msg_put_u32(b, SL_A_PHASE, SL_PHASE_AFTER);
 	sl_msg_put_str(b, SL_A_DATASET, self);
-	/* Above any update's, as replace-begin wants. */
-	sl_msg_put_u64(b, SL_A_GENERATION,
-		       (uint64_t)tv.tv_sec * 1000000 + tv.tv_usec + 1);
+	/* Ignored by a source of this version: see sl_dst_generation(). */
+	sl_msg_put_u64(b, SL_A_GENERATION, sl_dst_generation() + 1);
 	sl_lockset_put(&none, b);
 	rc = sl_sess_send(s);
 	if (!rc)
@@ -611,13 +627,10 @@ int sl_mirror_dest(struct sl_session *s, struct sl_mirror_env *e,
 {
 	struct sl_dst x = { .s = s, .e = e, .rel = rel };
 	const struct sl_pcpi *base;
-	struct timeval tv;
 	int rc;
 
 	snprintf(x.self, sizeof(x.self), "%s:%s", e->host, volume);
-	gettimeofday(&tv, NULL);
-	/* Above any earlier session's, as replace-begin wants. */
-	x.gen = (uint64_t)tv.tv_sec * 1000000 + tv.tv_usec;
+	x.gen = sl_dst_generation();
 	rc = sl_volume_open(volume, &x.v, x.err, sizeof(x.err));
 	if (!rc)
 		rc = sl_mstore_init(e->cat);

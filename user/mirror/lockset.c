@@ -2,6 +2,7 @@
 /* Lock sets between mirror peers: see lockset.h. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,12 +23,7 @@ void sl_lockset_free(struct sl_lockset *ls)
 int sl_lockset_add(struct sl_lockset *ls, const struct sl_lock_entry *e)
 {
 	struct sl_lock_entry *v;
-	size_t i;
 
-	for (i = 0; i < ls->n; i++)
-		if (!strcmp(ls->v[i].gid, e->gid) && ls->v[i].type == e->type &&
-		    !strcmp(ls->v[i].text, e->text))
-			return 0;
 	if (ls->n == ls->cap) {
 		v = reallocarray(ls->v, ls->cap ? 2 * ls->cap : 8, sizeof(*v));
 		if (!v)
@@ -36,6 +32,67 @@ int sl_lockset_add(struct sl_lockset *ls, const struct sl_lock_entry *e)
 		ls->cap = ls->cap ? 2 * ls->cap : 8;
 	}
 	ls->v[ls->n++] = *e;
+	return 0;
+}
+
+/* What makes two entries one lock: the kernel's (PCPI, type, text). */
+static int sl_entry_cmp(const struct sl_lock_entry *a,
+			const struct sl_lock_entry *b)
+{
+	int c = strcmp(a->gid, b->gid);
+
+	if (c)
+		return c;
+	if (a->type != b->type)
+		return a->type < b->type ? -1 : 1;
+	return strcmp(a->text, b->text);
+}
+
+/* Equal entries in the order they came, so the first of each run is kept. */
+static int sl_index_cmp(const void *x, const void *y, void *arg)
+{
+	const struct sl_lock_entry *v = arg;
+	size_t a = *(const size_t *)x, b = *(const size_t *)y;
+	int c = sl_entry_cmp(&v[a], &v[b]);
+
+	if (c)
+		return c;
+	return a < b ? -1 : a > b;
+}
+
+int sl_lockset_dedup(struct sl_lockset *ls)
+{
+	size_t *idx, i, m;
+	bool *drop;
+
+	if (ls->n < 2)
+		return 0;
+	idx = calloc(ls->n, sizeof(*idx));
+	drop = calloc(ls->n, sizeof(*drop));
+	if (!idx || !drop) {
+		free(idx);
+		free(drop);
+		return -ENOMEM;
+	}
+	/*
+	 * Sorting indices keeps this O(n log n) for the ~180,000 entries a
+	 * LOCKSET can carry, where comparing each with all before it was not.
+	 */
+	for (i = 0; i < ls->n; i++)
+		idx[i] = i;
+	qsort_r(idx, ls->n, sizeof(*idx), sl_index_cmp, ls->v);
+	for (i = 1; i < ls->n; i++)
+		if (!sl_entry_cmp(&ls->v[idx[i - 1]], &ls->v[idx[i]]))
+			drop[idx[i]] = true;
+	for (i = m = 0; i < ls->n; i++)
+		if (!drop[i]) {
+			if (m != i)
+				ls->v[m] = ls->v[i];
+			m++;
+		}
+	ls->n = m;
+	free(idx);
+	free(drop);
 	return 0;
 }
 
@@ -79,7 +136,7 @@ int sl_lockset_read(const struct sl_msg *m, struct sl_lockset *ls)
 		if (rc)
 			return rc;
 	}
-	return 0;
+	return sl_lockset_dedup(ls);
 }
 
 void sl_mirror_origin(const char *dest, char *origin, size_t size)
@@ -146,6 +203,16 @@ static int sl_add_own(struct sl_lockset *ls, const struct sl_pcpi *p,
 	return sl_lockset_add(ls, &e);
 }
 
+static int sl_by_thin_id_cmp(const void *x, const void *y, void *arg)
+{
+	const struct sl_pcpi *p = arg;
+	size_t a = *(const size_t *)x, b = *(const size_t *)y;
+
+	if (p[a].thin_id != p[b].thin_id)
+		return p[a].thin_id < p[b].thin_id ? -1 : 1;
+	return a < b ? -1 : a > b;
+}
+
 int sl_lockset_build(struct sl_kmod *k, const struct sl_volume *v,
 		     const struct sl_pcpi *p, size_t n, const char *self_name,
 		     const char *base, const char *receiving,
@@ -155,7 +222,7 @@ int sl_lockset_build(struct sl_kmod *k, const struct sl_volume *v,
 	struct sl_klock *locks = NULL;
 	uint64_t now = time(NULL);
 	struct sl_lock_entry e;
-	size_t nk = 0, i, j;
+	size_t nk = 0, i, j, nby = 0, *by_id, lo, hi, mid;
 	int rc;
 
 	rc = sl_add_own(ls, p, n, base, self_name);
@@ -163,22 +230,36 @@ int sl_lockset_build(struct sl_kmod *k, const struct sl_volume *v,
 		rc = sl_add_own(ls, p, n, receiving, self_name);
 	if (rc || !k)
 		return rc;
+	/* The PCPIs that may carry locks upstream, by thin id then index. */
+	by_id = calloc(n + 1, sizeof(*by_id));
+	if (!by_id)
+		return -ENOMEM;
+	for (j = 0; j < n; j++)
+		if (!p[j].part && *p[j].gid)
+			by_id[nby++] = j;
+	qsort_r(by_id, nby, sizeof(*by_id), sl_by_thin_id_cmp, (void *)p);
 	rc = sl_kmod_dump_all(k, v->pool_id, &locks, &nk);
 	if (rc) {
 		snprintf(err, errlen, "reading this host's locks on pool %s: %s",
 			 v->pool_id, sl_kmod_error(k));
+		free(by_id);
 		return rc;
 	}
 	for (i = 0; i < nk && !rc; i++) {
 		/* An expired lease protects nothing here, nor upstream. */
 		if (locks[i].expires && locks[i].expires <= now)
 			continue;
-		for (j = 0; j < n; j++)
-			if (!p[j].part && *p[j].gid &&
-			    p[j].thin_id == locks[i].pcpi)
-				break;
-		if (j == n)
+		/* The first such PCPI with the lock's thin id, if any. */
+		for (lo = 0, hi = nby; lo < hi;) {
+			mid = lo + (hi - lo) / 2;
+			if (p[by_id[mid]].thin_id < locks[i].pcpi)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		if (lo == nby || p[by_id[lo]].thin_id != locks[i].pcpi)
 			continue;
+		j = by_id[lo];
 		memset(&e, 0, sizeof(e));
 		snprintf(e.gid, sizeof(e.gid), "%s", p[j].gid);
 		snprintf(e.snapshot, sizeof(e.snapshot), "%s", p[j].lv);
@@ -188,7 +269,8 @@ int sl_lockset_build(struct sl_kmod *k, const struct sl_volume *v,
 		rc = sl_lockset_add(ls, &e);
 	}
 	free(locks);
-	return rc;
+	free(by_id);
+	return rc ? rc : sl_lockset_dedup(ls);
 }
 
 /* The catalog's current locks of (pool, origin), to restore on failure. */
@@ -247,18 +329,137 @@ static int sl_ready(struct sl_cat *cat, const struct sl_volume *v,
 	return rc;
 }
 
+/*
+ * The PCPIs of a set, each looked up and made ready once: a set of many
+ * locks names few PCPIs, and looking each up among all of them per lock
+ * (or asking LVM per lock) made a large set cost entries times PCPIs.
+ */
+struct sl_ready_cache {
+	const struct sl_pcpi *p;
+	size_t n;
+	size_t *by_gid;		/* published PCPIs' indices, by gid then index */
+	size_t nby;
+	struct sl_snap *snap;	/* per PCPI index, once done[] says so */
+	bool *done;
+};
+
+static int sl_by_gid_cmp(const void *x, const void *y, void *arg)
+{
+	const struct sl_pcpi *p = arg;
+	size_t a = *(const size_t *)x, b = *(const size_t *)y;
+	int c = strcmp(p[a].gid, p[b].gid);
+
+	if (c)
+		return c;
+	return a < b ? -1 : a > b;
+}
+
+static int sl_cache_init(struct sl_ready_cache *c, const struct sl_pcpi *p,
+			 size_t n)
+{
+	size_t i;
+
+	memset(c, 0, sizeof(*c));
+	c->p = p;
+	c->n = n;
+	c->by_gid = calloc(n + 1, sizeof(*c->by_gid));
+	c->snap = calloc(n + 1, sizeof(*c->snap));
+	c->done = calloc(n + 1, sizeof(*c->done));
+	if (!c->by_gid || !c->snap || !c->done)
+		return -ENOMEM;
+	/* Exactly the PCPIs sl_pcpi_by_gid() may answer with. */
+	for (i = 0; i < n; i++)
+		if (sl_pcpi_by_gid(&p[i], 1, p[i].gid))
+			c->by_gid[c->nby++] = i;
+	qsort_r(c->by_gid, c->nby, sizeof(*c->by_gid), sl_by_gid_cmp,
+		(void *)p);
+	return 0;
+}
+
+static void sl_cache_free(struct sl_ready_cache *c)
+{
+	free(c->by_gid);
+	free(c->snap);
+	free(c->done);
+}
+
+/* As sl_pcpi_by_gid(): the first published PCPI with gid, or NULL. */
+static const struct sl_pcpi *sl_cache_find(const struct sl_ready_cache *c,
+					   const char *gid)
+{
+	size_t lo = 0, hi = c->nby, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (strcmp(c->p[c->by_gid[mid]].gid, gid) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < c->nby && !strcmp(c->p[c->by_gid[lo]].gid, gid))
+		return &c->p[c->by_gid[lo]];
+	return NULL;
+}
+
+struct sl_gen_find {
+	const char *origin;
+	uint64_t gen;
+};
+
+static int sl_gen_of(const struct sl_klock *l, void *arg)
+{
+	struct sl_gen_find *f = arg;
+
+	if (!strcmp(l->origin, f->origin) && l->generation > f->gen)
+		f->gen = l->generation;
+	return 0;
+}
+
+/*
+ * Replace in the kernel under the catalog's next generation. The kernel
+ * may hold a newer one than the catalog knows (a set from before the
+ * source assigned generations, or a restore's): then once more above it.
+ */
+static int sl_kernel_replace(struct sl_cat *cat, struct sl_kmod *k,
+			     const char *pool, const char *origin,
+			     const struct sl_kspec *specs, size_t m,
+			     char *err, size_t errlen)
+{
+	struct sl_gen_find f = { .origin = origin };
+	uint64_t gen;
+	int rc;
+
+	rc = sl_cat_next_generation(cat, pool, origin, 0, &gen);
+	if (rc)
+		goto cat_failed;
+	rc = sl_kmod_replace(k, pool, origin, gen, specs, m);
+	if (rc == -ESTALE && !sl_kmod_dump(k, pool, sl_gen_of, &f)) {
+		rc = sl_cat_next_generation(cat, pool, origin, f.gen + 1, &gen);
+		if (rc)
+			goto cat_failed;
+		rc = sl_kmod_replace(k, pool, origin, gen, specs, m);
+	}
+	if (rc)
+		snprintf(err, errlen, "installing the lock set of %s (%zu locks) on pool %s: %s (%s)",
+			 origin, m, pool, sl_kmod_error(k), strerror(-rc));
+	return rc;
+cat_failed:
+	snprintf(err, errlen, "%s", sl_cat_error(cat));
+	return rc;
+}
+
 int sl_lockset_install(struct sl_cat *cat, struct sl_kmod *k,
 		       const struct sl_volume *v, const struct sl_pcpi *p,
-		       size_t n, const char *origin, uint64_t gen,
-		       uint32_t lease, const struct sl_lockset *ls,
-		       size_t *missing, char *err, size_t errlen)
+		       size_t n, const char *origin, uint32_t lease,
+		       const struct sl_lockset *ls, size_t *missing,
+		       char *err, size_t errlen)
 {
 	struct sl_cat_lock *old = NULL, *nl;
+	struct sl_ready_cache cache = { 0 };
 	struct sl_kspec *specs;
-	char (*uuids)[SL_DM_UUID_MAX];
-	int64_t expires;
+	int64_t expires, now = time(NULL);
 	size_t nold = 0, m = 0, i;
-	struct sl_snap s;
+	const struct sl_snap *s;
 	int rc;
 
 	*missing = 0;
@@ -275,38 +476,47 @@ int sl_lockset_install(struct sl_cat *cat, struct sl_kmod *k,
 	}
 	nl = calloc(ls->n + 1, sizeof(*nl));
 	specs = calloc(ls->n + 1, sizeof(*specs));
-	uuids = calloc(ls->n + 1, sizeof(*uuids));
-	if (!nl || !specs || !uuids) {
+	if (!nl || !specs)
+		rc = -ENOMEM;
+	if (!rc)
+		rc = sl_cache_init(&cache, p, n);
+	if (rc) {
 		rc = -ENOMEM;
 		snprintf(err, errlen, "out of memory for a lock set of %zu entries",
 			 ls->n);
 		goto out;
 	}
 	for (i = 0; i < ls->n; i++) {
-		const struct sl_pcpi *q = sl_pcpi_by_gid(p, n, ls->v[i].gid);
+		const struct sl_pcpi *q = sl_cache_find(&cache, ls->v[i].gid);
+		size_t qi;
 
 		if (!q) {
 			(*missing)++;
 			continue;
 		}
-		rc = sl_ready(cat, v, q, &s, err, errlen);
-		if (rc)
-			goto out;
-		snprintf(nl[m].snap, sizeof(nl[m].snap), "%s", s.name);
-		snprintf(nl[m].pool, sizeof(nl[m].pool), "%s", s.pool);
-		nl[m].pcpi = s.thin_id;
+		qi = q - p;
+		if (!cache.done[qi]) {
+			rc = sl_ready(cat, v, q, &cache.snap[qi], err, errlen);
+			if (rc)
+				goto out;
+			cache.done[qi] = true;
+		}
+		s = &cache.snap[qi];
+		snprintf(nl[m].snap, sizeof(nl[m].snap), "%s", s->name);
+		snprintf(nl[m].pool, sizeof(nl[m].pool), "%s", s->pool);
+		nl[m].pcpi = s->thin_id;
 		nl[m].type = ls->v[i].type;
 		snprintf(nl[m].text, sizeof(nl[m].text), "%s", ls->v[i].text);
 		snprintf(nl[m].dataset, sizeof(nl[m].dataset), "%s",
 			 ls->v[i].dataset);
 		snprintf(nl[m].origin, sizeof(nl[m].origin), "%s", origin);
-		nl[m].created = time(NULL);
+		nl[m].created = now;
 		nl[m].lvm = true;
 		specs[m] = (struct sl_kspec){
-			.pcpi = s.thin_id, .type = ls->v[i].type,
+			.pcpi = s->thin_id, .type = ls->v[i].type,
 			.text = nl[m].text, .dataset = nl[m].dataset,
-			.pin_major = s.major, .pin_minor = s.minor,
-			.pin_uuid = memcpy(uuids[m], s.dm_uuid, SL_DM_UUID_MAX),
+			.pin_major = s->major, .pin_minor = s->minor,
+			.pin_uuid = s->dm_uuid,
 		};
 		m++;
 	}
@@ -323,12 +533,11 @@ int sl_lockset_install(struct sl_cat *cat, struct sl_kmod *k,
 		goto out;
 	}
 	sl_test_point("lockset-catalog");
-	rc = sl_kmod_replace(k, v->pool_id, origin, gen, specs, m);
+	rc = sl_kernel_replace(cat, k, v->pool_id, origin, specs, m, err,
+			       errlen);
 	if (!rc)
 		sl_test_point("lockset-kernel");
 	if (rc) {
-		snprintf(err, errlen, "installing the lock set of %s (%zu locks) on pool %s: %s (%s)",
-			 origin, m, v->pool_id, sl_kmod_error(k), strerror(-rc));
 		if (sl_cat_replace_origin(cat, v->pool_id, origin, old, nold))
 			snprintf(err + strlen(err), errlen - strlen(err),
 				 "; restoring the catalog failed too: run 'softlock verify'");
@@ -338,6 +547,6 @@ out:
 	free(old);
 	free(nl);
 	free(specs);
-	free(uuids);
+	sl_cache_free(&cache);
 	return rc;
 }

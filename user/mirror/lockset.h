@@ -32,11 +32,17 @@ struct sl_lockset {
 };
 
 void sl_lockset_free(struct sl_lockset *ls);
-/* Append, skipping an exact duplicate (the kernel refuses those). */
+/* Append; sl_lockset_dedup() then drops the duplicates. */
 int sl_lockset_add(struct sl_lockset *ls, const struct sl_lock_entry *e);
+/*
+ * Drop every entry with the gid, type and text of an earlier one (the
+ * kernel refuses a lock staged twice), keeping the first of each and the
+ * order they came in. O(n log n).
+ */
+int sl_lockset_dedup(struct sl_lockset *ls);
 /* Put the entries into a LOCKSET being built. */
 void sl_lockset_put(const struct sl_lockset *ls, struct sl_pbuf *b);
-/* Read a received LOCKSET's entries. */
+/* Read a received LOCKSET's entries, without duplicates. */
 int sl_lockset_read(const struct sl_msg *m, struct sl_lockset *ls);
 
 #define SL_MIRROR_ORIGIN_PREFIX "softlock-mirror:"
@@ -76,18 +82,20 @@ int sl_lockset_build(struct sl_kmod *k, const struct sl_volume *v,
 		     char *err, size_t errlen);
 
 /*
- * Install ls on the source volume v (PCPIs p[0..n)) under origin with the
- * kernel generation gen, each lock expiring lease seconds from now (0:
- * never; the next set renews it): catalog first, then the kernel; a kernel
- * refusal restores the catalog's previous set. Entries naming a gid this
- * host does not have are skipped and counted in *missing. Each locked PCPI
- * is activated (if needed) and pinned, as `softlock hold` does.
+ * Install ls on the source volume v (PCPIs p[0..n)) under origin, each
+ * lock expiring lease seconds from now (0: never; the next set renews
+ * it): catalog first, then the kernel; a kernel refusal restores the
+ * catalog's previous set. The kernel generation is this host's
+ * (sl_cat_next_generation()), taken under the catalog's writer lock, so
+ * sets replace each other in the order they are installed, whatever the
+ * peer's clock says. Entries naming a gid this host does not have are
+ * skipped and counted in *missing. Each locked PCPI is activated (if
+ * needed) and pinned, as `softlock hold` does.
  */
 int sl_lockset_install(struct sl_cat *cat, struct sl_kmod *k,
 		       const struct sl_volume *v, const struct sl_pcpi *p,
-		       size_t n, const char *origin, uint64_t gen,
-		       uint32_t lease, const struct sl_lockset *ls,
-		       size_t *missing,
+		       size_t n, const char *origin, uint32_t lease,
+		       const struct sl_lockset *ls, size_t *missing,
 		       char *err, size_t errlen);
 
 #endif /* SL_LOCKSET_H */

@@ -92,13 +92,16 @@ static int sl_src_lockset(struct sl_src *x, const char *rel,
 	char origin[SOFTLOCK_ORIGIN_MAX + 1], dest[256];
 	const char *ds;
 	size_t missing;
-	uint64_t gen;
 	int rc;
 
+	/*
+	 * Its GENERATION is ignored: this host numbers the sets it installs
+	 * (sl_lockset_install()), so that a peer's clock stepping back, or
+	 * one sending the largest value, cannot stop its later sets.
+	 */
 	rc = sl_sess_recv(x->s, SL_MSG_LOCKSET);
 	if (rc)
 		return rc;
-	sl_msg_get_u64(&x->s->m, SL_A_GENERATION, &gen);
 	sl_msg_get_str(&x->s->m, SL_A_DATASET, &ds);
 	snprintf(dest, sizeof(dest), "%s", ds);
 	/* Another destination's set would replace the locks it depends on. */
@@ -115,7 +118,7 @@ static int sl_src_lockset(struct sl_src *x, const char *rel,
 		rc = sl_src_refresh(x);
 	if (!rc)
 		rc = sl_lockset_install(x->e->cat, x->e->k, &x->v, x->p, x->n,
-					origin, gen, x->e->lease, &ls, &missing,
+					origin, x->e->lease, &ls, &missing,
 					x->err, sizeof(x->err));
 	if (rc) {
 		sl_lockset_free(&ls);

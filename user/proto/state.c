@@ -244,12 +244,10 @@ static int sl_lockset(struct sl_proto_state *n, const struct sl_msg *m,
 		      char *err, size_t errlen)
 {
 	uint32_t phase = 0;
-	uint64_t gen = 0;
 	const char *rel = "";
 	bool before = n->st == SL_ST_LOCKSET_BEFORE;
 
 	sl_msg_get_u32(m, SL_A_PHASE, &phase);
-	sl_msg_get_u64(m, SL_A_GENERATION, &gen);
 	sl_msg_get_str(m, SL_A_RELATIONSHIP, &rel);
 	if (phase != (before ? SL_PHASE_BEFORE : SL_PHASE_AFTER))
 		return sl_bad(err, errlen, "LOCKSET: PHASE %s, but this one must be %s",
@@ -259,13 +257,9 @@ static int sl_lockset(struct sl_proto_state *n, const struct sl_msg *m,
 		return sl_bad(err, errlen, "LOCKSET: RELATIONSHIP \"%s\", but the session is for \"%s\"",
 			      rel, n->relationship);
 	/*
-	 * The source installs the set after in place of the set before, and
-	 * its kernel takes a replacement only with a higher generation.
+	 * GENERATION is not checked: the source orders the sets itself, in
+	 * the order they arrive (Documentation/protocol.rst, LOCKSET).
 	 */
-	if (!before && gen <= n->generation)
-		return sl_bad(err, errlen, "LOCKSET: GENERATION %llu after must be above %llu before",
-			      ULL(gen), ULL(n->generation));
-	n->generation = gen;
 	n->entries = m->entries;
 	n->st = before ? SL_ST_ACK_BEFORE : SL_ST_ACK_AFTER;
 	return 0;

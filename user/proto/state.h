@@ -2,7 +2,7 @@
 /*
  * The peer-protocol session as a state machine: which message may come
  * next, from which side, and whether its content fits what came before
- * (versions, relationship, lock-set phase and generation, extents within
+ * (versions, relationship, lock-set phase, extents within
  * the offer). Both sides feed it every message they send and receive, so
  * each side holds the same view and the first out-of-place frame ends the
  * session with a message naming it.
@@ -69,7 +69,6 @@ struct sl_proto_state {
 	uint8_t purpose;		/* enum sl_purpose; 0 until HELLO */
 	bool initiator;
 	uint32_t version_min, version_max, version;
-	uint64_t generation;		/* of the last LOCKSET */
 	uint32_t entries;		/* of the LOCKSET awaiting its ACK */
 	/*
 	 * The transfer, from the OFFER on; kept after PUBLISHED. A verify

@@ -26,8 +26,8 @@ static bool sl_same_set(const char *pool, const char *origin,
 }
 
 /*
- * The generation for re-installing (pool, origin): just above the
- * kernel's (1 after a boot). What restore installs is the catalog's copy
+ * The lowest generation for re-installing (pool, origin): just above the
+ * kernel's (1 after a boot); the catalog's count may put it higher. What restore installs is the catalog's copy
  * of the newest set, not newer news. A mirror source numbers the next set
  * of the origin from its catalog, and goes above the kernel's generation
  * when the kernel refuses that as stale (mirror/lockset.c), so a
@@ -108,10 +108,23 @@ static int sl_restore_set(struct sl_ctx *x, const struct sl_views *v,
 			(*pinned)++;
 	}
 	if (!rc) {
-		rc = sl_kmod_replace(x->k, pool, origin,
-				     sl_next_gen(v, pool, origin), specs, n);
-		if (rc)
-			sl_kerr(x, rc, pool);
+		uint64_t gen;
+
+		/*
+		 * From the catalog, as a mirror source numbers its sets: the
+		 * kernel may remember a generation for an origin it lists no
+		 * lock of (its set emptied when its leases lapsed), which
+		 * the dump cannot show and a 1 would run into (ESTALE).
+		 */
+		rc = sl_cat_next_generation(x->cat, pool, origin,
+					    sl_next_gen(v, pool, origin), &gen);
+		if (rc) {
+			sl_err(x, "%s", sl_cat_error(x->cat));
+		} else {
+			rc = sl_kmod_replace(x->k, pool, origin, gen, specs, n);
+			if (rc)
+				sl_kerr(x, rc, pool);
+		}
 	}
 	free(specs);
 	free(uuids);

@@ -121,9 +121,10 @@ build_wants_debs() {
 # often does) is retried under TCG by run_guest.
 qemu_accel() {
 	if [ -w /dev/kvm ] && [ -z "${NO_KVM:-}" ] &&
-	   qemu-system-x86_64 -accel kvm -machine none -display none \
-		-monitor none -serial none -S -daemonize -pidfile "$VM/kvm.$BASHPID.pid" 2>/dev/null; then
-		kill "$(cat "$VM/kvm.$BASHPID.pid" 2>/dev/null)" 2>/dev/null
+	   echo quit | timeout 30 qemu-system-x86_64 -accel kvm -machine none \
+		-display none -nodefaults -monitor stdio -S >/dev/null 2>&1; then
+		# (Answered on its monitor and gone: a daemonized probe that
+		# was killed by its pidfile stayed behind, paused, every run.)
 		echo "-accel kvm -cpu host"
 	else
 		# Tests: one host thread for both vCPUs unless TCG_THREAD=multi.

@@ -4,9 +4,9 @@
 # The benchmarks, run inside the guest by tools/vm/init (sl.mode=bench).
 # Each runs in its own process, framed like a test so that the host sees
 # whether it ran to the end; the figures are its "BENCH ..." lines.
-#   run_bench.sh [NAME...]      default: kernel mirror verify scale soak
+#   run_bench.sh [NAME...]      default: kernel mirror verify scale lockset soak
 cd /softlock/bench || exit 1
-for b in ${*:-kernel mirror verify scale soak}; do
+for b in ${*:-kernel mirror verify scale lockset soak}; do
 	echo "# softlock-test: bench-$b"
 	t0=$EPOCHREALTIME
 	bash "./${b}_bench.sh"

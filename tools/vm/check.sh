@@ -15,10 +15,11 @@
 # Environment: KERNELS="6.1 6.12" (version prefixes), TESTS="a b" (test
 # names, run on each kernel; default: each kernel's tests of
 # selftests/softlock/tests.list; with --bench, benchmark names: kernel
-# mirror verify scale soak),
+# mirror verify scale lockset soak),
 # VM_TIMEOUT (seconds per guest), BENCH_MEM (MiB, default 6144), BUILD,
 # LINUX_SRC, TCG_THREAD (single or multi: see qemu_accel); with --bench,
-# SOAK_SECONDS, SOAK_SEED and BENCH_SCALE_RANGES reach the guest.
+# SOAK_SECONDS, SOAK_SEED, BENCH_SCALE_RANGES and BENCH_LOCKSET_PCPIS reach
+# the guest.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 here=$top/tools/vm
@@ -168,6 +169,8 @@ run_guest() { # KVER PHASE TESTS
 	[ "$mode" = bench ] && [ -n "${SOAK_SEED:-}" ] && append="$append SOAK_SEED=$SOAK_SEED"
 	[ "$mode" = bench ] && [ -n "${BENCH_SCALE_RANGES:-}" ] &&
 		append="$append BENCH_SCALE_RANGES=$BENCH_SCALE_RANGES"
+	[ "$mode" = bench ] && [ -n "${BENCH_LOCKSET_PCPIS:-}" ] &&
+		append="$append BENCH_LOCKSET_PCPIS=$BENCH_LOCKSET_PCPIS"
 	# The host's root, read-only, for pkg_test.sh.
 	pkg_wanted "${3:-}" &&
 		virtfs="-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on"

@@ -41,7 +41,7 @@ build_user() {
 		# (user/Makefile), for the tests alone; never installed.
 		make -s -C "$top/user" LINUX_SRC="$LINUX_SRC" O="$VM/helper-obj" all softlock-test &&
 		cp "$VM/helper-obj/softlock" "$VM/helper-obj/sl_ranges" "$VM/helper-obj/sl_apply" \
-			"$VM/helper-obj/softlock-test" "$dest/" || return 1
+			"$VM/helper-obj/sl_lockset_send" "$VM/helper-obj/softlock-test" "$dest/" || return 1
 	fi
 	bash "$here/mkinitramfs.sh" "$VM" "$dest" "$LINUX_SRC"
 }

@@ -27,7 +27,7 @@ sl_init lvm softlock sha256sum thin_delta thin_dump mkfifo
 MB=16
 SL_TEST_BIN=$(pwd)/softlock-test
 [ -x "$SL_TEST_BIN" ] || bail_out "$SL_TEST_BIN (make -C user softlock-test) not found"
-tap_plan 29
+tap_plan 31
 
 AT=$SL_TMP/at
 GO=$SL_TMP/go

@@ -57,7 +57,8 @@ phase2() {
 	# Run last pushed first: unmount, then the VG, then the PV.
 	cleanup_push "pvremove -ff -y /dev/vda"
 	cleanup_push "vgremove -ff -y $VG"
-	cleanup_push "umount $STATE"
+	# The mount point goes too: sandbox_test needs the real paths unused.
+	cleanup_push "umount $STATE && rmdir $STATE"
 	assert "LVM activation at boot (vgchange -ay)" vgchange -ay "$VG"
 	dmsetup mknodes
 	ID=$(lvs --noheadings -o thin_id "$VG/snap" | tr -d ' ')

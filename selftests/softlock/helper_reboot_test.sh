@@ -44,8 +44,11 @@ phase1() {
 	run softlock hold "$VG/snap" --type dest-path --text "hostC:vg/vol"
 	assert_eq "hold the snapshot (catalog on the persistent disk)" 0 "$RC" ||
 		diag "$OUT"
+	# The mount point goes too: this boot's later tests (sandbox_test)
+	# find the real paths unused.
 	shutdown_state() {
-		sync && umount "$STATE" && sl_unload && vgchange -an "$VG"
+		sync && umount "$STATE" && rmdir "$STATE" && sl_unload &&
+			vgchange -an "$VG"
 	}
 	assert "unmount and deactivate for the reboot" shutdown_state
 }

@@ -85,7 +85,7 @@ complete_is "$tmp/files/softlock.prom" softlock metrics -o "$tmp/files/s"
 complete_is "--output" softlock metrics -n --o
 complete_is "--check --config --once" softlock daemon --
 complete_is "$tmp/files/other" softlock daemon --config "$tmp/files/o"
-complete_is "--listen --max-sessions --peer --stdio --tls" softlock serve --
+complete_is "--handshake-timeout --listen --max-handshakes --max-handshakes-per-address --max-sessions --peer --stdio --tls" softlock serve --
 complete_is "vg0/snap1 vg0/thin" softlock hold vg0/
 complete_is "vg0/snap1 vg0/thin vg1/keep" softlock hold --type owner --text x ""
 complete_is "--dataset --expires --id --origin --pool --text --type" softlock hold --

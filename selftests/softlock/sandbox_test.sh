@@ -22,8 +22,15 @@ VG=slsbx
 VB=slsbxb
 HERE=$(pwd)
 CALLS=$HERE/sandbox_syscalls
+# The units' real paths, fresh: what earlier tests in this guest left
+# there (the helper's run locks in /run/softlock) is moved aside and put
+# back afterwards, so the units start as on a new host.
 for d in /var/lib/softlock /run/softlock /etc/softlock /var/lib/prometheus; do
-	[ -e $d ] && bail_out "$d exists: another test left it (this one uses the real paths)"
+	if [ -e $d ]; then
+		rm -rf "$d.sl-aside" && mv $d "$d.sl-aside" ||
+			bail_out "$d exists and could not be moved aside"
+		cleanup_push "mv $d.sl-aside $d"
+	fi
 	cleanup_push "rm -rf $d"
 done
 

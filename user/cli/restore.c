@@ -27,8 +27,8 @@ static bool sl_same_set(const char *pool, const char *origin,
 
 /*
  * The lowest generation for re-installing (pool, origin): just above the
- * kernel's (1 after a boot); the catalog's count may put it higher. What restore installs is the catalog's copy
- * of the newest set, not newer news. A mirror source numbers the next set
+ * kernel's (1 after a boot); the catalog's count may put it higher. What
+ * restore installs is the catalog's copy of the newest set, not newer news. A mirror source numbers the next set
  * of the origin from its catalog, and goes above the kernel's generation
  * when the kernel refuses that as stale (mirror/lockset.c), so a
  * generation set here never holds back a later set.
@@ -44,6 +44,12 @@ static uint64_t sl_next_gen(const struct sl_views *v, const char *pool,
 		    v->k[i].generation >= gen)
 			gen = v->k[i].generation + 1;
 	return gen;
+}
+
+/* An expiry (seconds since the epoch, 0: none) that has passed at @now. */
+static bool sl_lapsed(int64_t expires, time_t now)
+{
+	return expires && expires <= now;
 }
 
 /*
@@ -177,7 +183,7 @@ int sl_restore_all(struct sl_ctx *x, bool unseal)
 	kl = v.k;
 	/* Expired leases are dropped, as they would have been in the kernel. */
 	for (i = 0; i < v.nc; i++) {
-		if (!cl[i].expires || cl[i].expires > now)
+		if (!sl_lapsed(cl[i].expires, now))
 			continue;
 		if (!sl_cat_del(x->cat, cl[i].id))
 			expired++;
@@ -266,12 +272,6 @@ int cmd_restore(struct sl_ctx *x, int argc, char **argv)
 	    sl_restore_all(x, true))
 		return SL_EXIT_FAIL;
 	return SL_EXIT_OK;
-}
-
-/* An expiry (seconds since the epoch, 0: none) that has passed at @now. */
-static bool sl_lapsed(int64_t expires, time_t now)
-{
-	return expires && expires <= now;
 }
 
 /*

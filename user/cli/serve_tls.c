@@ -216,7 +216,10 @@ static int sl_serve_conn(struct sl_ctx *x, SSL_CTX *ctx, int fd, int ctl,
 	}
 	close(to[0]);
 	close(back[1]);
-	rc = sl_tls_relay(ssl, fd, back[0], to[1], sl_tls_timeout_ms(), who);
+	rc = sl_tls_relay(ssl, fd, back[0], to[1], sl_tls_timeout_ms(), who,
+			  err, sizeof(err));
+	if (rc)
+		fprintf(stderr, "softlock: %s\n", err);
 	close(back[0]);
 	/* The session sees EOF if the relay ended first. */
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)

@@ -58,9 +58,10 @@ void sl_tls_peer_describe(SSL *ssl, char *buf, size_t size);
  * EOF on out (the relay closes out; in stays the caller's). When out's
  * reader has gone, what the peer still sends is dropped while the other
  * direction finishes. A peer that does not close within timeout_ms after
- * we did is dropped. Returns 0, or -errno after logging why to stderr.
+ * we did is dropped (a warning on stderr). Returns 0, or -errno with why
+ * in err, prefixed by who.
  */
 int sl_tls_relay(SSL *ssl, int fd, int in, int out, int timeout_ms,
-		 const char *who);
+		 const char *who, char *err, size_t errlen);
 
 #endif /* SL_TLS_H */

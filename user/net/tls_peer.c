@@ -55,10 +55,17 @@ int sl_tls_peer_start(const char *host, const char *port, pid_t *pid,
 		goto out;
 	}
 	if (*pid == 0) {
+		char why[512];
+
 		close(to[1]);
 		close(from[0]);
-		_exit(sl_tls_relay(ssl, fd, to[0], from[1],
-				   sl_tls_timeout_ms(), who) ? 1 : 0);
+		/* The relay's own process: it reports its failure itself. */
+		if (sl_tls_relay(ssl, fd, to[0], from[1], sl_tls_timeout_ms(),
+				 who, why, sizeof(why))) {
+			fprintf(stderr, "softlock: %s\n", why);
+			_exit(1);
+		}
+		_exit(0);
 	}
 	*wfd = to[1];
 	*rfd = from[0];

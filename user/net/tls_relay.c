@@ -20,6 +20,7 @@
 #include <openssl/err.h>
 
 #include "tls.h"
+#include "../lib/err.h"
 
 #define SL_RELAY_BUF	(64 << 10)
 
@@ -33,6 +34,8 @@ struct sl_relay {
 	SSL *ssl;
 	int fd, in, out;
 	const char *who;
+	char *err;		/* the caller's, for the failure */
+	size_t errlen;
 	struct sl_dir up;	/* in -> TLS */
 	struct sl_dir down;	/* TLS -> out */
 	bool closing;		/* close_notify to send */
@@ -54,10 +57,10 @@ static int sl_relay_fail(struct sl_relay *r, const char *what, int rc)
 		ERR_error_string_n(e, why, sizeof(why));
 	else if (rc)
 		snprintf(why, sizeof(why), "%s", strerror(-rc));
-	fprintf(stderr, "softlock: %s: %s: %s\n", r->who, what,
-		why[0] ? why : "connection closed without a TLS close");
 	ERR_clear_error();
-	return rc ? rc : -ECONNRESET;
+	return sl_errf(r->err, r->errlen, rc ? rc : -ECONNRESET, "%s: %s: %s",
+		       r->who, what,
+		       why[0] ? why : "connection closed without a TLS close");
 }
 
 /* What OpenSSL needs before it can go on; 0 when it failed for good. */
@@ -241,15 +244,15 @@ static int sl_relay_run(struct sl_relay *r, int timeout_ms)
 }
 
 int sl_tls_relay(SSL *ssl, int fd, int in, int out, int timeout_ms,
-		 const char *who)
+		 const char *who, char *err, size_t errlen)
 {
 	struct sl_relay *r = calloc(1, sizeof(*r));	/* 128 KiB of buffers */
 	int rc;
 
-	if (!r) {
-		fprintf(stderr, "softlock: %s: out of memory\n", who);
-		return -ENOMEM;
-	}
+	if (!r)
+		return sl_errf(err, errlen, -ENOMEM, "%s: out of memory", who);
+	r->err = err;
+	r->errlen = errlen;
 	r->ssl = ssl;
 	r->fd = fd;
 	r->in = in;

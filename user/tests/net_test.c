@@ -208,7 +208,10 @@ static void serve_echo(const char *dir, int lfd)
 	}
 	close(to[0]);
 	close(back[1]);
-	rc = sl_tls_relay(ssl, fd, back[0], to[1], 10000, "test server");
+	rc = sl_tls_relay(ssl, fd, back[0], to[1], 10000, "test server", err,
+			  sizeof(err));
+	if (rc)
+		fprintf(stderr, "%s\n", err);
 	wait(NULL);
 	_exit(rc ? 14 : 0);
 }

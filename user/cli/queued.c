@@ -20,7 +20,6 @@
 
 #include "ctx.h"
 #include "../lib/json.h"
-#include "../lib/run.h"
 #include "../lvm/lvm.h"
 #include "../mirror/pcpi.h"
 
@@ -113,9 +112,6 @@ static void sl_explain(const struct sl_lvm_pool *p, const char *tpool,
 
 int sl_verify_queued_deletes(struct sl_ctx *x, const struct sl_views *v)
 {
-	const char *argv[] = { "lvs", "-a", "--reportformat", "json", "-o",
-			       "vg_name,lv_name,segtype,pool_lv,thin_id,transaction_id,vg_uuid,lv_uuid",
-			       NULL };
 	struct sl_lvm_view w = { 0 };
 	unsigned long long ktid;
 	char tpool[600], *out = NULL;
@@ -127,9 +123,10 @@ int sl_verify_queued_deletes(struct sl_ctx *x, const struct sl_views *v)
 		;
 	if (i == v->nk)
 		return 0;	/* no hold on an LVM pool */
-	if (sl_run(argv, &out, NULL) ||
+	if (sl_lvm_lvs(NULL, "vg_name,lv_name,segtype,pool_lv,thin_id,transaction_id,vg_uuid,lv_uuid",
+		       &out, NULL) ||
 	    sl_json_each_object(out, sl_lvm_row, &w) || w.err) {
-		sl_err(x, "cannot list LVM's thin volumes (lvs -a) to look for queued deletes; check 'lvs -a'");
+		sl_err(x, "cannot list LVM's thin volumes (lvs) to look for queued deletes; check 'lvs'");
 		found = -EIO;
 		goto out;
 	}

@@ -15,7 +15,9 @@
 #include <string.h>
 
 #include "pcpi.h"
+#include "../lib/json.h"
 #include "../lib/run.h"
+#include "../lvm/lvm.h"
 
 int sl_pool_kernel_tid(const char *tpool_dm, unsigned long long *tid)
 {
@@ -30,19 +32,31 @@ int sl_pool_kernel_tid(const char *tpool_dm, unsigned long long *tid)
 	return rc ? -EIO : 0;
 }
 
+/* lvs's report of one pool: its transaction id, once. */
+static int sl_take_tid(const struct sl_json_obj *o, void *arg)
+{
+	unsigned long long *tid = arg;
+	const char *t = sl_json_get(o, "transaction_id");
+	char *end;
+
+	if (!t)
+		return 0;
+	errno = 0;
+	*tid = strtoull(t, &end, 10);
+	return errno || end == t || *end ? -EPROTO : 1;
+}
+
 /* The transaction id of pool vg/pool_lv: LVM's and the kernel's. */
 static int sl_pool_tids(const struct sl_volume *v, unsigned long long *lvm,
 			unsigned long long *kern)
 {
 	char vgpool[260], *out = NULL;
-	const char *lvs[] = { "lvs", "--noheadings", "-o", "transaction_id",
-			      vgpool, NULL };
 	int rc;
 
 	snprintf(vgpool, sizeof(vgpool), "%s/%s", v->vg, v->pool_lv);
-	rc = sl_run(lvs, &out, NULL);
-	if (!rc && sscanf(out, " %llu", lvm) != 1)
-		rc = -1;
+	rc = sl_lvm_lvs(vgpool, "transaction_id", &out, NULL);
+	if (!rc)
+		rc = sl_json_each_object(out, sl_take_tid, lvm) == 1 ? 0 : -1;
 	free(out);
 	return rc ? rc : sl_pool_kernel_tid(v->tpool_dm, kern);
 }

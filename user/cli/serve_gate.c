@@ -101,7 +101,14 @@ static void sl_gate_log(struct sl_gate *g, int kind, const char *fmt, ...)
 	va_end(ap);
 }
 
-static void sl_gate_addr(const struct sockaddr_storage *sa, unsigned char *a)
+/*
+ * The source a per-address limit counts: an IPv4 address, or an IPv6
+ * address's /64. One host is normally given a whole /64 (SLAAC, RFC 7421)
+ * and can send from any of its 2^64 addresses, so counting each IPv6
+ * address alone would limit nothing. IPv4-mapped addresses stay whole.
+ * Returns whether it is a /64.
+ */
+static bool sl_gate_addr(const struct sockaddr_storage *sa, unsigned char *a)
 {
 	const struct sockaddr_in6 *s6 = (const void *)sa;
 	const struct sockaddr_in *s4 = (const void *)sa;
@@ -109,10 +116,16 @@ static void sl_gate_addr(const struct sockaddr_storage *sa, unsigned char *a)
 	memset(a, 0, 16);
 	if (sa->ss_family == AF_INET6) {
 		memcpy(a, &s6->sin6_addr, 16);
-	} else if (sa->ss_family == AF_INET) {
+		if (IN6_IS_ADDR_V4MAPPED(&s6->sin6_addr))
+			return false;
+		memset(a + 8, 0, 8);
+		return true;
+	}
+	if (sa->ss_family == AF_INET) {
 		a[10] = a[11] = 0xff;
 		memcpy(a + 12, &s4->sin_addr, 4);
 	}
+	return false;
 }
 
 void sl_gate_init(struct sl_gate *g, const struct sl_gate_limits *lim)
@@ -137,19 +150,20 @@ bool sl_gate_admit(struct sl_gate *g, const struct sockaddr_storage *sa,
 {
 	unsigned char a[16];
 	unsigned int same = 0;
+	bool net64;
 
 	if (g->handshakes >= g->lim.handshakes) {
 		sl_gate_log(g, SL_GATE_LOG_TOTAL, "%s: refused, %u handshakes are running (--max-handshakes)",
 			    from, g->handshakes);
 		return false;
 	}
-	sl_gate_addr(sa, a);
+	net64 = sl_gate_addr(sa, a);
 	for (size_t i = 0; i < g->n; i++)
 		if (g->c[i].deadline && !memcmp(g->c[i].addr, a, 16))
 			same++;
 	if (same >= g->lim.per_address) {
-		sl_gate_log(g, SL_GATE_LOG_ADDRESS, "%s: refused, %u handshakes from this address are running (--max-handshakes-per-address)",
-			    from, same);
+		sl_gate_log(g, SL_GATE_LOG_ADDRESS, "%s: refused, %u handshakes from this address%s are running (--max-handshakes-per-address)",
+			    from, same, net64 ? "'s /64" : "");
 		return false;
 	}
 	return true;

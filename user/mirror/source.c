@@ -125,7 +125,7 @@ static int sl_src_lockset(struct sl_src *x, const char *rel,
 		return sl_sess_fail(x->s, -rc, "%s: %s", x->e->host, x->err);
 	}
 	if (missing)
-		fprintf(stderr, "softlock: mirror %s: %zu of %zu PCPIs the destination needs are not on %s any more\n",
+		fprintf(stderr, "softlock: mirror %s: %zu of the %zu locks in the destination's set are on PCPIs no longer on %s: not installed\n",
 			rel, missing, ls.n, x->e->host);
 	sl_msg_put_u32(sl_sess_begin(x->s, SL_MSG_LOCKSET_ACK), SL_A_COUNT,
 		       x->s->m.entries);

@@ -16,13 +16,6 @@
 #include "../lib/json.h"
 #include "../mirror/lockset.h"
 
-static bool sl_same(const struct sl_cat_lock *c, const struct sl_klock *k)
-{
-	return c->pcpi == k->pcpi && c->type == k->type &&
-	       !strcmp(c->pool, k->pool) && !strcmp(c->text, k->text) &&
-	       !strcmp(c->origin, k->origin);
-}
-
 /* One row of the listing, merged from the catalog and the kernel. */
 struct sl_row {
 	const char *snap;
@@ -194,15 +187,88 @@ static void sl_print_row(struct sl_list *ls, const struct sl_row *r)
  * describes the held snapshot. -ETIMEDOUT, with the message in err, when
  * lvs hung: a listing that cannot ask LVM fails rather than guess.
  */
-static int sl_lv_now(const struct sl_cat_lock *c, struct sl_snap *s,
-		     bool *gone, bool *known, char *err, size_t errlen)
-{
-	int rc = sl_lvm_resolve(c->snap, s, err, errlen);
+/*
+ * The LV of catalog row c as LVM has it now, one lvs per snapshot: the
+ * catalog lists a snapshot's locks together (sl_cat_load orders them by
+ * pool and PCPI), so the last answer is kept for the next row of the same name.
+ */
+struct sl_lv_memo {
+	char snap[300];
+	int rc;
+	struct sl_snap s;
+	char err[600];
+};
 
+static int sl_lv_now(struct sl_lv_memo *m, const struct sl_cat_lock *c,
+		     struct sl_snap *s, bool *gone, bool *known, char *err,
+		     size_t errlen)
+{
+	int rc;
+
+	if (strcmp(m->snap, c->snap)) {
+		m->rc = sl_lvm_resolve(c->snap, &m->s, m->err, sizeof(m->err));
+		snprintf(m->snap, sizeof(m->snap), "%s", c->snap);
+	}
+	rc = m->rc;
+	*s = m->s;
+	snprintf(err, errlen, "%s", m->err);
 	*gone = rc == -ENOENT ||
 		(!rc && (s->thin_id != c->pcpi || strcmp(s->pool, c->pool)));
 	*known = !rc && !*gone;
 	return rc == -ETIMEDOUT ? rc : 0;
+}
+
+/*
+ * A catalog row and a kernel lock are the same lock when their PCPI,
+ * type, pool, text and origin are. The kernel's locks are sorted by those
+ * (then by position, so the first of equal ones is found first): a
+ * catalog row finds its lock in O(log n), not by a scan of every lock.
+ */
+static int sl_klock_key(const struct sl_klock *k, uint32_t pcpi,
+			uint32_t type, const char *pool, const char *text,
+			const char *origin)
+{
+	int d;
+
+	if (k->pcpi != pcpi)
+		return k->pcpi < pcpi ? -1 : 1;
+	if (k->type != type)
+		return k->type < type ? -1 : 1;
+	d = strcmp(k->pool, pool);
+	if (!d)
+		d = strcmp(k->text, text);
+	return d ? d : strcmp(k->origin, origin);
+}
+
+static int sl_klock_order(const void *a, const void *b, void *arg)
+{
+	const struct sl_klock *kl = arg;
+	size_t i = *(const size_t *)a, j = *(const size_t *)b;
+	const struct sl_klock *q = &kl[j];
+	int d = sl_klock_key(&kl[i], q->pcpi, q->type, q->pool, q->text,
+			     q->origin);
+
+	return d ? d : (i > j) - (i < j);
+}
+
+/* The index into kl of c's kernel lock (the first, when equal), or -1. */
+static ssize_t sl_klock_find(const struct sl_klock *kl, const size_t *order,
+			     size_t nk, const struct sl_cat_lock *c)
+{
+	size_t lo = 0, hi = nk, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (sl_klock_key(&kl[order[mid]], c->pcpi, c->type, c->pool,
+				 c->text, c->origin) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < nk && !sl_klock_key(&kl[order[lo]], c->pcpi, c->type,
+				     c->pool, c->text, c->origin))
+		return order[lo];
+	return -1;
 }
 
 static const char *sl_state(const struct sl_klock *k, bool expired, bool gone)
@@ -230,7 +296,8 @@ int cmd_holds(struct sl_ctx *x, int argc, char **argv)
 	struct sl_snap s;
 	char err[600], pool[130];
 	bool *seen = NULL, expired, gone, known;
-	size_t i, j;
+	struct sl_lv_memo *memo = NULL;
+	size_t i, j, *order = NULL;
 	struct sl_row r;
 	int c, rc = 0;
 
@@ -272,27 +339,33 @@ int cmd_holds(struct sl_ctx *x, int argc, char **argv)
 	cl = v.c;
 	kl = v.k;
 	seen = calloc(v.nk + 1, sizeof(*seen));
-	if (!seen) {
+	order = calloc(v.nk + 1, sizeof(*order));
+	memo = calloc(1, sizeof(*memo));
+	if (!seen || !order || !memo) {
 		sl_err(x, "out of memory");
-		sl_views_free(&v);
-		return SL_EXIT_FAIL;
+		rc = SL_EXIT_FAIL;
+		goto out;
 	}
+	for (j = 0; j < v.nk; j++)
+		order[j] = j;
+	qsort_r(order, v.nk, sizeof(*order), sl_klock_order, kl);
 	if (ls.json)
 		printf("{\"holds\":[\n");
 	for (i = 0; i < v.nc; i++) {
 		const struct sl_klock *k = NULL;
+		ssize_t at = sl_klock_find(kl, order, v.nk, &cl[i]);
 
-		for (j = 0; j < v.nk && !k; j++)
-			if (sl_same(&cl[i], &kl[j])) {
-				k = &kl[j];
-				seen[j] = true;
-			}
+		if (at >= 0) {
+			k = &kl[at];
+			seen[at] = true;
+		}
 		if (!sl_match(&ls, cl[i].snap, cl[i].pool))
 			continue;
 		expired = cl[i].expires && cl[i].expires <= ls.now;
 		gone = known = false;
 		if (cl[i].lvm && (!expired || ls.usage) &&
-		    sl_lv_now(&cl[i], &s, &gone, &known, err, sizeof(err))) {
+		    sl_lv_now(memo, &cl[i], &s, &gone, &known, err,
+			      sizeof(err))) {
 			sl_err(x, "%s", err);
 			rc = SL_EXIT_FAIL;
 			break;
@@ -330,7 +403,10 @@ int cmd_holds(struct sl_ctx *x, int argc, char **argv)
 		printf("\n]}\n");
 	else if (!ls.shown && !rc)
 		printf("no holds\n");
+out:
 	sl_usages_free(&us);
+	free(memo);
+	free(order);
 	free(seen);
 	sl_views_free(&v);
 	return rc ? rc : SL_EXIT_OK;

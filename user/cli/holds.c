@@ -182,15 +182,9 @@ static void sl_print_row(struct sl_list *ls, const struct sl_row *r)
 }
 
 /*
- * Resolve an LVM hold's snapshot as it is now, once per row. *gone: it no
- * longer exists, or VG/LV now names another thin device. *known: s
- * describes the held snapshot. -ETIMEDOUT, with the message in err, when
- * lvs hung: a listing that cannot ask LVM fails rather than guess.
- */
-/*
- * The LV of catalog row c as LVM has it now, one lvs per snapshot: the
- * catalog lists a snapshot's locks together (sl_cat_load orders them by
- * pool and PCPI), so the last answer is kept for the next row of the same name.
+ * sl_lv_now's last answer: the catalog lists a snapshot's locks together
+ * (sl_cat_load orders them by pool and PCPI), so asking lvs once per
+ * snapshot name, not once per lock, is enough.
  */
 struct sl_lv_memo {
 	char snap[300];
@@ -199,6 +193,12 @@ struct sl_lv_memo {
 	char err[600];
 };
 
+/*
+ * Resolve an LVM hold's snapshot as it is now. *gone: it no longer
+ * exists, or VG/LV now names another thin device. *known: s describes the
+ * held snapshot. -ETIMEDOUT, with the message in err, when lvs hung: a
+ * listing that cannot ask LVM fails rather than guess.
+ */
 static int sl_lv_now(struct sl_lv_memo *m, const struct sl_cat_lock *c,
 		     struct sl_snap *s, bool *gone, bool *known, char *err,
 		     size_t errlen)

@@ -16,11 +16,10 @@ sl_init lvm softlock sha256sum
 tap_plan 22
 
 . ./mirror_lib.sh
-FAULTS=$(pwd)/softlock-test
-[ -x "$FAULTS" ] || bail_out "$FAULTS not found (user/Makefile softlock-test)"
+[ -x "$SL_FAULTS" ] || bail_out "$SL_FAULTS (make -C user softlock-test) not found"
 # VOLUME: host B running the test build, with what $SL_TMP/b/test-env says.
 peer_bf() {
-	echo "exec:'$ENV_B \$(cat $SL_TMP/b/test-env 2>/dev/null) $FAULTS serve --stdio':$1"
+	echo "exec:'$ENV_B \$(cat $SL_TMP/b/test-env 2>/dev/null) $SL_FAULTS serve --stdio':$1"
 }
 fault() { # VAR=N, or nothing: B's fault for the next update
 	echo "$@" > "$SL_TMP/b/test-env"

@@ -25,8 +25,7 @@ sl_init lvm softlock sha256sum thin_delta thin_dump mkfifo
 # 16 MiB volumes: the writes below reach 10.1 MiB (the loop's 20th at
 # 10 MiB); the baseline sends half the volume, under TCG.
 MB=16
-SL_TEST_BIN=$(pwd)/softlock-test
-[ -x "$SL_TEST_BIN" ] || bail_out "$SL_TEST_BIN (make -C user softlock-test) not found"
+[ -x "$SL_FAULTS" ] || bail_out "$SL_FAULTS (make -C user softlock-test) not found"
 tap_plan 31
 
 AT=$SL_TMP/at
@@ -56,7 +55,7 @@ free_within() { # VG/LV SECONDS
 start_paused() { # POINT ARGS...
 	local point=$1 where
 	shift
-	$ENV_A SOFTLOCK_TEST_AT="$point:pause:$AT:$GO" "$SL_TEST_BIN" "$@" \
+	$ENV_A SOFTLOCK_TEST_AT="$point:pause:$AT:$GO" "$SL_FAULTS" "$@" \
 		> "$SL_TMP/paused.out" 2>&1 &
 	PAUSED_JOB=$!
 	bg_register $PAUSED_JOB
@@ -138,7 +137,7 @@ crash_at() { # POINT FIXER...
 	CRASHES=$((CRASHES + 1))
 	dd if=/dev/urandom of=/dev/$VA/vol bs=64K count=4 seek=$((CRASHES * 16)) \
 		conv=fsync 2>/dev/null
-	$ENV_A SOFTLOCK_TEST_AT="$point:2:kill" "$SL_TEST_BIN" mirror update ab \
+	$ENV_A SOFTLOCK_TEST_AT="$point:2:kill" "$SL_FAULTS" mirror update ab \
 		> "$SL_TMP/crash.out" 2>&1
 	[ $? -eq 137 ] || { cat "$SL_TMP/crash.out"; return 1; }
 	"$@" && on_a softlock verify

@@ -61,11 +61,20 @@ struct sl_dst {
 	char err[1024];
 };
 
+/*
+ * The old list goes only once the new one is made, so that the new one
+ * never sits where it was: a pointer into it kept past a refresh reads
+ * freed memory, which the tests' allocator overwrites when it is freed
+ * (mirror_integrity_test.sh), never a new list that looks the same.
+ */
 static int sl_dst_refresh(struct sl_dst *x)
 {
-	free(x->p);
-	x->p = NULL;
-	return sl_pcpi_list(&x->v, &x->p, &x->n, x->err, sizeof(x->err));
+	struct sl_pcpi *old = x->p;
+	int rc;
+
+	rc = sl_pcpi_list(&x->v, &x->p, &x->n, x->err, sizeof(x->err));
+	free(old);
+	return rc;
 }
 
 static const struct sl_pcpi *sl_dst_part(const struct sl_dst *x,
@@ -354,7 +363,7 @@ static int sl_dst_receive(struct sl_dst *x, const char *name, const char *gid,
 			  const struct sl_pcpi *base, uint64_t size)
 {
 	struct sl_chunk_writer w = { .fd = -1 };
-	struct sl_pcpi part, pub;
+	struct sl_pcpi part, pub, basec;
 	const void *fp, *sdg;
 	uint8_t digest[SL_DIGEST_LEN];
 	uint32_t fplen, dglen;
@@ -363,6 +372,16 @@ static int sl_dst_receive(struct sl_dst *x, const char *name, const char *gid,
 	char dev[300];
 	int rc;
 
+	/*
+	 * A copy: base points into x->p, which sl_dst_prepare() frees when
+	 * it lists the new .part. Read after that, its global id was
+	 * whatever the allocator had put there since, and the digest's
+	 * header then differed from the source's.
+	 */
+	if (base) {
+		basec = *base;
+		base = &basec;
+	}
 	rc = sl_dst_prepare(x, name, gid, base, size, &resume);
 	if (rc)
 		return sl_sess_fail(x->s, -rc, "%s: %s", x->e->host, x->err);

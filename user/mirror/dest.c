@@ -56,15 +56,25 @@ struct sl_dst {
 	uint32_t src_chunk;	/* the OFFER's CHUNK */
 	struct sl_fit fit;
 	struct sl_xdigest dg;	/* of what this session applied */
+	uint64_t ndata, ndiscard;	/* its DATA and DISCARD records */
 	struct sl_readback rb;	/* what it applied, for --verify */
 	char err[1024];
 };
 
+/*
+ * The old list goes only once the new one is made, so that the new one
+ * never sits where it was: a pointer into it kept past a refresh reads
+ * freed memory, which the tests' allocator overwrites when it is freed
+ * (mirror_integrity_test.sh), never a new list that looks the same.
+ */
 static int sl_dst_refresh(struct sl_dst *x)
 {
-	free(x->p);
-	x->p = NULL;
-	return sl_pcpi_list(&x->v, &x->p, &x->n, x->err, sizeof(x->err));
+	struct sl_pcpi *old = x->p;
+	int rc;
+
+	rc = sl_pcpi_list(&x->v, &x->p, &x->n, x->err, sizeof(x->err));
+	free(old);
+	return rc;
 }
 
 static const struct sl_pcpi *sl_dst_part(const struct sl_dst *x,
@@ -255,6 +265,7 @@ static int sl_dst_stream(struct sl_dst *x, struct sl_chunk_writer *w,
 			sl_msg_get_bytes(&x->s->m, SL_A_DATA, &data, &dlen);
 			memcpy(abuf, data, dlen);
 			frames++;
+			x->ndata++;
 			sl_test_corrupt_data(abuf, dlen, frames, SL_TEST_CORRUPT_APPLY);
 			sl_xdigest_data(&x->dg, off, abuf, dlen);
 			sl_test_corrupt_data(abuf, dlen, frames, SL_TEST_CORRUPT_WRITE);
@@ -277,6 +288,7 @@ static int sl_dst_stream(struct sl_dst *x, struct sl_chunk_writer *w,
 		} else {
 			sl_msg_get_u64(&x->s->m, SL_A_LENGTH, &len);
 			sl_xdigest_zero(&x->dg, off, len);
+			x->ndiscard++;
 			rc = sl_fit_zero(&x->fit, off, len, x->err,
 					 sizeof(x->err));
 			if (!rc && x->verify &&
@@ -308,6 +320,30 @@ static int sl_dst_stream(struct sl_dst *x, struct sl_chunk_writer *w,
 }
 
 /*
+ * Why DONE's digest differs, as far as this end can tell: the source's
+ * count of DATA bytes and units against what was applied here, and the
+ * header both digests start from.
+ */
+static void sl_dst_mismatch(struct sl_dst *x, const char *gid,
+			    const struct sl_pcpi *base, uint64_t size,
+			    uint64_t resume)
+{
+	uint64_t sent = 0, chunks = 0;
+
+	sl_msg_get_u64(&x->s->m, SL_A_BYTES_SENT, &sent);
+	sl_msg_get_u64(&x->s->m, SL_A_CHUNKS, &chunks);
+	snprintf(x->err, sizeof(x->err),
+		 "the transfer digest (SHA-256) of what was applied to %s differs from the source's: nothing was published (the source sent %llu bytes of DATA, %llu units; applied here: %llu bytes in %llu DATA, %llu DISCARD (%llu bytes); PCPI %s, base %s, size %llu, from offset %llu)",
+		 x->ck.part_lv, (unsigned long long)sent,
+		 (unsigned long long)chunks,
+		 (unsigned long long)x->e->data_bytes,
+		 (unsigned long long)x->ndata, (unsigned long long)x->ndiscard,
+		 (unsigned long long)x->e->discard_bytes, gid,
+		 base ? base->gid : "none", (unsigned long long)size,
+		 (unsigned long long)resume);
+}
+
+/*
  * What was applied is not the source's: no checkpoint may resume from it,
  * so the .part goes and the next update starts this PCPI over.
  */
@@ -327,15 +363,25 @@ static int sl_dst_receive(struct sl_dst *x, const char *name, const char *gid,
 			  const struct sl_pcpi *base, uint64_t size)
 {
 	struct sl_chunk_writer w = { .fd = -1 };
-	struct sl_pcpi part, pub;
+	struct sl_pcpi part, pub, basec;
 	const void *fp, *sdg;
 	uint8_t digest[SL_DIGEST_LEN];
-	uint32_t fplen;
+	uint32_t fplen, dglen;
 	void *abuf = NULL;
 	uint64_t resume;
 	char dev[300];
 	int rc;
 
+	/*
+	 * A copy: base points into x->p, which sl_dst_prepare() frees when
+	 * it lists the new .part. Read after that, its global id was
+	 * whatever the allocator had put there since, and the digest's
+	 * header then differed from the source's.
+	 */
+	if (base) {
+		basec = *base;
+		base = &basec;
+	}
 	rc = sl_dst_prepare(x, name, gid, base, size, &resume);
 	if (rc)
 		return sl_sess_fail(x->s, -rc, "%s: %s", x->e->host, x->err);
@@ -378,17 +424,23 @@ static int sl_dst_receive(struct sl_dst *x, const char *name, const char *gid,
 		rc = sl_dst_stream(x, &w, abuf, resume);
 	if (rc)
 		goto out;
-	sl_msg_get_bytes(&x->s->m, SL_A_FINGERPRINT, &fp, &fplen);
-	sl_msg_get_bytes(&x->s->m, SL_A_DIGEST, &sdg, &fplen);
+	/* The codec refuses a DONE without them; this end relies on it. */
+	if (sl_msg_get_bytes(&x->s->m, SL_A_FINGERPRINT, &fp, &fplen) ||
+	    fplen != SL_FP_LEN ||
+	    sl_msg_get_bytes(&x->s->m, SL_A_DIGEST, &sdg, &dglen) ||
+	    dglen != SL_DIGEST_LEN) {
+		rc = sl_sess_fail(x->s, EPROTO,
+				  "%s: DONE without a %u-byte FINGERPRINT and a %u-byte DIGEST: nothing was published",
+				  x->e->host, SL_FP_LEN, SL_DIGEST_LEN);
+		goto out;
+	}
 	rc = sl_writer_flush(&w, x->err, sizeof(x->err));
 	if (!rc && sl_xdigest_end(&x->dg, digest)) {
 		snprintf(x->err, sizeof(x->err), "libcrypto failed computing the transfer digest");
 		rc = -EIO;
 	}
 	if (!rc && memcmp(digest, sdg, SL_DIGEST_LEN)) {
-		snprintf(x->err, sizeof(x->err),
-			 "the transfer digest (SHA-256) of what was applied to %s differs from the source's: nothing was published",
-			 x->ck.part_lv);
+		sl_dst_mismatch(x, gid, base, size, resume);
 		rc = -EILSEQ;
 	}
 	if (!rc && x->verify) {

@@ -164,6 +164,24 @@ TEST(attribute_and_message_errors)
 	BAD("DONE: attribute FINGERPRINT: 31 bytes, allowed 32..32",
 	    sl_msg_begin(&b, SL_MSG_DONE),
 	    sl_msg_put_bytes(&b, SL_A_FINGERPRINT, longs, 31));
+	/* The destination compares SL_DIGEST_LEN bytes: never fewer. */
+	BAD("DONE: attribute DIGEST: 31 bytes, allowed 32..32",
+	    sl_msg_begin(&b, SL_MSG_DONE),
+	    sl_msg_put_u64(&b, SL_A_BYTES_SENT, 0),
+	    sl_msg_put_u64(&b, SL_A_CHUNKS, 0),
+	    sl_msg_put_bytes(&b, SL_A_FINGERPRINT, longs, 32),
+	    sl_msg_put_bytes(&b, SL_A_DIGEST, longs, 31));
+	BAD("DONE: attribute DIGEST: 33 bytes, allowed 32..32",
+	    sl_msg_begin(&b, SL_MSG_DONE),
+	    sl_msg_put_u64(&b, SL_A_BYTES_SENT, 0),
+	    sl_msg_put_u64(&b, SL_A_CHUNKS, 0),
+	    sl_msg_put_bytes(&b, SL_A_FINGERPRINT, longs, 32),
+	    sl_msg_put_bytes(&b, SL_A_DIGEST, longs, 33));
+	BAD("DONE: missing required attribute DIGEST",
+	    sl_msg_begin(&b, SL_MSG_DONE),
+	    sl_msg_put_u64(&b, SL_A_BYTES_SENT, 0),
+	    sl_msg_put_u64(&b, SL_A_CHUNKS, 0),
+	    sl_msg_put_bytes(&b, SL_A_FINGERPRINT, longs, 32));
 	BAD("ERROR: attribute CODE: 0 is out of range 1..4095",
 	    u32_msg(&b, SL_MSG_ERROR, SL_A_CODE, 0));
 	BAD("ERROR: missing required attribute MESSAGE",

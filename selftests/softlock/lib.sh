@@ -19,6 +19,8 @@
 # by the trap: 0 when every planned test passed, 1 otherwise, 4 on skip).
 
 SOFTLOCK_KO=${SOFTLOCK_KO:-/softlock/softlock.ko}
+# SL_SANITIZE=1: softlock-asan for every softlock (sanitize_lib.sh).
+. ./sanitize_lib.sh
 SL_CTL=${SL_CTL:-sl_ctl}
 DM_DISABLE_UDEV=1
 export DM_DISABLE_UDEV
@@ -44,9 +46,9 @@ diag() {
 }
 
 tap_plan() {
-	_tap_planned=$1
+	_tap_planned=$(sl_sanitize_plan "$1")
 	echo "TAP version 13"
-	echo "1..$1"
+	echo "1..$_tap_planned"
 }
 
 tap_ok() {
@@ -206,6 +208,7 @@ sl_init() {
 	trap 'exit 129' HUP
 	trap 'exit 130' INT
 	trap 'exit 143' TERM
+	sl_sanitize_setup
 	modprobe loop 2>/dev/null
 	thin_module_load || skip_all "dm-thin-pool is not available"
 }
@@ -267,6 +270,12 @@ _sl_on_exit() {
 	trap - EXIT HUP INT TERM
 	if [ "$_sl_skip" = 1 ]; then
 		exit 4
+	fi
+	if [ -n "$_tap_planned" ] && sl_sanitized; then
+		while [ "$_tap_n" -lt $((_tap_planned - 1)) ]; do
+			tap_fail "not reached (the test stopped early, exit status $rc)"
+		done
+		sl_sanitize_check
 	fi
 	if [ -n "$_tap_planned" ]; then
 		while [ "$_tap_n" -lt "$_tap_planned" ]; do

@@ -11,8 +11,14 @@
 # it is kept.
 out=$1
 shift
+# The 0.1 s wait is a read that times out on a FIFO nobody writes to, not
+# sleep(1): a fork and exec ten times a second cost the TCG guest CPU
+# time the helpers it measures need.
+fifo=$(mktemp -u "${TMPDIR:-/tmp}/hwm.XXXXXX") && mkfifo "$fifo" || exit 1
+exec 9<>"$fifo"
+rm -f "$fifo"
 # Without job control a background command's stdin would be /dev/null.
-"$@" <&0 &
+"$@" <&0 9<&- &
 pid=$!
 hwm=
 while :; do
@@ -22,7 +28,7 @@ while :; do
 	done < "/proc/$pid/status"
 	[ -n "$cur" ] || break	# exited: a zombie has no memory left
 	hwm=$cur
-	sleep 0.1
+	read -r -t 0.1 -u 9 _
 done 2>/dev/null
 wait "$pid"
 rc=$?

@@ -123,6 +123,97 @@ mapped_chunks() {
 	awk -v p="$pct" 'BEGIN { printf "%.0f\n", p * 1048576 / 100 }'
 }
 
+# VG LV: LV's thin id.
+thin_id() {
+	lvs --noheadings -o thin_id "$1/$2" | tr -d ' '
+}
+
+# KIND ARGS...: how long the helper's range source takes on the source
+# pool, apart from the transfer: thin_dump or thin_delta alone on a
+# metadata snapshot (ARGS are its options but the device), then the same
+# tool read through the helper's own parser (sl_ranges, the code the
+# update runs), whose time less the tool's is the parse's. KIND names the
+# figures (baseline or update).
+range_times() {
+	local kind=$1 tool=$2 t0 rc
+	shift 2
+	say dmsetup message sca-pool-tpool 0 reserve_metadata_snap || return 1
+	t0=$(now)
+	"$tool" -m "$@" /dev/mapper/sca-pool_tmeta > "$SL_TMP/tool.xml"
+	rc=$?
+	RT_TOOL=$(since "$t0")
+	say dmsetup message sca-pool-tpool 0 release_metadata_snap || return 1
+	[ "$rc" = 0 ] || { echo "bench: $tool $* failed ($rc)" >&2; return 1; }
+	bench "scale.${kind}_${tool}_seconds" "$RT_TOOL" s - \
+		"$tool of the source pool's metadata alone ($(wc -l < "$SL_TMP/tool.xml") lines of XML)"
+}
+
+# KIND MODE IDS...: sl_ranges MODE on the source pool (thin tool + parse).
+parse_times() {
+	local kind=$1 t0 secs
+	shift
+	t0=$(now)
+	./sl_ranges "$@" > "$SL_TMP/ranges.out" 2>&1 ||
+		{ echo "bench: sl_ranges $*: $(cat "$SL_TMP/ranges.out")" >&2; return 1; }
+	secs=$(since "$t0")
+	bench "scale.${kind}_ranges_seconds" "$secs" s - \
+		"the helper's range source alone (sl_ranges $1: thin tool and parse, $(grep -c -v '^block_size' "$SL_TMP/ranges.out") ranges)"
+	bench "scale.${kind}_parse_seconds" \
+		"$(awk -v a="$secs" -v b="$RT_TOOL" 'BEGIN { printf "%.3f", (a > b ? a - b : 0) }')" \
+		s - "of which the parse: sl_ranges less the thin tool alone"
+}
+
+# NAME: update() with each line of the helper's --json output stamped
+# with the time it arrived (progress lines come at most every 0.25 s),
+# into $SL_TMP/update.ts; sets U_SECS and U_JSON as update() does.
+timed_update() {
+	local t0 rc
+	t0=$(now)
+	$A softlock mirror update "$1" --json 2>"$SL_TMP/update.err" |
+		while IFS= read -r line; do
+			printf '%s %s\n' "$EPOCHREALTIME" "$line"
+		done > "$SL_TMP/update.ts"
+	rc=${PIPESTATUS[0]}
+	U_SECS=$(since "$t0")
+	U_T0=$t0
+	U_JSON=$(cut -d' ' -f2- "$SL_TMP/update.ts")
+	[ "$rc" = 0 ] ||
+		{ echo "bench: update $1 failed ($rc): $(cat "$SL_TMP/update.err")" >&2; return 1; }
+	printf '%s\n' "$U_JSON" | grep -q '"event":"done"' ||
+		{ echo "bench: update $1 printed no \"done\" line: $U_JSON" >&2; return 1; }
+}
+
+# KIND WHAT: the figures of the update just run (timed_update): its time,
+# its phases from the stamps of its progress lines, and both helpers'
+# peak RSS. Until the first progress line: the lock set, the snapshot,
+# thin_dump or thin_delta and the parse, retention, OFFER and ACCEPT, and
+# the stream's first 0.25 s. From it to the final one: the stream (DATA
+# read, checksummed, sent, written; flushes and checkpoints). After: the
+# last flush, the digest check, publish and the lock set after.
+report() {
+	local kind=$1 what=$2 phases to_stream stream publish first
+	phases=$(awk -v t0="$U_T0" '
+	/"event":"progress"/ {
+		if (!first) { first = $1; fb = $0; sub(/.*"bytes_done":/, "", fb); sub(/,.*/, "", fb) }
+		if (/"final":true/) last = $1
+	}
+	/"event":"done"/ { done = $1 }
+	END {
+		if (!first || !last || !done) exit 1
+		printf "%.3f %.3f %.3f %.0f\n", first - t0, last - first, done - last, fb
+	}' "$SL_TMP/update.ts") || bench_fail "the progress lines of the $kind"
+	read -r to_stream stream publish first <<< "$phases"
+	bench "scale.${kind}_seconds" "$U_SECS" s - "$what"
+	bench "scale.${kind}_to_stream_seconds" "$to_stream" s - "start to the first progress line (lock set, snapshot, ranges, OFFER/ACCEPT, the stream's first 0.25 s)"
+	bench "scale.${kind}_stream_seconds" "$stream" s - "first progress line to the final one (the stream after its first $first bytes)"
+	bench "scale.${kind}_publish_seconds" "$publish" s - "final progress line to done (flush, digest check, publish, lock set after)"
+	bench "scale.${kind}_data_bytes" "$(json_field data_bytes "$U_JSON")" B - "DATA bytes sent"
+	bench "scale.${kind}_changed_bytes" "$(json_field changed_bytes "$U_JSON")" B - "changed bytes, as thin_dump or thin_delta reports them"
+	bench "scale.${kind}_max_rss_kib" "$(json_field max_rss_kib "$U_JSON")" KiB "<=65536" "source helper's peak RSS (its own), $what"
+	bench "scale.${kind}_peer_hwm_kib" "$(cat "$SL_TMP/peer.hwm")" KiB "<=65536" "destination helper's peak RSS (its own VmHWM), $what"
+	bench "scale.${kind}_children_max_rss_kib" "$(json_field peer_max_rss_kib "$U_JSON")" KiB - "largest peak RSS among the source's children (the destination helper, lvm, the thin tools...), $what"
+}
+
 # The sparse loop files live in /tmp: let it use the guest's memory.
 step "remount of /tmp with 90% of the memory" mount -o remount,size=90% /tmp
 step "VG sca" scale_vg sca
@@ -140,15 +231,17 @@ step "dm-zero source of the writes" \
 	dmsetup create scale-zero --table "0 $((64 << 21)) zero"
 cleanup_push "dmsetup remove scale-zero"
 
+# The helper's range source alone, on the volume's own mappings (what
+# the baseline's snapshot maps).
+id=$(thin_id sca vol) || bench_fail "thin id of sca/vol"
+step "thin_dump alone" range_times baseline thin_dump --dev-id "$id"
+step "sl_ranges mapped" parse_times baseline mapped sca-pool-tpool /dev/mapper/sca-pool_tmeta "$id"
+
 # shellcheck disable=SC2086 # $A is a command prefix, split on purpose
 step "mirror init sc" $A softlock mirror init --keep 2 --name sc sca/vol "$PEER_B:scb/vol" >/dev/null
 rm -f "$SL_TMP/peer.hwm"
-step "baseline update of sc ($RANGES ranges)" update sc
-bench scale.baseline_seconds "$U_SECS" s - "baseline of 64 GiB with $RANGES mapped chunks"
-bench scale.baseline_data_bytes "$(json_field data_bytes "$U_JSON")" B - "DATA bytes of the baseline"
-bench scale.baseline_max_rss_kib "$(json_field max_rss_kib "$U_JSON")" KiB "<=65536" "source helper's peak RSS (its own), baseline of $RANGES ranges"
-bench scale.baseline_peer_hwm_kib "$(cat "$SL_TMP/peer.hwm")" KiB "<=65536" "destination helper's peak RSS (its own VmHWM), baseline of $RANGES ranges"
-bench scale.baseline_children_max_rss_kib "$(json_field peer_max_rss_kib "$U_JSON")" KiB - "largest peak RSS among the source's children (the destination helper, lvm, thin_dump...), baseline"
+step "baseline update of sc ($RANGES ranges)" timed_update sc
+report baseline "baseline of 64 GiB with $RANGES mapped chunks"
 got=$(mapped_chunks scb vol.sl.1) || bench_fail "lvs of scb/vol.sl.1"
 if [ "$got" -lt $((RANGES - 110)) ] || [ "$got" -gt $((RANGES + 110)) ]; then
 	bench_fail "scb/vol.sl.1 maps $got chunks, not $RANGES"
@@ -161,10 +254,11 @@ t0=$(now)
 step "rewrite of every tenth chunk" write_ranges "$SL_TMP/tenth"
 bench scale.rewrite_seconds "$(since "$t0")" s - "$((RANGES / 10)) separate 64 KiB writes (one process)"
 rm -f "$SL_TMP/peer.hwm"
-step "incremental update of sc" update sc
-bench scale.update_seconds "$U_SECS" s - "incremental, $((RANGES / 10)) of $RANGES chunks rewritten"
-bench scale.update_changed_bytes "$(json_field changed_bytes "$U_JSON")" B - "changed chunks, as thin_delta reports them"
-bench scale.update_max_rss_kib "$(json_field max_rss_kib "$U_JSON")" KiB "<=65536" "source helper's peak RSS (its own), incremental over $RANGES ranges"
-bench scale.update_peer_hwm_kib "$(cat "$SL_TMP/peer.hwm")" KiB "<=65536" "destination helper's peak RSS (its own VmHWM), incremental over $RANGES ranges"
-bench scale.update_children_max_rss_kib "$(json_field peer_max_rss_kib "$U_JSON")" KiB - "largest peak RSS among the source's children (the destination helper, lvm, thin_delta...), incremental"
+step "incremental update of sc" timed_update sc
+report update "incremental, $((RANGES / 10)) of $RANGES chunks rewritten"
+# The range source alone between the two PCPIs the updates took.
+id=$(thin_id sca vol.sl.1) || bench_fail "thin id of sca/vol.sl.1"
+id2=$(thin_id sca vol.sl.2) || bench_fail "thin id of sca/vol.sl.2"
+step "thin_delta alone" range_times update thin_delta --snap1 "$id" --snap2 "$id2"
+step "sl_ranges delta" parse_times update delta sca-pool-tpool /dev/mapper/sca-pool_tmeta "$id" "$id2"
 tap_ok "the scale benchmark ran to the end"

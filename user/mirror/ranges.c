@@ -82,7 +82,15 @@ void sl_ranges_merge(struct sl_ranges *r)
 
 	if (r->n < 2)
 		return;
-	qsort(r->v, r->n, sizeof(*r->v), sl_range_cmp);
+	/*
+	 * thin_delta and thin_dump print in block order, so the list is
+	 * nearly always sorted already; glibc's qsort would allocate a
+	 * copy of it (a merge sort) to find that out.
+	 */
+	for (i = 1; i < r->n && r->v[i - 1].start <= r->v[i].start; i++)
+		;
+	if (i < r->n)
+		qsort(r->v, r->n, sizeof(*r->v), sl_range_cmp);
 	for (i = 1; i < r->n; i++) {
 		end = r->v[n].start + r->v[n].len;
 		if (r->v[i].start <= end) {

@@ -415,6 +415,26 @@ TEST_F(lists, merge_matches_a_bitmap)
 	}
 }
 
+/* In order already, as the thin tools print: merged without a sort. */
+TEST_F(lists, merge_sorted_input)
+{
+	struct sl_ranges *r = &self->t.a;
+
+	r->n = 0;
+	ASSERT_EQ(0, sl_ranges_add(r, 0, 4));
+	ASSERT_EQ(0, sl_ranges_add(r, 8, 4));
+	ASSERT_EQ(0, sl_ranges_add(r, 8, 6));	/* same start, longer */
+	ASSERT_EQ(0, sl_ranges_add(r, 20, 2));
+	ASSERT_EQ(0, sl_ranges_add(r, 30, 2));
+	ASSERT_EQ(0, sl_ranges_add(r, 31, 1));	/* inside the last */
+	sl_ranges_merge(r);
+	ASSERT_STREQ("0+4 8+6 20+2 30+2", fmt(r));
+	/* One out of order at the very end still sorts the whole list. */
+	ASSERT_EQ(0, sl_ranges_add(r, 5, 1));
+	sl_ranges_merge(r);
+	ASSERT_STREQ("0+4 5+1 8+6 20+2 30+2", fmt(r));
+}
+
 TEST_F(lists, bytes_and_clip)
 {
 	struct sl_ranges *r = &self->t.a;

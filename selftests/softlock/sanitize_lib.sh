@@ -12,16 +12,17 @@
 # anything. Leak reports are off: a command that exits leaving memory to
 # the kernel is not a fault.
 #
-# The fault-injection build (softlock-test) is not sanitized: what a test
-# runs with a fault is not what this checks.
+# The fault-injection build is sanitized too: $SL_FAULTS (mirror_lib.sh)
+# becomes softlock-test-asan, so a host that runs the test build (as B
+# does in mirror_integrity_test.sh) is checked as well.
 
 _sl_sanitize_dir=
 
 # In sl_init, after SL_TMP exists.
 sl_sanitize_setup() {
 	[ "${SL_SANITIZE:-}" = 1 ] || return 0
-	[ -x "$(pwd)/softlock-asan" ] ||
-		bail_out "$(pwd)/softlock-asan not found (user/Makefile ASAN=1; tools/vm/vm_lib.sh builds it)"
+	[ -x "$(pwd)/softlock-asan" ] && [ -x "$(pwd)/softlock-test-asan" ] ||
+		bail_out "$(pwd)/softlock-asan or softlock-test-asan not found (user/Makefile ASAN=1; tools/vm/vm_lib.sh builds them)"
 	_sl_sanitize_dir=$(mktemp -d /tmp/softlock-sanitize.XXXXXX) ||
 		bail_out "mktemp failed"
 	mkdir "$_sl_sanitize_dir/bin" "$_sl_sanitize_dir/reports" &&
@@ -30,7 +31,8 @@ sl_sanitize_setup() {
 	PATH=$_sl_sanitize_dir/bin:$PATH
 	ASAN_OPTIONS=log_path=$_sl_sanitize_dir/reports/asan:detect_leaks=0:halt_on_error=1
 	UBSAN_OPTIONS=log_path=$_sl_sanitize_dir/reports/ubsan:print_stacktrace=1:halt_on_error=1
-	export PATH ASAN_OPTIONS UBSAN_OPTIONS
+	SL_FAULTS=$(pwd)/softlock-test-asan
+	export PATH ASAN_OPTIONS UBSAN_OPTIONS SL_FAULTS
 	command -v softlock | grep -q "^$_sl_sanitize_dir/bin/softlock\$" ||
 		bail_out "softlock is not the sanitized build on PATH"
 }

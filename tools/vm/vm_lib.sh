@@ -42,11 +42,12 @@ build_user() {
 		make -s -C "$top/user" LINUX_SRC="$LINUX_SRC" O="$VM/helper-obj" all softlock-test &&
 		cp "$VM/helper-obj/softlock" "$VM/helper-obj/sl_ranges" "$VM/helper-obj/sl_apply" \
 			"$VM/helper-obj/sl_lockset_send" "$VM/helper-obj/softlock-test" "$dest/" || return 1
-		# softlock-asan: the shipped helper with ASan and UBSan, for
-		# the *_sanitized_test.sh runs (selftests/softlock/sanitize_lib.sh).
-		make -s -C "$top/user" LINUX_SRC="$LINUX_SRC" ASAN=1 O="$VM/helper-asan" \
-			"$VM/helper-asan/softlock" &&
-		cp "$VM/helper-asan/softlock" "$dest/softlock-asan" || return 1
+		# softlock-asan, softlock-test-asan: both with ASan and UBSan,
+		# for the *_sanitized_test.sh runs (selftests/softlock/sanitize_lib.sh).
+		make -s -j2 -C "$top/user" LINUX_SRC="$LINUX_SRC" ASAN=1 O="$VM/helper-asan" \
+			"$VM/helper-asan/softlock" "$VM/helper-asan/softlock-test" &&
+		cp "$VM/helper-asan/softlock" "$dest/softlock-asan" &&
+		cp "$VM/helper-asan/softlock-test" "$dest/softlock-test-asan" || return 1
 	fi
 	bash "$here/mkinitramfs.sh" "$VM" "$dest" "$LINUX_SRC"
 }

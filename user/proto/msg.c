@@ -304,12 +304,9 @@ static int sl_str_check(const struct sl_attr_spec *as, const char *ctx,
 	if (rc == -EINVAL)
 		return sl_malformed(err, errlen, "%s: attribute %s: control character U+%04X at offset %zu",
 				    ctx, as->name, cp, i);
-	if (rc == -EILSEQ)
+	if (rc)
 		return sl_malformed(err, errlen, "%s: attribute %s: not UTF-8: byte 0x%02x at offset %zu",
 				    ctx, as->name, cp, i);
-	if (rc)
-		return sl_malformed(err, errlen, "%s: attribute %s: cannot check the text: %s",
-				    ctx, as->name, strerror(-rc));
 	/* The length is checked above: a UUID attribute has exactly 36. */
 	if (as->check == C_UUID && sl_uuid_bad(v) >= 0)
 		return sl_malformed(err, errlen, "%s: attribute %s: \"%s\" is not a lowercase UUID",

@@ -37,7 +37,7 @@ int sl_lockset_add(struct sl_lockset *ls, const struct sl_lock_entry *e);
 /*
  * Drop every entry with the gid, type and text of an earlier one (the
  * kernel refuses a lock staged twice), keeping the first of each and the
- * order they came in. O(n log n).
+ * order they came in. O(n).
  */
 int sl_lockset_dedup(struct sl_lockset *ls);
 /* Put the entries into a LOCKSET being built. */

@@ -285,6 +285,37 @@ TEST_F(cat, replace_origin)
 	ASSERT_EQ(1u, count(self->c, "P", "local", NULL, &has));
 }
 
+/* One key twice in a set: one row, as the later says, under one id. */
+TEST_F(cat, replace_origin_repeated_key)
+{
+	struct sl_cat_lock set[] = {
+		lk("P", "rel1", 2, "hostB:vg/a"), lk("P", "rel1", 3, "hostB:vg/a"),
+		lk("P", "rel1", 2, "hostB:vg/a"),
+	};
+	struct sl_cat_lock *all;
+	size_t n, i, k = 0;
+
+	snprintf(set[2].snap, sizeof(set[2].snap), "vg/later");
+	set[2].expires = 500;
+	ASSERT_EQ(0, sl_cat_replace_origin(self->c, "P", "rel1", set, 3))
+		TH_LOG("%s", sl_cat_error(self->c));
+	ASSERT_LT(0, set[0].id);
+	ASSERT_EQ(set[0].id, set[2].id);
+	ASSERT_NE(set[0].id, set[1].id);
+	ASSERT_EQ(0, sl_cat_load(self->c, &all, &n));
+	for (i = 0; i < n; i++) {
+		if (all[i].pcpi != 2)
+			continue;
+		k++;
+		EXPECT_EQ(set[0].id, all[i].id);
+		EXPECT_STREQ("vg/later", all[i].snap);
+		EXPECT_EQ(500, all[i].expires);
+	}
+	free(all);
+	ASSERT_EQ(2u, n);
+	ASSERT_EQ(1u, k);
+}
+
 /* A catalog written before leases and last-success times: columns added. */
 /* In a child (the locks are per process): what taking rel as role gives. */
 static int runlock_in_child(struct sl_cat *c, const char *rel,

@@ -478,18 +478,26 @@ void sl_cat_col(sqlite3_stmt *st, int i, char *dst, size_t size)
 	snprintf(dst, size, "%s", v ? (const char *)v : "");
 }
 
-int sl_cat_each(struct sl_cat *c,
-		int (*fn)(const struct sl_cat_lock *l, void *arg), void *arg)
+#define SL_ROWS "SELECT id, snap, pool, pcpi, type, text, dataset, origin," \
+	" created, expires, lvm FROM locks"
+
+/* The rows sql selects (pool and origin bound, if given), to fn. */
+static int sl_cat_rows(struct sl_cat *c, const char *sql, const char *pool,
+		       const char *origin,
+		       int (*fn)(const struct sl_cat_lock *l, void *arg),
+		       void *arg)
 {
-	static const char sql[] =
-		"SELECT id, snap, pool, pcpi, type, text, dataset, origin,"
-		" created, expires, lvm FROM locks ORDER BY pool, pcpi, id";
 	struct sl_cat_lock l;
 	sqlite3_stmt *st;
 	int rc, ret = 0;
 
 	if (sqlite3_prepare_v2(c->db, sql, -1, &st, NULL) != SQLITE_OK)
 		return sl_fail(c, "reading the locks");
+	if (pool && (sqlite3_bind_text(st, 1, pool, -1, SQLITE_STATIC) ||
+		     sqlite3_bind_text(st, 2, origin, -1, SQLITE_STATIC))) {
+		sqlite3_finalize(st);
+		return sl_fail(c, "reading the locks");
+	}
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		memset(&l, 0, sizeof(l));
 		l.id = sqlite3_column_int64(st, 0);
@@ -511,6 +519,13 @@ int sl_cat_each(struct sl_cat *c,
 		ret = sl_fail(c, "reading the locks");
 	sqlite3_finalize(st);
 	return ret;
+}
+
+int sl_cat_each(struct sl_cat *c,
+		int (*fn)(const struct sl_cat_lock *l, void *arg), void *arg)
+{
+	return sl_cat_rows(c, SL_ROWS " ORDER BY pool, pcpi, id", NULL, NULL,
+			   fn, arg);
 }
 
 int sl_cat_set_activated(struct sl_cat *c, const char *snap, bool on)
@@ -567,10 +582,15 @@ static int sl_load_one(const struct sl_cat_lock *l, void *arg)
 	return 0;
 }
 
-int sl_cat_load(struct sl_cat *c, struct sl_cat_lock **locks, size_t *n)
+int sl_cat_load_origin(struct sl_cat *c, const char *pool,
+		       const char *origin, struct sl_cat_lock **locks,
+		       size_t *n)
 {
 	struct sl_load ld = { 0 };
-	int rc = sl_cat_each(c, sl_load_one, &ld);
+	int rc = sl_cat_rows(c, pool ? SL_ROWS " WHERE pool = ?1 AND origin = ?2"
+			     " ORDER BY pool, pcpi, id" :
+			     SL_ROWS " ORDER BY pool, pcpi, id",
+			     pool, origin, sl_load_one, &ld);
 
 	if (rc == -ENOMEM)
 		snprintf(c->error, sizeof(c->error), "catalog %s: out of memory",
@@ -582,4 +602,9 @@ int sl_cat_load(struct sl_cat *c, struct sl_cat_lock **locks, size_t *n)
 	*locks = ld.v;
 	*n = ld.n;
 	return 0;
+}
+
+int sl_cat_load(struct sl_cat *c, struct sl_cat_lock **locks, size_t *n)
+{
+	return sl_cat_load_origin(c, NULL, NULL, locks, n);
 }

@@ -46,6 +46,10 @@ int sl_cat_each(struct sl_cat *c,
 		int (*fn)(const struct sl_cat_lock *l, void *arg), void *arg);
 /* Every lock in one array (to be freed), for changes while walking. */
 int sl_cat_load(struct sl_cat *c, struct sl_cat_lock **locks, size_t *n);
+/* The same, of one (pool, origin) alone; of all when pool is NULL. */
+int sl_cat_load_origin(struct sl_cat *c, const char *pool,
+		       const char *origin, struct sl_cat_lock **locks,
+		       size_t *n);
 
 /* Snapshots the helper activated itself, to deactivate on last release. */
 int sl_cat_set_activated(struct sl_cat *c, const char *snap, bool on);

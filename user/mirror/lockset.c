@@ -301,26 +301,6 @@ int sl_lockset_build(struct sl_kmod *k, const struct sl_volume *v,
 	return rc ? rc : sl_lockset_dedup(ls);
 }
 
-/* The catalog's current locks of (pool, origin), to restore on failure. */
-static int sl_cat_current(struct sl_cat *cat, const char *pool,
-			  const char *origin, struct sl_cat_lock **out,
-			  size_t *nout)
-{
-	struct sl_cat_lock *all;
-	size_t n, i, m = 0;
-	int rc;
-
-	rc = sl_cat_load(cat, &all, &n);
-	if (rc)
-		return rc;
-	for (i = 0; i < n; i++)
-		if (!strcmp(all[i].pool, pool) && !strcmp(all[i].origin, origin))
-			all[m++] = all[i];
-	*out = all;
-	*nout = m;
-	return 0;
-}
-
 /*
  * Resolve and pin-ready one PCPI: active, with its dev_t. An active PCPI
  * of v's pool is known from the listing p came from; asking LVM again
@@ -552,7 +532,7 @@ int sl_lockset_install(struct sl_cat *cat, struct sl_kmod *k,
 	expires = lease ? time(NULL) + lease : 0;
 	for (i = 0; i < m; i++)
 		nl[i].expires = specs[i].expires = expires;
-	rc = sl_cat_current(cat, v->pool_id, origin, &old, &nold);
+	rc = sl_cat_load_origin(cat, v->pool_id, origin, &old, &nold);
 	if (!rc)
 		rc = sl_cat_replace_origin(cat, v->pool_id, origin, nl, m);
 	if (rc) {

@@ -292,7 +292,7 @@ TEST_F(cat, replace_origin_repeated_key)
 		lk("P", "rel1", 2, "hostB:vg/a"), lk("P", "rel1", 3, "hostB:vg/a"),
 		lk("P", "rel1", 2, "hostB:vg/a"),
 	};
-	struct sl_cat_lock *all;
+	struct sl_cat_lock *all, other;
 	size_t n, i, k = 0;
 
 	snprintf(set[2].snap, sizeof(set[2].snap), "vg/later");
@@ -314,6 +314,16 @@ TEST_F(cat, replace_origin_repeated_key)
 	free(all);
 	ASSERT_EQ(2u, n);
 	ASSERT_EQ(1u, k);
+	/* One origin's rows alone, as sl_lockset_install() keeps them. */
+	other = lk("P", "rel2", 2, "hostB:vg/a");
+	ASSERT_EQ(0, sl_cat_put(self->c, &other));
+	ASSERT_EQ(0, sl_cat_load_origin(self->c, "P", "rel2", &all, &n));
+	ASSERT_EQ(1u, n);
+	ASSERT_EQ(other.id, all[0].id);
+	free(all);
+	ASSERT_EQ(0, sl_cat_load_origin(self->c, "Q", "rel1", &all, &n));
+	ASSERT_EQ(0u, n);
+	free(all);
 }
 
 /* A catalog written before leases and last-success times: columns added. */

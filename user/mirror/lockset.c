@@ -14,16 +14,54 @@
 #include "../lvm/lvm.h"
 #include "lockset.h"
 
+/* A block of a set's strings; each string is NUL-terminated. */
+struct sl_strblk {
+	struct sl_strblk *next;
+	size_t used, size;
+	char s[];
+};
+
+#define SL_STRBLK_SIZE (256 * 1024)
+
 void sl_lockset_free(struct sl_lockset *ls)
 {
+	struct sl_strblk *b, *next;
+
+	for (b = ls->strs; b; b = next) {
+		next = b->next;
+		free(b);
+	}
 	free(ls->v);
 	memset(ls, 0, sizeof(*ls));
+}
+
+/* Copy of the n bytes of s and a NUL, kept by ls; NULL without memory. */
+static const char *sl_lockset_str(struct sl_lockset *ls, const char *s,
+				  size_t n)
+{
+	struct sl_strblk *b = ls->strs;
+	char *d;
+
+	if (!b || b->size - b->used < n + 1) {
+		b = malloc(sizeof(*b) + SL_STRBLK_SIZE);
+		if (!b)
+			return NULL;
+		b->next = ls->strs;
+		b->used = 0;
+		b->size = SL_STRBLK_SIZE;
+		ls->strs = b;
+	}
+	d = b->s + b->used;
+	memcpy(d, s, n);
+	d[n] = '\0';
+	b->used += n + 1;
+	return d;
 }
 
 /* Room for at least want entries in all. */
 static int sl_lockset_reserve(struct sl_lockset *ls, size_t want)
 {
-	struct sl_lock_entry *v;
+	struct sl_lock_item *v;
 	size_t cap = ls->cap ? ls->cap : 8;
 
 	if (want <= ls->cap)
@@ -38,17 +76,42 @@ static int sl_lockset_reserve(struct sl_lockset *ls, size_t want)
 	return 0;
 }
 
-int sl_lockset_add(struct sl_lockset *ls, const struct sl_lock_entry *e)
+/*
+ * Append an entry of these strings, each cut to max bytes (its array's in
+ * struct sl_lock_entry, as a copy into one would be).
+ */
+static int sl_lockset_push(struct sl_lockset *ls, const char *gid,
+			   const char *snapshot, uint32_t type,
+			   const char *text, const char *dataset)
 {
+	const struct sl_lock_entry *e = NULL;
+	struct sl_lock_item *it;
+
 	if (sl_lockset_reserve(ls, ls->n + 1))
 		return -ENOMEM;
-	ls->v[ls->n++] = *e;
+	it = &ls->v[ls->n];
+	it->type = type;
+	it->gid = sl_lockset_str(ls, gid, strnlen(gid, sizeof(e->gid) - 1));
+	it->snapshot = sl_lockset_str(ls, snapshot,
+				      strnlen(snapshot, sizeof(e->snapshot) - 1));
+	it->text = sl_lockset_str(ls, text, strnlen(text, sizeof(e->text) - 1));
+	it->dataset = sl_lockset_str(ls, dataset,
+				     strnlen(dataset, sizeof(e->dataset) - 1));
+	if (!it->gid || !it->snapshot || !it->text || !it->dataset)
+		return -ENOMEM;
+	ls->n++;
 	return 0;
 }
 
+int sl_lockset_add(struct sl_lockset *ls, const struct sl_lock_entry *e)
+{
+	return sl_lockset_push(ls, e->gid, e->snapshot, e->type, e->text,
+			       e->dataset);
+}
+
 /* What makes two entries one lock: the kernel's (PCPI, type, text). */
-static bool sl_entry_same(const struct sl_lock_entry *a,
-			  const struct sl_lock_entry *b)
+static bool sl_entry_same(const struct sl_lock_item *a,
+			  const struct sl_lock_item *b)
 {
 	return a->type == b->type && !strcmp(a->gid, b->gid) &&
 	       !strcmp(a->text, b->text);
@@ -61,7 +124,7 @@ static uint64_t sl_fnv(uint64_t h, const char *s)
 	return (h ^ 0xff) * 0x100000001b3ull;	/* ends the string */
 }
 
-static uint64_t sl_entry_hash(const struct sl_lock_entry *e)
+static uint64_t sl_entry_hash(const struct sl_lock_item *e)
 {
 	uint64_t h = sl_fnv(0xcbf29ce484222325ull, e->gid);
 
@@ -128,41 +191,28 @@ void sl_lockset_put(const struct sl_lockset *ls, struct sl_pbuf *b)
 	}
 }
 
-/* s into dst[size], cut to fit as snprintf() would, without formatting. */
-static void sl_copy(char *dst, size_t size, const char *s)
-{
-	size_t n = strnlen(s, size - 1);
-
-	memcpy(dst, s, n);
-	dst[n] = '\0';
-}
-
 int sl_lockset_read(const struct sl_msg *m, struct sl_lockset *ls)
 {
-	struct sl_lock_entry *e;
+	const char *gid, *snapshot, *text, *dataset;
 	struct sl_msg em;
-	const char *s;
 	size_t pos = 0;
+	uint32_t type;
+	int rc;
 
 	/* All at once: the frame says how many entries it carries. */
 	if (sl_lockset_reserve(ls, ls->n + m->entries))
 		return -ENOMEM;
 	while (sl_msg_next_entry(m, &pos, &em) == 1) {
-		if (sl_lockset_reserve(ls, ls->n + 1))
-			return -ENOMEM;
-		/* Filled in place, not copied: an entry is 800 bytes. */
-		e = &ls->v[ls->n++];
 		/* The codec's policy guarantees the required ones. */
-		sl_msg_get_str(&em, SL_A_GLOBAL_ID, &s);
-		sl_copy(e->gid, sizeof(e->gid), s);
-		sl_msg_get_str(&em, SL_A_SNAPSHOT, &s);
-		sl_copy(e->snapshot, sizeof(e->snapshot), s);
-		sl_msg_get_u32(&em, SL_A_LOCK_TYPE, &e->type);
-		sl_msg_get_str(&em, SL_A_TEXT, &s);
-		sl_copy(e->text, sizeof(e->text), s);
-		if (sl_msg_get_str(&em, SL_A_DATASET, &s))
-			s = "";
-		sl_copy(e->dataset, sizeof(e->dataset), s);
+		sl_msg_get_str(&em, SL_A_GLOBAL_ID, &gid);
+		sl_msg_get_str(&em, SL_A_SNAPSHOT, &snapshot);
+		sl_msg_get_u32(&em, SL_A_LOCK_TYPE, &type);
+		sl_msg_get_str(&em, SL_A_TEXT, &text);
+		if (sl_msg_get_str(&em, SL_A_DATASET, &dataset))
+			dataset = "";
+		rc = sl_lockset_push(ls, gid, snapshot, type, text, dataset);
+		if (rc)
+			return rc;
 	}
 	return sl_lockset_dedup(ls);
 }

@@ -341,6 +341,37 @@ int sl_cat_put(struct sl_cat *c, struct sl_cat_lock *l)
 static const char sl_del_origin_sql[] =
 	"DELETE FROM locks WHERE pool = ?1 AND origin = ?2";
 
+/*
+ * The rows a replace removes, kept in this connection's temp.replaced
+ * for sl_cat_restore_origin(): copying them there in the transaction
+ * costs less than reading 16,384 rows out to restore them from memory.
+ */
+static const char sl_keep_sql[] =
+	"CREATE TEMP TABLE IF NOT EXISTS replaced AS SELECT * FROM locks WHERE 0;"
+	"DELETE FROM temp.replaced;";
+static const char sl_keep_origin_sql[] =
+	"INSERT INTO temp.replaced SELECT * FROM locks"
+	" WHERE pool = ?1 AND origin = ?2";
+static const char sl_restore_sql[] =
+	"INSERT INTO locks SELECT * FROM temp.replaced"
+	" WHERE pool = ?1 AND origin = ?2";
+
+/* Run sql with (pool, origin) bound: SQLITE_DONE when done. */
+static int sl_step_origin(struct sl_cat *c, const char *sql, const char *pool,
+			  const char *origin)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(c->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return SQLITE_ERROR;
+	rc = sqlite3_bind_text(st, 1, pool, -1, SQLITE_STATIC);
+	rc = rc ?: sqlite3_bind_text(st, 2, origin, -1, SQLITE_STATIC);
+	rc = rc ?: sqlite3_step(st);
+	sqlite3_finalize(st);
+	return rc;
+}
+
 int sl_cat_replace_origin(struct sl_cat *c, const char *pool,
 			  const char *origin, struct sl_cat_lock *locks,
 			  size_t n)
@@ -369,6 +400,11 @@ int sl_cat_replace_origin(struct sl_cat *c, const char *pool,
 	if (rc) {
 		free(old);
 		return rc;
+	}
+	if (sqlite3_exec(c->db, sl_keep_sql, NULL, NULL, NULL) != SQLITE_OK ||
+	    sl_step_origin(c, sl_keep_origin_sql, pool, origin) != SQLITE_DONE) {
+		rc = sl_fail(c, "keeping the lock set replaced");
+		goto fail;
 	}
 	if (sqlite3_prepare_v2(c->db, sl_del_origin_sql, -1, &del,
 			       NULL) != SQLITE_OK ||
@@ -409,6 +445,22 @@ fail:
 		locks[i].id = old[i];
 	free(old);
 	return rc;
+}
+
+int sl_cat_restore_origin(struct sl_cat *c, const char *pool,
+			  const char *origin)
+{
+	int rc = sl_exec(c, "BEGIN IMMEDIATE", "starting a transaction");
+
+	if (rc)
+		return rc;
+	if (sl_step_origin(c, sl_del_origin_sql, pool, origin) != SQLITE_DONE ||
+	    sl_step_origin(c, sl_restore_sql, pool, origin) != SQLITE_DONE) {
+		rc = sl_fail(c, "restoring a lock set");
+		sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+		return rc;
+	}
+	return sl_exec(c, "COMMIT", "committing a restored lock set");
 }
 
 static const char sl_gen_get_sql[] =
@@ -478,26 +530,18 @@ void sl_cat_col(sqlite3_stmt *st, int i, char *dst, size_t size)
 	snprintf(dst, size, "%s", v ? (const char *)v : "");
 }
 
-#define SL_ROWS "SELECT id, snap, pool, pcpi, type, text, dataset, origin," \
-	" created, expires, lvm FROM locks"
-
-/* The rows sql selects (pool and origin bound, if given), to fn. */
-static int sl_cat_rows(struct sl_cat *c, const char *sql, const char *pool,
-		       const char *origin,
-		       int (*fn)(const struct sl_cat_lock *l, void *arg),
-		       void *arg)
+int sl_cat_each(struct sl_cat *c,
+		int (*fn)(const struct sl_cat_lock *l, void *arg), void *arg)
 {
+	static const char sql[] =
+		"SELECT id, snap, pool, pcpi, type, text, dataset, origin,"
+		" created, expires, lvm FROM locks ORDER BY pool, pcpi, id";
 	struct sl_cat_lock l;
 	sqlite3_stmt *st;
 	int rc, ret = 0;
 
 	if (sqlite3_prepare_v2(c->db, sql, -1, &st, NULL) != SQLITE_OK)
 		return sl_fail(c, "reading the locks");
-	if (pool && (sqlite3_bind_text(st, 1, pool, -1, SQLITE_STATIC) ||
-		     sqlite3_bind_text(st, 2, origin, -1, SQLITE_STATIC))) {
-		sqlite3_finalize(st);
-		return sl_fail(c, "reading the locks");
-	}
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		memset(&l, 0, sizeof(l));
 		l.id = sqlite3_column_int64(st, 0);
@@ -519,13 +563,6 @@ static int sl_cat_rows(struct sl_cat *c, const char *sql, const char *pool,
 		ret = sl_fail(c, "reading the locks");
 	sqlite3_finalize(st);
 	return ret;
-}
-
-int sl_cat_each(struct sl_cat *c,
-		int (*fn)(const struct sl_cat_lock *l, void *arg), void *arg)
-{
-	return sl_cat_rows(c, SL_ROWS " ORDER BY pool, pcpi, id", NULL, NULL,
-			   fn, arg);
 }
 
 int sl_cat_set_activated(struct sl_cat *c, const char *snap, bool on)
@@ -582,15 +619,10 @@ static int sl_load_one(const struct sl_cat_lock *l, void *arg)
 	return 0;
 }
 
-int sl_cat_load_origin(struct sl_cat *c, const char *pool,
-		       const char *origin, struct sl_cat_lock **locks,
-		       size_t *n)
+int sl_cat_load(struct sl_cat *c, struct sl_cat_lock **locks, size_t *n)
 {
 	struct sl_load ld = { 0 };
-	int rc = sl_cat_rows(c, pool ? SL_ROWS " WHERE pool = ?1 AND origin = ?2"
-			     " ORDER BY pool, pcpi, id" :
-			     SL_ROWS " ORDER BY pool, pcpi, id",
-			     pool, origin, sl_load_one, &ld);
+	int rc = sl_cat_each(c, sl_load_one, &ld);
 
 	if (rc == -ENOMEM)
 		snprintf(c->error, sizeof(c->error), "catalog %s: out of memory",
@@ -602,9 +634,4 @@ int sl_cat_load_origin(struct sl_cat *c, const char *pool,
 	*locks = ld.v;
 	*n = ld.n;
 	return 0;
-}
-
-int sl_cat_load(struct sl_cat *c, struct sl_cat_lock **locks, size_t *n)
-{
-	return sl_cat_load_origin(c, NULL, NULL, locks, n);
 }

@@ -46,10 +46,6 @@ int sl_cat_each(struct sl_cat *c,
 		int (*fn)(const struct sl_cat_lock *l, void *arg), void *arg);
 /* Every lock in one array (to be freed), for changes while walking. */
 int sl_cat_load(struct sl_cat *c, struct sl_cat_lock **locks, size_t *n);
-/* The same, of one (pool, origin) alone; of all when pool is NULL. */
-int sl_cat_load_origin(struct sl_cat *c, const char *pool,
-		       const char *origin, struct sl_cat_lock **locks,
-		       size_t *n);
 
 /* Snapshots the helper activated itself, to deactivate on last release. */
 int sl_cat_set_activated(struct sl_cat *c, const char *snap, bool on);
@@ -78,6 +74,14 @@ void sl_cat_writer_end(struct sl_cat *c);
 int sl_cat_replace_origin(struct sl_cat *c, const char *pool,
 			  const char *origin, struct sl_cat_lock *locks,
 			  size_t n);
+/*
+ * Put back the locks of origin on pool that this handle's last
+ * sl_cat_replace_origin() of them replaced, with their ids: when the
+ * kernel refuses the set the catalog recorded first. On failure nothing
+ * changed.
+ */
+int sl_cat_restore_origin(struct sl_cat *c, const char *pool,
+			  const char *origin);
 
 /*
  * The kernel generation for the next set of origin on pool: one above the

@@ -512,11 +512,11 @@ int sl_lockset_install(struct sl_cat *cat, struct sl_kmod *k,
 		       const struct sl_lockset *ls, size_t *missing,
 		       char *err, size_t errlen)
 {
-	struct sl_cat_lock *old = NULL, *nl;
+	struct sl_cat_lock *nl;
 	struct sl_ready_cache cache = { 0 };
 	struct sl_kspec *specs;
 	int64_t expires, now = time(NULL);
-	size_t nold = 0, m = 0, i;
+	size_t m = 0, i;
 	const struct sl_snap *s;
 	int rc;
 
@@ -582,9 +582,7 @@ int sl_lockset_install(struct sl_cat *cat, struct sl_kmod *k,
 	expires = lease ? time(NULL) + lease : 0;
 	for (i = 0; i < m; i++)
 		nl[i].expires = specs[i].expires = expires;
-	rc = sl_cat_load_origin(cat, v->pool_id, origin, &old, &nold);
-	if (!rc)
-		rc = sl_cat_replace_origin(cat, v->pool_id, origin, nl, m);
+	rc = sl_cat_replace_origin(cat, v->pool_id, origin, nl, m);
 	if (rc) {
 		snprintf(err, errlen, "recording the lock set of %s in the catalog: %s",
 			 origin, sl_cat_error(cat));
@@ -596,13 +594,12 @@ int sl_lockset_install(struct sl_cat *cat, struct sl_kmod *k,
 	if (!rc)
 		sl_test_point("lockset-kernel");
 	if (rc) {
-		if (sl_cat_replace_origin(cat, v->pool_id, origin, old, nold))
+		if (sl_cat_restore_origin(cat, v->pool_id, origin))
 			snprintf(err + strlen(err), errlen - strlen(err),
 				 "; restoring the catalog failed too: run 'softlock verify'");
 	}
 out:
 	sl_cat_writer_end(cat);
-	free(old);
 	free(nl);
 	free(specs);
 	sl_cache_free(&cache);

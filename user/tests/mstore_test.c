@@ -292,7 +292,7 @@ TEST_F(cat, replace_origin_repeated_key)
 		lk("P", "rel1", 2, "hostB:vg/a"), lk("P", "rel1", 3, "hostB:vg/a"),
 		lk("P", "rel1", 2, "hostB:vg/a"),
 	};
-	struct sl_cat_lock *all, other;
+	struct sl_cat_lock *all;
 	size_t n, i, k = 0;
 
 	snprintf(set[2].snap, sizeof(set[2].snap), "vg/later");
@@ -314,16 +314,42 @@ TEST_F(cat, replace_origin_repeated_key)
 	free(all);
 	ASSERT_EQ(2u, n);
 	ASSERT_EQ(1u, k);
-	/* One origin's rows alone, as sl_lockset_install() keeps them. */
-	other = lk("P", "rel2", 2, "hostB:vg/a");
+}
+
+/* A set the kernel refused: the one it replaced comes back, ids and all. */
+TEST_F(cat, restore_origin)
+{
+	struct sl_cat_lock a[] = {
+		lk("P", "rel1", 1, "hostB:vg/a"), lk("P", "rel1", 2, "hostB:vg/a"),
+	};
+	struct sl_cat_lock b[] = { lk("P", "rel1", 3, "hostB:vg/b") };
+	struct sl_cat_lock other = lk("P", "rel2", 1, "hostC:vg/c");
+	struct sl_cat_lock *all;
+	size_t n, i;
+	bool has;
+
 	ASSERT_EQ(0, sl_cat_put(self->c, &other));
-	ASSERT_EQ(0, sl_cat_load_origin(self->c, "P", "rel2", &all, &n));
-	ASSERT_EQ(1u, n);
-	ASSERT_EQ(other.id, all[0].id);
+	ASSERT_EQ(0, sl_cat_replace_origin(self->c, "P", "rel1", a, 2));
+	ASSERT_EQ(0, sl_cat_replace_origin(self->c, "P", "rel1", b, 1));
+	ASSERT_EQ(1u, count(self->c, "P", "rel1", "hostB:vg/b", &has));
+	ASSERT_EQ(0, sl_cat_restore_origin(self->c, "P", "rel1"))
+		TH_LOG("%s", sl_cat_error(self->c));
+	ASSERT_EQ(2u, count(self->c, "P", "rel1", "hostB:vg/b", &has));
+	ASSERT_FALSE(has);
+	ASSERT_EQ(1u, count(self->c, "P", "rel2", "hostC:vg/c", &has));
+	ASSERT_TRUE(has);
+	ASSERT_EQ(0, sl_cat_load(self->c, &all, &n));
+	ASSERT_EQ(3u, n);
+	for (i = 0; i < n; i++)
+		if (!strcmp(all[i].origin, "rel1"))
+			EXPECT_EQ(all[i].pcpi == 1 ? a[0].id : a[1].id, all[i].id);
 	free(all);
-	ASSERT_EQ(0, sl_cat_load_origin(self->c, "Q", "rel1", &all, &n));
-	ASSERT_EQ(0u, n);
-	free(all);
+	/* A replace that failed keeps nothing: the last one's rows stay. */
+	b[0].type = 9;
+	ASSERT_EQ(-EIO, sl_cat_replace_origin(self->c, "P", "rel1", b, 1));
+	ASSERT_EQ(0, sl_cat_restore_origin(self->c, "P", "rel1"));
+	ASSERT_EQ(2u, count(self->c, "P", "rel1", "hostB:vg/a", &has));
+	ASSERT_TRUE(has);
 }
 
 /* A catalog written before leases and last-success times: columns added. */

@@ -227,8 +227,28 @@ void sl_table_unlock(void)
 }
 
 /*
- * Open the pins @specs ask for, without sl_table_mutex. The table takes
- * each into a PCPI or drops it: sl_drop_spec_pins().
+ * Whether an earlier spec of the batch opened the pin @i asks for, for the
+ * same PCPI: its insertion, before @i's, leaves that PCPI pinned (or fails
+ * the batch), so @i needs no open of its own.
+ */
+static bool sl_pin_opened(const struct sl_lock_spec *specs, unsigned int i)
+{
+	unsigned int j;
+
+	for (j = 0; j < i; j++)
+		if (specs[j].pin && specs[j].pcpi == specs[i].pcpi &&
+		    specs[j].pin_dev == specs[i].pin_dev &&
+		    !strcmp(specs[j].pin_uuid, specs[i].pin_uuid))
+			return true;
+	return false;
+}
+
+/*
+ * Open the pins @specs ask for, without sl_table_mutex (@specs is the
+ * caller's own). The table takes each into a PCPI or drops it:
+ * sl_drop_spec_pins(). A lock set names few PCPIs for many locks, so a
+ * pin is opened once per PCPI of a batch, not once per lock: a device
+ * open and close per lock was most of a large replace's time.
  */
 int sl_open_pins(struct sl_lock_spec *specs, unsigned int n,
 		 struct netlink_ext_ack *extack)
@@ -239,7 +259,7 @@ int sl_open_pins(struct sl_lock_spec *specs, unsigned int n,
 	for (i = 0; i < n; i++)
 		specs[i].pin = NULL;
 	for (i = 0; i < n; i++) {
-		if (!specs[i].pin_dev)
+		if (!specs[i].pin_dev || sl_pin_opened(specs, i))
 			continue;
 		pin = sl_pin_get(specs[i].pin_dev, specs[i].pin_uuid, extack);
 		if (IS_ERR(pin)) {

@@ -246,6 +246,55 @@ TEST_F(pin, failed_batch_drops_its_pin)
 	EXPECT_EQ(0, open_count(t->name));
 }
 
+/*
+ * Many locks of one PCPI in one batch share the pin the first opens: one
+ * open while any of them stays, none once a failed batch is undone or
+ * the last of them goes.
+ */
+TEST_F(pin, batch_shares_a_pcpis_pin)
+{
+	const struct pindev *t = &self->t[0];
+	struct nlmsghdr *nlh;
+	uint32_t count;
+
+	ASSERT_EQ(0, rp_op(&self->c, SOFTLOCK_CMD_REPLACE_BEGIN, self->pool,
+			   MB, 1, NULL));
+	/* The third is staged twice: the batch fails, undone from its tail. */
+	nlh = rp_msg(&self->c, SOFTLOCK_CMD_REPLACE_ADD, self->pool, MB, 1);
+	entry(nlh, 12, "a", t);
+	entry(nlh, 12, "b", t);
+	entry(nlh, 12, "a", t);
+	EXPECT_EQ(-EEXIST, sl_nl_talk(self->c.nl, nlh, NULL, NULL));
+	EXPECT_EQ(0, open_count(t->name));
+
+	nlh = rp_msg(&self->c, SOFTLOCK_CMD_REPLACE_ADD, self->pool, MB, 1);
+	entry(nlh, 12, "a", t);
+	entry(nlh, 12, "b", t);
+	entry(nlh, 12, "c", t);
+	ASSERT_EQ(0, sl_nl_talk(self->c.nl, nlh, NULL, NULL));
+	EXPECT_EQ(1, open_count(t->name));
+	ASSERT_EQ(0, rp_op(&self->c, SOFTLOCK_CMD_REPLACE_COMMIT, self->pool,
+			   MB, 1, &count));
+	EXPECT_EQ(3u, count);
+	EXPECT_EQ(1, open_count(t->name));
+
+	/* Without the lock whose open it was, the PCPI's others keep it. */
+	ASSERT_EQ(0, rp_op(&self->c, SOFTLOCK_CMD_REPLACE_BEGIN, self->pool,
+			   MB, 2, NULL));
+	nlh = rp_msg(&self->c, SOFTLOCK_CMD_REPLACE_ADD, self->pool, MB, 2);
+	entry(nlh, 12, "b", t);
+	entry(nlh, 12, "c", t);
+	ASSERT_EQ(0, sl_nl_talk(self->c.nl, nlh, NULL, NULL));
+	ASSERT_EQ(0, rp_op(&self->c, SOFTLOCK_CMD_REPLACE_COMMIT, self->pool,
+			   MB, 2, &count));
+	EXPECT_EQ(1, open_count(t->name));
+	ASSERT_EQ(0, rp_op(&self->c, SOFTLOCK_CMD_REPLACE_BEGIN, self->pool,
+			   MB, 3, NULL));
+	ASSERT_EQ(0, rp_op(&self->c, SOFTLOCK_CMD_REPLACE_COMMIT, self->pool,
+			   MB, 3, &count));
+	EXPECT_EQ(0, open_count(t->name));
+}
+
 /* A committed set's pins stay; replacing it by a set without them drops them. */
 TEST_F(pin, replace_moves_pins)
 {

@@ -74,6 +74,14 @@ void sl_cat_writer_end(struct sl_cat *c);
 int sl_cat_replace_origin(struct sl_cat *c, const char *pool,
 			  const char *origin, struct sl_cat_lock *locks,
 			  size_t n);
+/*
+ * Put back the locks of origin on pool that this handle's last
+ * sl_cat_replace_origin() of them replaced, with their ids: when the
+ * kernel refuses the set the catalog recorded first. On failure nothing
+ * changed.
+ */
+int sl_cat_restore_origin(struct sl_cat *c, const char *pool,
+			  const char *origin);
 
 /*
  * The kernel generation for the next set of origin on pool: one above the

@@ -142,7 +142,7 @@ static char *sl_utf8_repair(const char *s)
 		return NULL;
 	while (*s) {
 		rc = sl_utf8_check(s, len, &at, &cp);
-		if (!rc || rc == -ENOMEM)
+		if (!rc)
 			at = len;
 		/* A control character is UTF-8: json-c escapes or keeps it. */
 		if (rc == -EINVAL)

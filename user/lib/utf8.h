@@ -17,7 +17,8 @@
  * 0 when the len bytes of s are printable UTF-8; -EILSEQ when they are
  * not UTF-8, -EINVAL for a control character, with *bad (may be NULL)
  * the offset of the sequence at fault and *cp its code point (for
- * -EINVAL; the byte there for -EILSEQ). -ENOMEM when it cannot tell.
+ * -EINVAL; the byte there for -EILSEQ). Needs no memory: it always
+ * tells.
  */
 int sl_utf8_check(const char *s, size_t len, size_t *bad, uint32_t *cp);
 

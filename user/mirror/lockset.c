@@ -14,85 +14,164 @@
 #include "../lvm/lvm.h"
 #include "lockset.h"
 
+/* A block of a set's strings; each string is NUL-terminated. */
+struct sl_strblk {
+	struct sl_strblk *next;
+	size_t used, size;
+	char s[];
+};
+
+#define SL_STRBLK_SIZE (256 * 1024)
+
 void sl_lockset_free(struct sl_lockset *ls)
 {
+	struct sl_strblk *b, *next;
+
+	for (b = ls->strs; b; b = next) {
+		next = b->next;
+		free(b);
+	}
 	free(ls->v);
 	memset(ls, 0, sizeof(*ls));
 }
 
-int sl_lockset_add(struct sl_lockset *ls, const struct sl_lock_entry *e)
+/* Copy of the n bytes of s and a NUL, kept by ls; NULL without memory. */
+static const char *sl_lockset_str(struct sl_lockset *ls, const char *s,
+				  size_t n)
 {
-	struct sl_lock_entry *v;
+	struct sl_strblk *b = ls->strs;
+	char *d;
 
-	if (ls->n == ls->cap) {
-		v = reallocarray(ls->v, ls->cap ? 2 * ls->cap : 8, sizeof(*v));
-		if (!v)
-			return -ENOMEM;
-		ls->v = v;
-		ls->cap = ls->cap ? 2 * ls->cap : 8;
+	if (!b || b->size - b->used < n + 1) {
+		b = malloc(sizeof(*b) + SL_STRBLK_SIZE);
+		if (!b)
+			return NULL;
+		b->next = ls->strs;
+		b->used = 0;
+		b->size = SL_STRBLK_SIZE;
+		ls->strs = b;
 	}
-	ls->v[ls->n++] = *e;
+	d = b->s + b->used;
+	memcpy(d, s, n);
+	d[n] = '\0';
+	b->used += n + 1;
+	return d;
+}
+
+/* Room for at least want entries in all. */
+static int sl_lockset_reserve(struct sl_lockset *ls, size_t want)
+{
+	struct sl_lock_item *v;
+	size_t cap = ls->cap ? ls->cap : 8;
+
+	if (want <= ls->cap)
+		return 0;
+	while (cap < want)
+		cap *= 2;
+	v = reallocarray(ls->v, cap, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	ls->v = v;
+	ls->cap = cap;
 	return 0;
 }
 
+/*
+ * Append an entry of these strings, each cut to max bytes (its array's in
+ * struct sl_lock_entry, as a copy into one would be).
+ */
+static int sl_lockset_push(struct sl_lockset *ls, const char *gid,
+			   const char *snapshot, uint32_t type,
+			   const char *text, const char *dataset)
+{
+	const struct sl_lock_entry *e = NULL;
+	struct sl_lock_item *it;
+
+	if (sl_lockset_reserve(ls, ls->n + 1))
+		return -ENOMEM;
+	it = &ls->v[ls->n];
+	it->type = type;
+	it->gid = sl_lockset_str(ls, gid, strnlen(gid, sizeof(e->gid) - 1));
+	it->snapshot = sl_lockset_str(ls, snapshot,
+				      strnlen(snapshot, sizeof(e->snapshot) - 1));
+	it->text = sl_lockset_str(ls, text, strnlen(text, sizeof(e->text) - 1));
+	it->dataset = sl_lockset_str(ls, dataset,
+				     strnlen(dataset, sizeof(e->dataset) - 1));
+	if (!it->gid || !it->snapshot || !it->text || !it->dataset)
+		return -ENOMEM;
+	ls->n++;
+	return 0;
+}
+
+int sl_lockset_add(struct sl_lockset *ls, const struct sl_lock_entry *e)
+{
+	return sl_lockset_push(ls, e->gid, e->snapshot, e->type, e->text,
+			       e->dataset);
+}
+
 /* What makes two entries one lock: the kernel's (PCPI, type, text). */
-static int sl_entry_cmp(const struct sl_lock_entry *a,
-			const struct sl_lock_entry *b)
+static bool sl_entry_same(const struct sl_lock_item *a,
+			  const struct sl_lock_item *b)
 {
-	int c = strcmp(a->gid, b->gid);
-
-	if (c)
-		return c;
-	if (a->type != b->type)
-		return a->type < b->type ? -1 : 1;
-	return strcmp(a->text, b->text);
+	return a->type == b->type && !strcmp(a->gid, b->gid) &&
+	       !strcmp(a->text, b->text);
 }
 
-/* Equal entries in the order they came, so the first of each run is kept. */
-static int sl_index_cmp(const void *x, const void *y, void *arg)
+static uint64_t sl_fnv(uint64_t h, const char *s)
 {
-	const struct sl_lock_entry *v = arg;
-	size_t a = *(const size_t *)x, b = *(const size_t *)y;
-	int c = sl_entry_cmp(&v[a], &v[b]);
-
-	if (c)
-		return c;
-	return a < b ? -1 : a > b;
+	for (; *s; s++)
+		h = (h ^ (uint8_t)*s) * 0x100000001b3ull;
+	return (h ^ 0xff) * 0x100000001b3ull;	/* ends the string */
 }
+
+static uint64_t sl_entry_hash(const struct sl_lock_item *e)
+{
+	uint64_t h = sl_fnv(0xcbf29ce484222325ull, e->gid);
+
+	h = (h ^ e->type) * 0x100000001b3ull;
+	return sl_fnv(h, e->text);
+}
+
+struct sl_slot {
+	uint32_t h;		/* the hash's top half, to skip most compares */
+	uint32_t i;		/* index + 1; 0: empty */
+};
 
 int sl_lockset_dedup(struct sl_lockset *ls)
 {
-	size_t *idx, i, m;
-	bool *drop;
+	struct sl_slot *t;
+	size_t size = 16, i, j, m;
+	uint64_t h;
 
 	if (ls->n < 2)
 		return 0;
-	idx = calloc(ls->n, sizeof(*idx));
-	drop = calloc(ls->n, sizeof(*drop));
-	if (!idx || !drop) {
-		free(idx);
-		free(drop);
-		return -ENOMEM;
-	}
 	/*
-	 * Sorting indices keeps this O(n log n) for the ~180,000 entries a
-	 * LOCKSET can carry, where comparing each with all before it was not.
+	 * One pass with a hash table of the entries kept so far, at most
+	 * half full: a LOCKSET carries up to ~180,000 entries, and sorting
+	 * them by their strings cost more than the rest of reading a set.
 	 */
-	for (i = 0; i < ls->n; i++)
-		idx[i] = i;
-	qsort_r(idx, ls->n, sizeof(*idx), sl_index_cmp, ls->v);
-	for (i = 1; i < ls->n; i++)
-		if (!sl_entry_cmp(&ls->v[idx[i - 1]], &ls->v[idx[i]]))
-			drop[idx[i]] = true;
-	for (i = m = 0; i < ls->n; i++)
-		if (!drop[i]) {
-			if (m != i)
-				ls->v[m] = ls->v[i];
-			m++;
-		}
+	while (size < 2 * ls->n)
+		size *= 2;
+	if (ls->n > UINT32_MAX - 1)
+		return -ENOMEM;
+	t = calloc(size, sizeof(*t));
+	if (!t)
+		return -ENOMEM;
+	for (i = m = 0; i < ls->n; i++) {
+		h = sl_entry_hash(&ls->v[i]);
+		for (j = h & (size - 1); t[j].i; j = (j + 1) & (size - 1))
+			if (t[j].h == (uint32_t)(h >> 32) &&
+			    sl_entry_same(&ls->v[t[j].i - 1], &ls->v[i]))
+				break;
+		if (t[j].i)
+			continue;	/* a repeat: the first one stays */
+		if (m != i)
+			ls->v[m] = ls->v[i];
+		t[j].h = h >> 32;
+		t[j].i = ++m;
+	}
 	ls->n = m;
-	free(idx);
-	free(drop);
+	free(t);
 	return 0;
 }
 
@@ -114,25 +193,24 @@ void sl_lockset_put(const struct sl_lockset *ls, struct sl_pbuf *b)
 
 int sl_lockset_read(const struct sl_msg *m, struct sl_lockset *ls)
 {
-	struct sl_lock_entry e;
+	const char *gid, *snapshot, *text, *dataset;
 	struct sl_msg em;
-	const char *s;
 	size_t pos = 0;
+	uint32_t type;
 	int rc;
 
+	/* All at once: the frame says how many entries it carries. */
+	if (sl_lockset_reserve(ls, ls->n + m->entries))
+		return -ENOMEM;
 	while (sl_msg_next_entry(m, &pos, &em) == 1) {
 		/* The codec's policy guarantees the required ones. */
-		memset(&e, 0, sizeof(e));
-		sl_msg_get_str(&em, SL_A_GLOBAL_ID, &s);
-		snprintf(e.gid, sizeof(e.gid), "%s", s);
-		sl_msg_get_str(&em, SL_A_SNAPSHOT, &s);
-		snprintf(e.snapshot, sizeof(e.snapshot), "%s", s);
-		sl_msg_get_u32(&em, SL_A_LOCK_TYPE, &e.type);
-		sl_msg_get_str(&em, SL_A_TEXT, &s);
-		snprintf(e.text, sizeof(e.text), "%s", s);
-		if (!sl_msg_get_str(&em, SL_A_DATASET, &s))
-			snprintf(e.dataset, sizeof(e.dataset), "%s", s);
-		rc = sl_lockset_add(ls, &e);
+		sl_msg_get_str(&em, SL_A_GLOBAL_ID, &gid);
+		sl_msg_get_str(&em, SL_A_SNAPSHOT, &snapshot);
+		sl_msg_get_u32(&em, SL_A_LOCK_TYPE, &type);
+		sl_msg_get_str(&em, SL_A_TEXT, &text);
+		if (sl_msg_get_str(&em, SL_A_DATASET, &dataset))
+			dataset = "";
+		rc = sl_lockset_push(ls, gid, snapshot, type, text, dataset);
 		if (rc)
 			return rc;
 	}
@@ -271,26 +349,6 @@ int sl_lockset_build(struct sl_kmod *k, const struct sl_volume *v,
 	free(locks);
 	free(by_id);
 	return rc ? rc : sl_lockset_dedup(ls);
-}
-
-/* The catalog's current locks of (pool, origin), to restore on failure. */
-static int sl_cat_current(struct sl_cat *cat, const char *pool,
-			  const char *origin, struct sl_cat_lock **out,
-			  size_t *nout)
-{
-	struct sl_cat_lock *all;
-	size_t n, i, m = 0;
-	int rc;
-
-	rc = sl_cat_load(cat, &all, &n);
-	if (rc)
-		return rc;
-	for (i = 0; i < n; i++)
-		if (!strcmp(all[i].pool, pool) && !strcmp(all[i].origin, origin))
-			all[m++] = all[i];
-	*out = all;
-	*nout = m;
-	return 0;
 }
 
 /*
@@ -454,11 +512,11 @@ int sl_lockset_install(struct sl_cat *cat, struct sl_kmod *k,
 		       const struct sl_lockset *ls, size_t *missing,
 		       char *err, size_t errlen)
 {
-	struct sl_cat_lock *old = NULL, *nl;
+	struct sl_cat_lock *nl;
 	struct sl_ready_cache cache = { 0 };
 	struct sl_kspec *specs;
 	int64_t expires, now = time(NULL);
-	size_t nold = 0, m = 0, i;
+	size_t m = 0, i;
 	const struct sl_snap *s;
 	int rc;
 
@@ -524,9 +582,7 @@ int sl_lockset_install(struct sl_cat *cat, struct sl_kmod *k,
 	expires = lease ? time(NULL) + lease : 0;
 	for (i = 0; i < m; i++)
 		nl[i].expires = specs[i].expires = expires;
-	rc = sl_cat_current(cat, v->pool_id, origin, &old, &nold);
-	if (!rc)
-		rc = sl_cat_replace_origin(cat, v->pool_id, origin, nl, m);
+	rc = sl_cat_replace_origin(cat, v->pool_id, origin, nl, m);
 	if (rc) {
 		snprintf(err, errlen, "recording the lock set of %s in the catalog: %s",
 			 origin, sl_cat_error(cat));
@@ -538,13 +594,12 @@ int sl_lockset_install(struct sl_cat *cat, struct sl_kmod *k,
 	if (!rc)
 		sl_test_point("lockset-kernel");
 	if (rc) {
-		if (sl_cat_replace_origin(cat, v->pool_id, origin, old, nold))
+		if (sl_cat_restore_origin(cat, v->pool_id, origin))
 			snprintf(err + strlen(err), errlen - strlen(err),
 				 "; restoring the catalog failed too: run 'softlock verify'");
 	}
 out:
 	sl_cat_writer_end(cat);
-	free(old);
 	free(nl);
 	free(specs);
 	sl_cache_free(&cache);

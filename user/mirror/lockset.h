@@ -18,6 +18,7 @@
 #include "../proto/msg.h"
 #include "pcpi.h"
 
+/* One entry, as it is built to be added to a set. */
 struct sl_lock_entry {
 	char gid[SL_GID_LEN + 1];
 	char snapshot[256];	/* the PCPI's name on the sender */
@@ -26,18 +27,33 @@ struct sl_lock_entry {
 	char dataset[256];
 };
 
+/* One entry in a set: its strings are the set's. */
+struct sl_lock_item {
+	const char *gid;
+	const char *snapshot;
+	const char *text;
+	const char *dataset;
+	uint32_t type;
+};
+
+/*
+ * A set keeps its entries' strings in blocks of its own: a LOCKSET
+ * carries up to ~180,000 entries of a few bytes each, and an entry of
+ * fixed arrays was 800 bytes, 140 MB for a set to allocate and fill.
+ */
 struct sl_lockset {
-	struct sl_lock_entry *v;
+	struct sl_lock_item *v;
 	size_t n, cap;
+	struct sl_strblk *strs;
 };
 
 void sl_lockset_free(struct sl_lockset *ls);
-/* Append; sl_lockset_dedup() then drops the duplicates. */
+/* Append a copy; sl_lockset_dedup() then drops the duplicates. */
 int sl_lockset_add(struct sl_lockset *ls, const struct sl_lock_entry *e);
 /*
  * Drop every entry with the gid, type and text of an earlier one (the
  * kernel refuses a lock staged twice), keeping the first of each and the
- * order they came in. O(n log n).
+ * order they came in. O(n).
  */
 int sl_lockset_dedup(struct sl_lockset *ls);
 /* Put the entries into a LOCKSET being built. */

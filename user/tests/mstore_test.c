@@ -285,6 +285,73 @@ TEST_F(cat, replace_origin)
 	ASSERT_EQ(1u, count(self->c, "P", "local", NULL, &has));
 }
 
+/* One key twice in a set: one row, as the later says, under one id. */
+TEST_F(cat, replace_origin_repeated_key)
+{
+	struct sl_cat_lock set[] = {
+		lk("P", "rel1", 2, "hostB:vg/a"), lk("P", "rel1", 3, "hostB:vg/a"),
+		lk("P", "rel1", 2, "hostB:vg/a"),
+	};
+	struct sl_cat_lock *all;
+	size_t n, i, k = 0;
+
+	snprintf(set[2].snap, sizeof(set[2].snap), "vg/later");
+	set[2].expires = 500;
+	ASSERT_EQ(0, sl_cat_replace_origin(self->c, "P", "rel1", set, 3))
+		TH_LOG("%s", sl_cat_error(self->c));
+	ASSERT_LT(0, set[0].id);
+	ASSERT_EQ(set[0].id, set[2].id);
+	ASSERT_NE(set[0].id, set[1].id);
+	ASSERT_EQ(0, sl_cat_load(self->c, &all, &n));
+	for (i = 0; i < n; i++) {
+		if (all[i].pcpi != 2)
+			continue;
+		k++;
+		EXPECT_EQ(set[0].id, all[i].id);
+		EXPECT_STREQ("vg/later", all[i].snap);
+		EXPECT_EQ(500, all[i].expires);
+	}
+	free(all);
+	ASSERT_EQ(2u, n);
+	ASSERT_EQ(1u, k);
+}
+
+/* A set the kernel refused: the one it replaced comes back, ids and all. */
+TEST_F(cat, restore_origin)
+{
+	struct sl_cat_lock a[] = {
+		lk("P", "rel1", 1, "hostB:vg/a"), lk("P", "rel1", 2, "hostB:vg/a"),
+	};
+	struct sl_cat_lock b[] = { lk("P", "rel1", 3, "hostB:vg/b") };
+	struct sl_cat_lock other = lk("P", "rel2", 1, "hostC:vg/c");
+	struct sl_cat_lock *all;
+	size_t n, i;
+	bool has;
+
+	ASSERT_EQ(0, sl_cat_put(self->c, &other));
+	ASSERT_EQ(0, sl_cat_replace_origin(self->c, "P", "rel1", a, 2));
+	ASSERT_EQ(0, sl_cat_replace_origin(self->c, "P", "rel1", b, 1));
+	ASSERT_EQ(1u, count(self->c, "P", "rel1", "hostB:vg/b", &has));
+	ASSERT_EQ(0, sl_cat_restore_origin(self->c, "P", "rel1"))
+		TH_LOG("%s", sl_cat_error(self->c));
+	ASSERT_EQ(2u, count(self->c, "P", "rel1", "hostB:vg/b", &has));
+	ASSERT_FALSE(has);
+	ASSERT_EQ(1u, count(self->c, "P", "rel2", "hostC:vg/c", &has));
+	ASSERT_TRUE(has);
+	ASSERT_EQ(0, sl_cat_load(self->c, &all, &n));
+	ASSERT_EQ(3u, n);
+	for (i = 0; i < n; i++)
+		if (!strcmp(all[i].origin, "rel1"))
+			EXPECT_EQ(all[i].pcpi == 1 ? a[0].id : a[1].id, all[i].id);
+	free(all);
+	/* A replace that failed keeps nothing: the last one's rows stay. */
+	b[0].type = 9;
+	ASSERT_EQ(-EIO, sl_cat_replace_origin(self->c, "P", "rel1", b, 1));
+	ASSERT_EQ(0, sl_cat_restore_origin(self->c, "P", "rel1"));
+	ASSERT_EQ(2u, count(self->c, "P", "rel1", "hostB:vg/a", &has));
+	ASSERT_TRUE(has);
+}
+
 /* A catalog written before leases and last-success times: columns added. */
 /* In a child (the locks are per process): what taking rel as role gives. */
 static int runlock_in_child(struct sl_cat *c, const char *rel,

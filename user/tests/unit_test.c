@@ -97,6 +97,112 @@ TEST(text_is_printable_utf8)
 	ASSERT_EQ(0, sl_utf8_check("", 0, &at, &cp));
 }
 
+/* Each boundary of RFC 3629's forms, with the offset and byte at fault. */
+TEST(utf8_edges)
+{
+	static const struct {
+		const char *s;
+		size_t len;
+		int rc;
+		size_t at;
+		uint32_t cp;
+	} t[] = {
+		{ "\x7e\xc2\xa0", 3, 0, 0, 0 },		/* ~, U+00A0 */
+		{ "\xdf\xbf", 2, 0, 0, 0 },		/* U+07FF */
+		{ "\xe0\xa0\x80", 3, 0, 0, 0 },		/* U+0800 */
+		{ "\xed\x9f\xbf", 3, 0, 0, 0 },		/* U+D7FF */
+		{ "\xee\x80\x80", 3, 0, 0, 0 },		/* U+E000 */
+		{ "\xef\xbf\xbf", 3, 0, 0, 0 },		/* U+FFFF */
+		{ "\xf0\x90\x80\x80", 4, 0, 0, 0 },	/* U+10000 */
+		{ "\xf4\x8f\xbf\xbf", 4, 0, 0, 0 },	/* U+10FFFF */
+		{ "a\x7f", 2, -EINVAL, 1, 0x7f },	/* DEL */
+		{ "a\x00z", 3, -EINVAL, 1, 0 },		/* NUL inside */
+		{ "\x1f", 1, -EINVAL, 0, 0x1f },
+		{ "\xc2\x80", 2, -EINVAL, 0, 0x80 },	/* C1 */
+		{ "ab\xc2\x9f", 4, -EINVAL, 2, 0x9f },
+		{ "\xc1\xbf", 2, -EILSEQ, 0, 0xc1 },	/* overlong */
+		{ "a\xe0\x9f\xbf", 4, -EILSEQ, 1, 0xe0 },
+		{ "\xf0\x8f\xbf\xbf", 4, -EILSEQ, 0, 0xf0 },
+		{ "\xed\xa0\x80", 3, -EILSEQ, 0, 0xed },	/* surrogates */
+		{ "\xed\xbf\xbf", 3, -EILSEQ, 0, 0xed },
+		{ "\xf4\x90\x80\x80", 4, -EILSEQ, 0, 0xf4 },	/* > U+10FFFF */
+		{ "\xf5\x80\x80\x80", 4, -EILSEQ, 0, 0xf5 },
+		{ "\xfb\xbf\xbf\xbf\xbf", 5, -EILSEQ, 0, 0xfb },
+		{ "\xfd\xbf\xbf\xbf\xbf\xbf", 6, -EILSEQ, 0, 0xfd },
+		{ "xy\xbf", 3, -EILSEQ, 2, 0xbf },	/* stray */
+		{ "\xfe", 1, -EILSEQ, 0, 0xfe },
+		{ "\xe2\x28\xa1", 3, -EILSEQ, 0, 0xe2 },	/* not 10xxxxxx */
+		{ "\xf0\x9f\x94x", 4, -EILSEQ, 0, 0xf0 },
+		{ "a\xf0\x9f\x94", 4, -EILSEQ, 1, 0xf0 },	/* truncated */
+		{ "\xc3\xa9", 1, -EILSEQ, 0, 0xc3 },	/* by len */
+		{ "\xc3\xa9\xc3", 3, -EILSEQ, 2, 0xc3 },
+	};
+	size_t i, at;
+	uint32_t cp;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		at = 99;
+		cp = 99;
+		EXPECT_EQ(t[i].rc, sl_utf8_check(t[i].s, t[i].len, &at, &cp))
+			TH_LOG("case %zu", i);
+		if (t[i].rc) {
+			EXPECT_EQ(t[i].at, at) TH_LOG("case %zu", i);
+			EXPECT_EQ(t[i].cp, cp) TH_LOG("case %zu", i);
+		}
+	}
+}
+
+/* buf with c in n bytes (n may be more than c needs: an overlong form). */
+static size_t utf8_put(unsigned char *buf, uint32_t c, size_t n)
+{
+	static const unsigned char lead[] = { 0, 0, 0xc0, 0xe0, 0xf0 };
+	size_t i;
+
+	if (n == 1) {
+		buf[0] = c;
+		return 1;
+	}
+	for (i = n - 1; i > 0; i--, c >>= 6)
+		buf[i] = 0x80 | (c & 0x3f);
+	buf[0] = lead[n] | c;
+	return n;
+}
+
+/*
+ * Every code point in its shortest form and in each longer one, against
+ * the rule written out: the shortest form of a scalar value that is not
+ * a control character, and nothing else.
+ */
+TEST(utf8_every_code_point)
+{
+	unsigned char buf[4];
+	size_t n, least, bad = 0;
+	uint32_t c;
+	int want;
+
+	for (c = 0; c <= 0x10ffff; c++) {
+		least = c < 0x80 ? 1 : c < 0x800 ? 2 : c < 0x10000 ? 3 : 4;
+		for (n = least; n <= 4; n++) {
+			utf8_put(buf, c, n);
+			if (n > least || (c >= 0xd800 && c <= 0xdfff))
+				want = -EILSEQ;
+			else if (c < 0x20 || (c >= 0x7f && c < 0xa0))
+				want = -EINVAL;
+			else
+				want = 0;
+			if (sl_utf8_check((const char *)buf, n, NULL, NULL) != want &&
+			    bad++ < 5)
+				TH_LOG("U+%04X in %zu bytes", c, n);
+			/* Each proper prefix ends inside the sequence. */
+			if (n > 1 && sl_utf8_check((const char *)buf, n - 1,
+						   NULL, NULL) != -EILSEQ &&
+			    bad++ < 5)
+				TH_LOG("U+%04X cut to %zu bytes", c, n - 1);
+		}
+	}
+	ASSERT_EQ(0u, bad);
+}
+
 TEST(types)
 {
 	ASSERT_EQ((uint32_t)SOFTLOCK_LOCK_TYPE_DEST_PATH, sl_type_parse("dest-path"));

@@ -25,9 +25,11 @@
  * at the head and then unlinking the old one would let a reader already
  * past the head, on a lock that is not live (expired), miss both.
  *
- * This file holds the table core: pools, origins, PCPIs and locks, adding
- * and deleting single locks, the guard's check and unload. The staged
- * replace is in table_replace.c, the dump walks in table_walk.c.
+ * This file holds the table core: PCPIs and locks, adding and deleting
+ * single locks, the guard's check and unload. Pools, origins and their
+ * sets are made and freed in table_pool.c, locks allocated and what was
+ * unlinked freed in table_mem.c, the staged replace is in
+ * table_replace.c, the dump walks in table_walk.c.
  */
 #include <linux/err.h>
 #include <linux/slab.h>
@@ -60,171 +62,8 @@
  */
 DEFINE_MUTEX(sl_table_mutex);
 LIST_HEAD(sl_pools);			/* struct sl_pool, RCU list */
-static u64 sl_next_pool_serial = 1;	/* serial of the next new pool */
 static unsigned int sl_nr_locks;	/* committed + staged, all pools */
-static unsigned int sl_nr_pools;	/* in sl_pools */
-static unsigned int sl_nr_origins;	/* in every pool's origins */
 unsigned int sl_nr_staged;		/* open replaces, all pools */
-
-/*
- * Locks are the objects there are millions of, and kmalloc's classes
- * (96, 128, 192, 256) leave up to a third of one unused: a lock with a
- * 32-byte text is 110 bytes, in kmalloc-128. So locks of up to
- * SL_LOCK_CACHE_MAX bytes come from caches in steps of SL_LOCK_STEP (a
- * cache of a size kmalloc has is merged into it by SLUB); bigger ones, and
- * all on kernels where kfree() of a cache's object is not supported
- * (compat.h), from kmalloc. Either way a lock is freed with kfree(), by
- * sl_free_unlinked() after a grace period or by sl_table_clear().
- */
-#define SL_LOCK_STEP 16
-#define SL_LOCK_CACHE_MAX 256
-static struct kmem_cache *sl_lock_caches[SL_LOCK_CACHE_MAX / SL_LOCK_STEP + 1];
-
-/*
- * The strings start at offsetof(), not sizeof() (which pads the header to
- * 80): 4 bytes that decide whether a 32-byte text fits 112 bytes.
- * tlen + dlen is at most 2 * (SOFTLOCK_TEXT_MAX + 1): no overflow.
- */
-static size_t sl_lock_size(size_t strings)
-{
-	return max(offsetof(struct sl_lock, strings) + strings,
-		   sizeof(struct sl_lock));
-}
-
-static struct sl_lock *sl_lock_alloc(size_t size)
-{
-	struct kmem_cache *cache = NULL;
-
-	if (size <= SL_LOCK_CACHE_MAX)
-		cache = sl_lock_caches[DIV_ROUND_UP(size, SL_LOCK_STEP)];
-	if (cache)
-		return kmem_cache_zalloc(cache, GFP_KERNEL_ACCOUNT);
-	return kzalloc(size, GFP_KERNEL_ACCOUNT);
-}
-
-int sl_table_init(void)
-{
-	unsigned int i;
-	char name[32];
-
-	if (!SL_LOCK_CACHES)
-		return 0;
-	/* The smallest lock: a header and two one-byte strings. */
-	for (i = DIV_ROUND_UP(sl_lock_size(2), SL_LOCK_STEP);
-	     i < ARRAY_SIZE(sl_lock_caches); i++) {
-		snprintf(name, sizeof(name), "softlock_lock_%u",
-			 i * SL_LOCK_STEP);
-		sl_lock_caches[i] = kmem_cache_create(name, i * SL_LOCK_STEP,
-						      0, 0, NULL);
-		if (!sl_lock_caches[i]) {
-			sl_table_exit();
-			return -ENOMEM;
-		}
-	}
-	return 0;
-}
-
-static LIST_HEAD(sl_dead_locks);	/* unlinked, by sl_lock.set_node */
-static struct sl_pcpi *sl_dead_pcpis;	/* unlinked, by ->next_dead */
-static LIST_HEAD(sl_dead_pins);		/* dropped, closed on unlock */
-
-/* At most this many locks, and as many PCPIs, per run of sl_free_unlinked(). */
-#define SL_FREE_BATCH 16384
-
-static void sl_free_dead(struct list_head *locks, struct sl_pcpi *pcpi)
-{
-	struct sl_lock *lock, *tmp;
-	struct sl_pcpi *next;
-
-	list_for_each_entry_safe(lock, tmp, locks, set_node) {
-		kfree(lock);
-		cond_resched();
-	}
-	for (; pcpi; pcpi = next) {
-		next = pcpi->next_dead;
-		kfree(pcpi);
-		cond_resched();
-	}
-}
-
-/*
- * Take up to @max of the dead locks and PCPIs (all with @max 0) into
- * @locks and the returned chain. True when some are left.
- */
-static bool sl_take_dead(struct list_head *locks, struct sl_pcpi **pcpis,
-			 unsigned int max)
-{
-	struct sl_lock *lock, *tmp;
-	struct sl_pcpi *p;
-	unsigned int n = 0;
-
-	lockdep_assert_held(&sl_table_mutex);
-	list_for_each_entry_safe(lock, tmp, &sl_dead_locks, set_node) {
-		if (max && n++ == max)
-			break;
-		list_move_tail(&lock->set_node, locks);
-	}
-	*pcpis = NULL;
-	for (n = 0; sl_dead_pcpis && (!max || n < max); n++) {
-		p = sl_dead_pcpis;
-		sl_dead_pcpis = p->next_dead;
-		p->next_dead = *pcpis;
-		*pcpis = p;
-	}
-	return !list_empty(&sl_dead_locks) || sl_dead_pcpis;
-}
-
-static void sl_free_unlinked(struct work_struct *work);
-static DECLARE_WORK(sl_free_work, sl_free_unlinked);
-
-/*
- * Free a batch of what was unlinked before this run took it, once every
- * RCU reader that might still be on it is gone; then the next batch. In
- * batches, so that unloading waits for one at most (sl_table_clear()).
- */
-static void sl_free_unlinked(struct work_struct *work)
-{
-	struct sl_pcpi *pcpis;
-	LIST_HEAD(locks);
-	bool more;
-
-	mutex_lock(&sl_table_mutex);
-	more = sl_take_dead(&locks, &pcpis, SL_FREE_BATCH);
-	mutex_unlock(&sl_table_mutex);
-	synchronize_rcu();
-	sl_free_dead(&locks, pcpis);
-	if (more)
-		queue_work(system_unbound_wq, &sl_free_work);
-}
-
-/* A pin the table no longer needs; sl_table_unlock() closes it. */
-void sl_pin_drop(struct sl_pin *pin)
-{
-	lockdep_assert_held(&sl_table_mutex);
-	list_add_tail(&pin->node, &sl_dead_pins);
-}
-
-/*
- * Release sl_table_mutex, then do what must not be done under it: close
- * the pins dropped meanwhile (before the request returns, so a device
- * unlocked is closed when userspace hears so) and have sl_free_unlinked() free
- * what was unlinked.
- */
-void sl_table_unlock(void)
-{
-	struct sl_pin *pin, *tmp;
-	LIST_HEAD(pins);
-	bool reap;
-
-	lockdep_assert_held(&sl_table_mutex);
-	list_splice_init(&sl_dead_pins, &pins);
-	reap = !list_empty(&sl_dead_locks) || sl_dead_pcpis;
-	mutex_unlock(&sl_table_mutex);
-	list_for_each_entry_safe(pin, tmp, &pins, node)
-		sl_pin_put(pin);
-	if (reap)
-		queue_work(system_unbound_wq, &sl_free_work);
-}
 
 /*
  * Whether an earlier spec of the batch opened the pin @i asks for, for the
@@ -273,17 +112,6 @@ int sl_open_pins(struct sl_lock_spec *specs, unsigned int n,
 	return 0;
 }
 
-void sl_table_exit(void)
-{
-	unsigned int i;
-
-	/* After sl_table_clear(), which freed every lock. */
-	for (i = 0; i < ARRAY_SIZE(sl_lock_caches); i++) {
-		kmem_cache_destroy(sl_lock_caches[i]);
-		sl_lock_caches[i] = NULL;
-	}
-}
-
 /* The pins of @specs that no PCPI took. */
 void sl_drop_spec_pins(struct sl_lock_spec *specs, unsigned int n)
 {
@@ -303,139 +131,6 @@ static bool sl_live(const struct sl_lock *lock, time64_t now)
 	time64_t expires = READ_ONCE(lock->expires);
 
 	return sl_committed(lock) && (!expires || expires > now);
-}
-
-struct sl_pool *sl_find_pool(const char *name)
-{
-	struct sl_pool *pool;
-
-	list_for_each_entry_rcu(pool, &sl_pools, node,
-				lockdep_is_held(&sl_table_mutex))
-		if (!strcmp(pool->name, name))
-			return pool;
-	return NULL;
-}
-
-/*
- * The pool named @name, made if it is new: an ERR_PTR() when it cannot be.
- * The table's objects are made on behalf of a netlink request, so they are
- * charged to the caller's memory cgroup (GFP_KERNEL_ACCOUNT), as are the
- * xarray nodes that index them.
- */
-struct sl_pool *sl_get_pool(const char *name, struct netlink_ext_ack *extack)
-{
-	struct sl_pool *pool = sl_find_pool(name);
-	size_t len = strlen(name) + 1;
-
-	lockdep_assert_held(&sl_table_mutex);
-	if (pool)
-		return pool;
-	if (sl_nr_pools >= READ_ONCE(softlock_max_pools)) {
-		NL_SET_ERR_MSG_FMT_MOD(extack,
-				       "too many pools: %u (parameter max_pools)",
-				       sl_nr_pools);
-		return ERR_PTR(-ENOSPC);
-	}
-	pool = kzalloc(struct_size(pool, name, len), GFP_KERNEL_ACCOUNT);
-	if (!pool)
-		return ERR_PTR(-ENOMEM);
-	xa_init(&pool->pcpis);
-	xa_init(&pool->locks);
-	INIT_LIST_HEAD(&pool->origins);
-	pool->serial = sl_next_pool_serial++;
-	memcpy(pool->name, name, len);
-	list_add_tail_rcu(&pool->node, &sl_pools);
-	sl_nr_pools++;
-	return pool;
-}
-
-void sl_pool_maybe_free(struct sl_pool *pool)
-{
-	lockdep_assert_held(&sl_table_mutex);
-	if (!list_empty(&pool->origins))
-		return;
-	list_del_rcu(&pool->node);
-	sl_nr_pools--;
-	xa_destroy(&pool->pcpis);
-	xa_destroy(&pool->locks);
-	kfree_rcu(pool, rcu);
-}
-
-struct sl_set *sl_new_set(struct sl_origin *origin, u64 gen)
-{
-	struct sl_set *set;
-
-	lockdep_assert_held(&sl_table_mutex);
-	set = kzalloc(sizeof(*set), GFP_KERNEL_ACCOUNT);
-	if (!set)
-		return NULL;
-	set->origin = origin;
-	set->generation = gen;
-	INIT_LIST_HEAD(&set->locks);
-	return set;
-}
-
-struct sl_origin *sl_find_origin(struct sl_pool *pool, const char *name)
-{
-	struct sl_origin *o;
-
-	lockdep_assert_held(&sl_table_mutex);
-	list_for_each_entry(o, &pool->origins, node)
-		if (!strcmp(o->name, name))
-			return o;
-	return NULL;
-}
-
-/* The origin @name of @pool, made if it is new, or an ERR_PTR(). */
-struct sl_origin *sl_get_origin(struct sl_pool *pool, const char *name,
-				struct netlink_ext_ack *extack)
-{
-	struct sl_origin *o = sl_find_origin(pool, name);
-	struct sl_set *set;
-
-	if (o)
-		return o;
-	if (sl_nr_origins >= READ_ONCE(softlock_max_origins)) {
-		NL_SET_ERR_MSG_FMT_MOD(extack,
-				       "too many origins: %u (parameter max_origins)",
-				       sl_nr_origins);
-		return ERR_PTR(-ENOSPC);
-	}
-	o = kzalloc(sizeof(*o), GFP_KERNEL_ACCOUNT);
-	if (!o)
-		return ERR_PTR(-ENOMEM);
-	set = sl_new_set(o, 0);
-	if (!set) {
-		kfree(o);
-		return ERR_PTR(-ENOMEM);
-	}
-	strscpy(o->name, name, sizeof(o->name));
-	RCU_INIT_POINTER(o->active, set);
-	list_add_tail(&o->node, &pool->origins);
-	sl_nr_origins++;
-	return o;
-}
-
-/*
- * An origin that never committed a replace is forgotten with its last lock;
- * one that did keeps its generation so stale sets stay refused. Except at
- * the last generation, SL_GEN_LAST: no replace could follow it, so an
- * origin whose set there is empty is forgotten too and may start again
- * from 1 (Documentation/softlock.rst, "generation").
- */
-void sl_origin_maybe_free(struct sl_pool *pool, struct sl_origin *o)
-{
-	struct sl_set *set = sl_active(o);
-
-	lockdep_assert_held(&sl_table_mutex);
-	if (o->staging || set->nr_locks)
-		return;
-	if (set->generation && set->generation != SL_GEN_LAST)
-		return;
-	list_del(&o->node);
-	sl_nr_origins--;
-	kfree_rcu(set, rcu);
-	kfree_rcu(o, rcu);
 }
 
 static struct sl_pcpi *sl_get_pcpi(struct sl_pool *pool, u32 id)
@@ -466,9 +161,7 @@ static void sl_pcpi_maybe_free(struct sl_pool *pool, struct sl_pcpi *pcpi)
 	xa_erase(&pool->pcpis, pcpi->id);
 	if (pcpi->pin)
 		sl_pin_drop(pcpi->pin);
-	/* Readers never follow ->next_dead: it may reuse ->pin's place. */
-	pcpi->next_dead = sl_dead_pcpis;
-	sl_dead_pcpis = pcpi;
+	sl_dead_pcpi(pcpi);
 }
 
 /* The PCPI takes the pin @spec opened, unless it is pinned already. */
@@ -531,7 +224,8 @@ void sl_unlink_lock(struct sl_pool *pool, struct sl_lock *lock,
 
 	lockdep_assert_held(&sl_table_mutex);
 	list_del_rcu(&lock->pcpi_node);
-	list_move_tail(&lock->set_node, &sl_dead_locks);
+	list_del(&lock->set_node);
+	sl_dead_lock(lock);
 	xa_erase(&pool->locks, lock->seq);
 	lock->set->nr_locks--;
 	pcpi->nr_locks--;
@@ -558,7 +252,7 @@ static void sl_replace_lock(struct sl_pool *pool, struct sl_lock *old,
 	lockdep_assert_held(&sl_table_mutex);
 	list_replace_rcu(&old->pcpi_node, &new->pcpi_node);
 	list_replace(&old->set_node, &new->set_node);
-	list_add_tail(&old->set_node, &sl_dead_locks);
+	sl_dead_lock(old);
 	xa_erase(&pool->locks, old->seq);
 }
 
@@ -830,8 +524,6 @@ void sl_table_clear(void)
 {
 	struct sl_pool *pool, *ptmp;
 	struct sl_origin *o, *otmp;
-	struct sl_pcpi *pcpis;
-	LIST_HEAD(locks);
 
 	sl_reap_stop();
 	mutex_lock(&sl_table_mutex);
@@ -841,23 +533,10 @@ void sl_table_clear(void)
 
 			sl_drop_staging(pool, o);
 			sl_free_set_locks(pool, set, true);
-			list_del(&o->node);
-			sl_nr_origins--;
-			kfree_rcu(set, rcu);
-			kfree_rcu(o, rcu);
+			sl_origin_forget(o);
 		}
 		sl_pool_maybe_free(pool);
 	}
 	sl_table_unlock();
-	/*
-	 * Nothing but the free work itself queues it now: the family is gone.
-	 * Wait for its current batch at most, then free the rest here, in
-	 * a task that runs rather than one that sleeps for the whole time.
-	 */
-	cancel_work_sync(&sl_free_work);
-	synchronize_rcu();
-	mutex_lock(&sl_table_mutex);
-	sl_take_dead(&locks, &pcpis, 0);
-	mutex_unlock(&sl_table_mutex);
-	sl_free_dead(&locks, pcpis);
+	sl_free_all_dead();
 }

@@ -122,6 +122,14 @@ struct sl_origin *sl_find_origin(struct sl_pool *pool, const char *name);
 struct sl_origin *sl_get_origin(struct sl_pool *pool, const char *name,
 				struct netlink_ext_ack *extack);
 void sl_origin_maybe_free(struct sl_pool *pool, struct sl_origin *o);
+void sl_origin_forget(struct sl_origin *o);
+
+/* table_mem.c */
+size_t sl_lock_size(size_t strings);
+struct sl_lock *sl_lock_alloc(size_t size);
+void sl_dead_lock(struct sl_lock *lock);
+void sl_dead_pcpi(struct sl_pcpi *pcpi);
+void sl_free_all_dead(void);
 void sl_unlink_lock(struct sl_pool *pool, struct sl_lock *lock,
 		    bool committed);
 int sl_insert_lock(struct sl_pool *pool, struct sl_set *set,

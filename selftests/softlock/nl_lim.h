@@ -194,6 +194,19 @@ static inline int stage(FIXTURE_DATA(lim) *self, uint64_t gen, const uint32_t *p
 	return talk(self, nlh);
 }
 
+/* A request of @cmd naming @pool (unless NULL) and @pcpi (unless < 0). */
+static inline struct nlmsghdr *pool_req(FIXTURE_DATA(lim) *self, uint8_t cmd,
+					const char *pool, int64_t pcpi)
+{
+	struct nlmsghdr *nlh = sl_nl_req(self->nl, self->buf, cmd, 0);
+
+	if (pool)
+		mnl_attr_put_strz(nlh, SOFTLOCK_A_POOL, pool);
+	if (pcpi >= 0)
+		mnl_attr_put_u32(nlh, SOFTLOCK_A_PCPI, pcpi);
+	return nlh;
+}
+
 #define PCPIS(...)	((const uint32_t[]){ __VA_ARGS__, 0 })
 
 

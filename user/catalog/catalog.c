@@ -189,6 +189,13 @@ int sl_cat_open(const char *path, struct sl_cat **cp, char *err, size_t errlen)
 		rc = sl_exec(c, "PRAGMA journal_mode=WAL", "enabling WAL");
 	if (!rc)
 		rc = sl_exec(c, "PRAGMA synchronous=FULL", "setting synchronous");
+	/*
+	 * The record a lock-set replace keeps for its restore
+	 * (catalog_lockset.c) is a temp table: it lives only as long as this
+	 * handle, so memory serves it; set before any temp table exists.
+	 */
+	if (!rc)
+		rc = sl_exec(c, "PRAGMA temp_store=MEMORY", "setting temp_store");
 	if (!rc)
 		rc = sl_exec(c, sl_schema, "creating the schema");
 	if (!rc)
@@ -272,16 +279,6 @@ static const char sl_put_sql[] =
 	" snap = ?1, dataset = ?6, expires = ?9, lvm = ?10"
 	" RETURNING id";
 
-/*
- * Insert only, its id from sqlite3_last_insert_rowid(): a lock set's rows
- * are new once its origin's are deleted, and RETURNING with an upsert
- * cost as much again per row as inserting it. A row it refuses as a
- * conflict is stored with sl_put_sql instead.
- */
-static const char sl_insert_sql[] =
-	"INSERT INTO locks(snap, pool, pcpi, type, text, dataset, origin,"
-	" created, expires, lvm) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
-
 /* Bind l to sl_put_sql's statement and run it: SQLITE_DONE when stored. */
 static int sl_put_step(sqlite3_stmt *st, struct sl_cat_lock *l)
 {
@@ -307,25 +304,6 @@ static int sl_put_step(sqlite3_stmt *st, struct sl_cat_lock *l)
 	return rc;
 }
 
-/* Store l with sl_insert_sql's ins, or sl_put_sql's put on a conflict. */
-static int sl_insert_step(sqlite3_stmt *ins, sqlite3_stmt *put,
-			  struct sl_cat_lock *l)
-{
-	int rc = sl_put_step(ins, l);
-
-	if (rc == SQLITE_DONE)
-		l->id = sqlite3_last_insert_rowid(sqlite3_db_handle(ins));
-	sqlite3_reset(ins);
-	sqlite3_clear_bindings(ins);
-	/* The failed statement alone was undone, not the transaction. */
-	if ((rc & 0xff) == SQLITE_CONSTRAINT) {
-		rc = sl_put_step(put, l);
-		sqlite3_reset(put);
-		sqlite3_clear_bindings(put);
-	}
-	return rc;
-}
-
 int sl_cat_put(struct sl_cat *c, struct sl_cat_lock *l)
 {
 	sqlite3_stmt *st;
@@ -336,131 +314,6 @@ int sl_cat_put(struct sl_cat *c, struct sl_cat_lock *l)
 	rc = sl_put_step(st, l);
 	sqlite3_finalize(st);
 	return rc == SQLITE_DONE ? 0 : sl_fail(c, "storing a lock");
-}
-
-static const char sl_del_origin_sql[] =
-	"DELETE FROM locks WHERE pool = ?1 AND origin = ?2";
-
-/*
- * The rows a replace removes, kept in this connection's temp.replaced
- * for sl_cat_restore_origin(): copying them there in the transaction
- * costs less than reading 16,384 rows out to restore them from memory.
- */
-static const char sl_keep_sql[] =
-	"CREATE TEMP TABLE IF NOT EXISTS replaced AS SELECT * FROM locks WHERE 0;"
-	"DELETE FROM temp.replaced;";
-static const char sl_keep_origin_sql[] =
-	"INSERT INTO temp.replaced SELECT * FROM locks"
-	" WHERE pool = ?1 AND origin = ?2";
-static const char sl_restore_sql[] =
-	"INSERT INTO locks SELECT * FROM temp.replaced"
-	" WHERE pool = ?1 AND origin = ?2";
-
-/* Run sql with (pool, origin) bound: SQLITE_DONE when done. */
-static int sl_step_origin(struct sl_cat *c, const char *sql, const char *pool,
-			  const char *origin)
-{
-	sqlite3_stmt *st;
-	int rc;
-
-	if (sqlite3_prepare_v2(c->db, sql, -1, &st, NULL) != SQLITE_OK)
-		return SQLITE_ERROR;
-	rc = sqlite3_bind_text(st, 1, pool, -1, SQLITE_STATIC);
-	rc = rc ?: sqlite3_bind_text(st, 2, origin, -1, SQLITE_STATIC);
-	rc = rc ?: sqlite3_step(st);
-	sqlite3_finalize(st);
-	return rc;
-}
-
-int sl_cat_replace_origin(struct sl_cat *c, const char *pool,
-			  const char *origin, struct sl_cat_lock *locks,
-			  size_t n)
-{
-	sqlite3_stmt *del = NULL, *ins = NULL, *put = NULL;
-	int64_t *old;
-	size_t i;
-	int rc;
-
-	for (i = 0; i < n; i++) {
-		if (strcmp(locks[i].pool, pool) || strcmp(locks[i].origin, origin)) {
-			snprintf(c->error, sizeof(c->error),
-				 "catalog %s: lock %zu of the set for origin %s on pool %s names origin %s on pool %s",
-				 c->path, i, origin, pool, locks[i].origin,
-				 locks[i].pool);
-			return -EINVAL;
-		}
-	}
-	/* The ids as they were, for a failure to leave locks unchanged. */
-	old = calloc(n ? n : 1, sizeof(*old));
-	if (!old)
-		return -ENOMEM;
-	for (i = 0; i < n; i++)
-		old[i] = locks[i].id;
-	rc = sl_exec(c, "BEGIN IMMEDIATE", "starting a transaction");
-	if (rc) {
-		free(old);
-		return rc;
-	}
-	if (sqlite3_exec(c->db, sl_keep_sql, NULL, NULL, NULL) != SQLITE_OK ||
-	    sl_step_origin(c, sl_keep_origin_sql, pool, origin) != SQLITE_DONE) {
-		rc = sl_fail(c, "keeping the lock set replaced");
-		goto fail;
-	}
-	if (sqlite3_prepare_v2(c->db, sl_del_origin_sql, -1, &del,
-			       NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(c->db, sl_insert_sql, -1, &ins,
-			       NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(c->db, sl_put_sql, -1, &put, NULL) != SQLITE_OK) {
-		rc = sl_fail(c, "preparing a lock-set replacement");
-		goto fail;
-	}
-	if (sqlite3_bind_text(del, 1, pool, -1, SQLITE_STATIC) != SQLITE_OK ||
-	    sqlite3_bind_text(del, 2, origin, -1, SQLITE_STATIC) != SQLITE_OK ||
-	    sqlite3_step(del) != SQLITE_DONE) {
-		rc = sl_fail(c, "removing a lock set");
-		goto fail;
-	}
-	for (i = 0; i < n; i++) {
-		if (sl_insert_step(ins, put, &locks[i]) != SQLITE_DONE) {
-			rc = sl_fail(c, "storing a lock set");
-			goto fail;
-		}
-	}
-	sqlite3_finalize(del);
-	sqlite3_finalize(ins);
-	sqlite3_finalize(put);
-	del = ins = put = NULL;
-	rc = sl_exec(c, "COMMIT", "committing a lock set");
-	if (!rc) {
-		free(old);
-		return 0;
-	}
-fail:
-	sqlite3_finalize(del);
-	sqlite3_finalize(ins);
-	sqlite3_finalize(put);
-	/* After sl_fail: ROLLBACK would replace SQLite's message. */
-	sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
-	for (i = 0; i < n; i++)
-		locks[i].id = old[i];
-	free(old);
-	return rc;
-}
-
-int sl_cat_restore_origin(struct sl_cat *c, const char *pool,
-			  const char *origin)
-{
-	int rc = sl_exec(c, "BEGIN IMMEDIATE", "starting a transaction");
-
-	if (rc)
-		return rc;
-	if (sl_step_origin(c, sl_del_origin_sql, pool, origin) != SQLITE_DONE ||
-	    sl_step_origin(c, sl_restore_sql, pool, origin) != SQLITE_DONE) {
-		rc = sl_fail(c, "restoring a lock set");
-		sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
-		return rc;
-	}
-	return sl_exec(c, "COMMIT", "committing a restored lock set");
 }
 
 static const char sl_gen_get_sql[] =

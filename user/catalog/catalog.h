@@ -69,7 +69,10 @@ void sl_cat_writer_end(struct sl_cat *c);
  * Replace every lock of origin on pool with locks[0..n) in one
  * transaction (n may be 0): the lock-set install of a mirror relationship.
  * Every lock must name that pool and origin (-EINVAL otherwise). Sets each
- * lock's id. On failure nothing changed.
+ * lock's id. Only the difference is written (catalog_lockset.c): a lock
+ * whose key the origin has already keeps its row, id and created time
+ * (its snapshot, dataset, lease and LVM flag updated when they differ).
+ * On failure nothing changed.
  */
 int sl_cat_replace_origin(struct sl_cat *c, const char *pool,
 			  const char *origin, struct sl_cat_lock *locks,

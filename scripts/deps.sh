@@ -11,7 +11,7 @@ qemu-system-x86 busybox-static lvm2 thin-provisioning-tools
 libnl-genl-3-dev libmnl-dev libsqlite3-dev sqlite3 sparse
 libexpat1-dev libjson-c-dev
 python3 python3-yaml python3-jsonschema iproute2 e2fsprogs groff-base
-clang libclang-rt-14-dev libssl-dev libisal-dev openssl openssh-server openssh-client
+clang libclang-rt-14-dev libssl-dev libisal-dev libunistring-dev openssl openssh-server openssh-client
 debhelper dh-dkms dkms dpkg-dev fakeroot ccache
 systemd libseccomp-dev"
 

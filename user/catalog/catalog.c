@@ -279,8 +279,7 @@ static const char sl_put_sql[] =
 	" snap = ?1, dataset = ?6, expires = ?9, lvm = ?10"
 	" RETURNING id";
 
-/* Bind l to sl_put_sql's statement and run it: SQLITE_DONE when stored. */
-static int sl_put_step(sqlite3_stmt *st, struct sl_cat_lock *l)
+int sl_cat_bind_lock(sqlite3_stmt *st, const struct sl_cat_lock *l)
 {
 	int rc;
 
@@ -293,7 +292,15 @@ static int sl_put_step(sqlite3_stmt *st, struct sl_cat_lock *l)
 	rc = rc ?: sqlite3_bind_text(st, 7, l->origin, -1, SQLITE_STATIC);
 	rc = rc ?: sqlite3_bind_int64(st, 8, l->created);
 	rc = rc ?: sqlite3_bind_int64(st, 9, l->expires);
-	rc = rc ?: sqlite3_bind_int(st, 10, l->lvm);
+	return rc ?: sqlite3_bind_int(st, 10, l->lvm);
+}
+
+/* Bind l to sl_put_sql's statement and run it: SQLITE_DONE when stored. */
+static int sl_put_step(sqlite3_stmt *st, struct sl_cat_lock *l)
+{
+	int rc;
+
+	rc = sl_cat_bind_lock(st, l);
 	if (rc != SQLITE_OK)
 		return rc;
 	rc = sqlite3_step(st);

@@ -111,5 +111,11 @@ void sl_cat_set_error(struct sl_cat *c, const char *fmt, ...)
 /* Column i of a row of st as text into dst ("" for NULL), cut to size. */
 struct sqlite3_stmt;
 void sl_cat_col(struct sqlite3_stmt *st, int i, char *dst, size_t size);
+/*
+ * Bind l as ?1..?10: snap, pool, pcpi, type, text, dataset, origin,
+ * created, expires, lvm (the locks table's columns after id). SQLITE_OK
+ * or SQLite's error; the strings are l's (SQLITE_STATIC).
+ */
+int sl_cat_bind_lock(struct sqlite3_stmt *st, const struct sl_cat_lock *l);
 
 #endif /* SL_CATALOG_H */

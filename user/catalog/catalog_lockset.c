@@ -175,16 +175,7 @@ static int sl_insert(sqlite3_stmt **st, struct sl_cat_lock *l)
 	sqlite3_stmt *s = st[SL_INS];
 	int rc;
 
-	rc = sqlite3_bind_text(s, 1, l->snap, -1, SQLITE_STATIC);
-	rc = rc ?: sqlite3_bind_text(s, 2, l->pool, -1, SQLITE_STATIC);
-	rc = rc ?: sqlite3_bind_int64(s, 3, l->pcpi);
-	rc = rc ?: sqlite3_bind_int64(s, 4, l->type);
-	rc = rc ?: sqlite3_bind_text(s, 5, l->text, -1, SQLITE_STATIC);
-	rc = rc ?: sqlite3_bind_text(s, 6, l->dataset, -1, SQLITE_STATIC);
-	rc = rc ?: sqlite3_bind_text(s, 7, l->origin, -1, SQLITE_STATIC);
-	rc = rc ?: sqlite3_bind_int64(s, 8, l->created);
-	rc = rc ?: sqlite3_bind_int64(s, 9, l->expires);
-	rc = rc ?: sqlite3_bind_int(s, 10, l->lvm);
+	rc = sl_cat_bind_lock(s, l);
 	rc = rc ?: sqlite3_step(s);
 	sqlite3_reset(s);
 	if (rc != SQLITE_DONE)

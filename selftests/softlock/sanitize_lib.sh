@@ -23,9 +23,10 @@ sl_sanitize_setup() {
 	[ "${SL_SANITIZE:-}" = 1 ] || return 0
 	[ -x "$(pwd)/softlock-asan" ] && [ -x "$(pwd)/softlock-test-asan" ] ||
 		bail_out "$(pwd)/softlock-asan or softlock-test-asan not found (user/Makefile ASAN=1; tools/vm/vm_lib.sh builds them)"
-	_sl_sanitize_dir=$(mktemp -d /tmp/softlock-sanitize.XXXXXX) ||
-		bail_out "mktemp failed"
-	mkdir "$_sl_sanitize_dir/bin" "$_sl_sanitize_dir/reports" &&
+	# In the scratch directory, which the cleanup removes.
+	_sl_sanitize_dir=$SL_TMP/sanitize
+	mkdir "$_sl_sanitize_dir" "$_sl_sanitize_dir/bin" \
+		"$_sl_sanitize_dir/reports" &&
 		ln -s "$(pwd)/softlock-asan" "$_sl_sanitize_dir/bin/softlock" ||
 		bail_out "cannot set up $_sl_sanitize_dir"
 	PATH=$_sl_sanitize_dir/bin:$PATH
@@ -64,5 +65,4 @@ sl_sanitize_check() {
 	else
 		tap_fail "no ASan or UBSan report from any softlock process ($n reports above)"
 	fi
-	rm -rf "$_sl_sanitize_dir"
 }

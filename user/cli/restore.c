@@ -28,10 +28,11 @@ static bool sl_same_set(const char *pool, const char *origin,
 /*
  * The lowest generation for re-installing (pool, origin): just above the
  * kernel's (1 after a boot); the catalog's count may put it higher. What
- * restore installs is the catalog's copy of the newest set, not newer news. A mirror source numbers the next set
- * of the origin from its catalog, and goes above the kernel's generation
- * when the kernel refuses that as stale (mirror/lockset.c), so a
- * generation set here never holds back a later set.
+ * restore installs is the catalog's copy of the newest set, not newer
+ * news. A mirror source numbers the next set of the origin from its
+ * catalog, and goes above the kernel's generation when the kernel refuses
+ * that as stale (mirror/lockset.c), so a generation set here never holds
+ * back a later set.
  */
 static uint64_t sl_next_gen(const struct sl_views *v, const char *pool,
 			    const char *origin)

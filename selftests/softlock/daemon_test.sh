@@ -14,7 +14,7 @@
 cd "$(dirname "$0")" || exit 1
 . ./lib.sh
 
-sl_init lvm softlock sha256sum thin_delta thin_dump
+sl_init lvm softlock b2sum thin_delta thin_dump
 . ./mirror_lib.sh
 tap_plan 50
 

@@ -12,7 +12,7 @@
 cd "$(dirname "$0")" || exit 1
 . ./lib.sh
 
-sl_init lvm softlock base64 od sha256sum thin_delta thin_dump
+sl_init lvm softlock base64 od b2sum thin_delta thin_dump
 . ./mirror_lib.sh
 MB=16
 tap_plan 8

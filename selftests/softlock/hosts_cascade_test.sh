@@ -26,7 +26,7 @@
 #     delete refused before `softlock restore`, as the restore unit runs
 #     it after LVM activation; then A -> B converges, B -> C moves C on,
 #     the next A -> B frees s1 on A (lvremove works), and the newest PCPI
-#     has the same SHA-256 on A, B and C.
+#     has the same BLAKE2b-512 on A, B and C.
 # Kernel command line: sl.host=a|b|c; sl.phase=N comes through init.
 # sl-timeout: 900
 cd "$(dirname "$0")" || exit 1
@@ -34,7 +34,7 @@ cd "$(dirname "$0")" || exit 1
 
 ROLE=$(sed -n 's/.*sl\.host=\([abc]\).*/\1/p' /proc/cmdline)
 [ -n "$ROLE" ] || skip_all "one host of tools/vm/hosts.sh (no sl.host= on the kernel command line)"
-sl_init lvm softlock sshd ssh ssh-keygen mke2fs sha256sum openssl
+sl_init lvm softlock sshd ssh ssh-keygen mke2fs b2sum openssl
 [ -b /dev/vda ] || skip_all "no persistent disk /dev/vda"
 . ./mirror_lib.sh
 
@@ -177,9 +177,9 @@ wait_ssh() {
 on_a() { ssh admin-hostA "$@"; }
 on_c() { ssh admin-hostC "$@"; }
 
-# SSH-HOST VG/LV: the SHA-256 of a volume there (mirror_lib's hash_of,
+# SSH-HOST VG/LV: the BLAKE2b-512 of a volume there (mirror_lib's hash_of,
 # remotely), or "-" for this host.
-RHASH='h() { [ -b /dev/$1 ] || { lvchange -ay -K $1 >/dev/null 2>&1; dmsetup mknodes; }; sha256sum /dev/$1 2>/dev/null | cut -d" " -f1 | grep . || echo "unreadable $1"; }; h'
+RHASH='h() { [ -b /dev/$1 ] || { lvchange -ay -K $1 >/dev/null 2>&1; dmsetup mknodes; }; b2sum /dev/$1 2>/dev/null | cut -d" " -f1 | grep . || echo "unreadable $1"; }; h'
 rhash() {
 	if [ "$1" = - ]; then
 		hash_of "$2"
@@ -188,7 +188,7 @@ rhash() {
 	fi
 }
 
-# PCPI: its SHA-256 on A, B and C is one and the same.
+# PCPI: its BLAKE2b-512 on A, B and C is one and the same.
 same_on_abc() {
 	local a b c
 	a=$(rhash admin-hostA "vga/$1") b=$(rhash - "vgb/$1") c=$(rhash admin-hostC "vgc/$1")
@@ -237,7 +237,7 @@ host_b1() {
 		softlock mirror init --name bc vgb/vol hostC:vgc/vol
 	assert "A -> B over TLS: s1" softlock mirror update ab
 	assert "B -> C over ssh: s1" softlock mirror update bc
-	assert "s1 has one SHA-256 on A, B and C" same_on_abc vol.sl.1
+	assert "s1 has one BLAKE2b-512 on A, B and C" same_on_abc vol.sl.1
 
 	# s2 reaches B; C still builds on s1, and B's lock set says so.
 	assert "A: 20 writes" a_writes 7 20
@@ -299,7 +299,7 @@ host_b2() {
 	assert_eq "B's newest ($newest) equals A's" "$(rhash admin-hostA "vga/$newest")" \
 		"$(rhash - "vgb/$newest")"
 	assert "B -> C over ssh: C moves on to $newest" softlock mirror update bc
-	assert "$newest has one SHA-256 on A, B and C" same_on_abc "$newest"
+	assert "$newest has one BLAKE2b-512 on A, B and C" same_on_abc "$newest"
 	run on_a softlock check vga/vol.sl.1
 	assert_eq "A: s1 is still held until B's next lock set" 1 "$RC"
 

@@ -9,11 +9,11 @@
 # 64 KiB but not to B's or C's blocks and writes of zeros; then a volume
 # of B (large chunks) to C (smaller, and its free blocks full of old
 # data). After every update the PCPI each destination published has the
-# source's SHA-256.
+# source's content (the same BLAKE2b-512).
 cd "$(dirname "$0")" || exit 1
 . ./lib.sh
 
-sl_init lvm softlock sha256sum blkdiscard
+sl_init lvm softlock b2sum blkdiscard
 tap_plan 22
 
 . ./mirror_lib.sh

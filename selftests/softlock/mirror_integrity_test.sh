@@ -14,7 +14,7 @@
 cd "$(dirname "$0")" || exit 1
 . ./lib.sh
 
-sl_init lvm softlock sha256sum
+sl_init lvm softlock b2sum
 tap_plan 24
 
 . ./mirror_lib.sh

@@ -73,9 +73,11 @@ mirror_more_hosts() { # LETTER...
 	done
 }
 
-# VG/LV: the full content's SHA-256 (activating it if needed), or a text
-# naming the volume when it cannot be read, so two missing volumes never
-# compare equal. LVM makes and removes an LV's node itself (no udev here),
+# VG/LV: the full content's BLAKE2b-512 (activating it if needed), or a
+# text naming the volume when it cannot be read, so two missing volumes
+# never compare equal. coreutils' b2sum, a cryptographic hash like
+# SHA-256 at less than half the cost under TCG: 0.63 s for 32 MiB where
+# busybox's sha256sum took 1.48 s (reading it alone: 0.41 s). LVM makes and removes an LV's node itself (no udev here),
 # so a node means the LV is active: the lvchange and mknodes, about 1 s
 # under TCG even when there is nothing to do, only for one without.
 hash_of() {
@@ -83,7 +85,7 @@ hash_of() {
 		lvchange -ay -K "$1" >/dev/null 2>&1
 		dmsetup mknodes
 	fi
-	sha256sum "/dev/$1" 2>/dev/null | cut -d' ' -f1 | grep . || echo "unreadable $1"
+	b2sum "/dev/$1" 2>/dev/null | cut -d' ' -f1 | grep . || echo "unreadable $1"
 }
 
 tags_of() {

@@ -16,7 +16,7 @@
 cd "$(dirname "$0")" || exit 1
 . ./lib.sh
 
-sl_init lvm softlock mke2fs sha256sum thin_delta thin_dump
+sl_init lvm softlock mke2fs b2sum thin_delta thin_dump
 [ -b /dev/vda ] || skip_all "no persistent disk /dev/vda (run by tools/vm/check.sh)"
 . ./mirror_lib.sh
 modprobe ext4 2>/dev/null

@@ -14,7 +14,7 @@
 cd "$(dirname "$0")" || exit 1
 . ./lib.sh
 
-sl_init lvm softlock sha256sum blkdiscard thin_delta thin_dump
+sl_init lvm softlock b2sum blkdiscard thin_delta thin_dump
 . ./mirror_lib.sh
 [ -x "$SL_RANGES" ] || bail_out "$SL_RANGES not found"
 tap_plan 65

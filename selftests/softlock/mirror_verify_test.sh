@@ -10,7 +10,7 @@
 cd "$(dirname "$0")" || exit 1
 . ./lib.sh
 
-sl_init lvm softlock sha256sum od
+sl_init lvm softlock b2sum od
 tap_plan 30
 
 . ./mirror_lib.sh

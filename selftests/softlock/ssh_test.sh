@@ -17,7 +17,7 @@
 cd "$(dirname "$0")" || exit 1
 . ./lib.sh
 
-sl_init lvm softlock sshd ssh ssh-keygen ssh-keyscan sha256sum ip
+sl_init lvm softlock sshd ssh ssh-keygen ssh-keyscan b2sum ip
 tap_plan 30
 
 . ./mirror_lib.sh

@@ -21,7 +21,7 @@
 cd "$(dirname "$0")" || exit 1
 . ./lib.sh
 
-sl_init lvm softlock sha256sum openssl ip
+sl_init lvm softlock b2sum openssl ip
 tap_plan 74
 
 . ./mirror_lib.sh

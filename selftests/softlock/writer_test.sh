@@ -20,7 +20,7 @@
 cd "$(dirname "$0")" || exit 1
 . ./lib.sh
 
-sl_init lvm softlock sha256sum thin_delta thin_dump mkfifo
+sl_init lvm softlock b2sum thin_delta thin_dump mkfifo
 . ./mirror_lib.sh
 # 16 MiB volumes: the writes below reach 10.1 MiB (the loop's 20th at
 # 10 MiB); the baseline sends half the volume, under TCG.

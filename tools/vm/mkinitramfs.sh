@@ -25,7 +25,8 @@ EXEC_BINS="/usr/bin/timeout /usr/bin/env /usr/bin/nohup /usr/bin/nice
 /usr/bin/xargs /usr/bin/setsid /usr/bin/flock"
 HOST_BINS="$EXEC_BINS /bin/bash /sbin/mke2fs /usr/sbin/lvm /usr/sbin/dmsetup /usr/sbin/pdata_tools /usr/bin/kmod
 /usr/sbin/losetup /usr/bin/sqlite3 /usr/bin/ip /usr/bin/openssl
-/usr/sbin/sshd /usr/bin/ssh /usr/bin/ssh-keygen /usr/bin/ssh-keyscan"
+/usr/sbin/sshd /usr/bin/ssh /usr/bin/ssh-keygen /usr/bin/ssh-keyscan
+/usr/bin/b2sum"
 LVM_CMDS="lvcreate lvremove lvs lvchange lvconvert lvextend lvresize lvrename vgcreate
 vgremove vgs vgchange vgscan pvcreate pvremove pvs pvscan lvdisplay vgdisplay"
 THIN_CMDS="thin_check thin_delta thin_dump thin_ls thin_repair thin_restore

@@ -36,5 +36,5 @@ mkdir -p "$out/src"
 (cd "$top" && git ls-files -z --cached --others --exclude-standard |
 	xargs -0 sh -c 'for f; do [ -e "$f" ] && printf "%s\0" "$f"; done' sh |
 	cpio --null -pdm --quiet "$out/src")
-(cd "$out/src" && dpkg-buildpackage -us -uc -b)
+(cd "$out/src" && dpkg-buildpackage -us -uc -b -j"$(nproc)")
 ls "$out"/*.deb

@@ -30,7 +30,8 @@ debug_cmdline() { # KVER
 build_user() {
 	local obj=$VM/user-obj dest=$VM/user
 	rm -rf "$dest" && mkdir -p "$obj" "$dest"
-	make -s -C "$top/selftests/softlock" LINUX_SRC="$LINUX_SRC" O="$obj" all &&
+	# -j2 throughout: the guests boot only once all of it is built.
+	make -s -j2 -C "$top/selftests/softlock" LINUX_SRC="$LINUX_SRC" O="$obj" all &&
 	make -s -C "$top/selftests/softlock" LINUX_SRC="$LINUX_SRC" O="$obj" \
 		DESTDIR="$dest" install || return 1
 	if build_wants_debs; then
@@ -39,7 +40,7 @@ build_user() {
 	if [ -f "$top/user/Makefile" ]; then
 		# softlock-test: the helper with its test points and faults
 		# (user/Makefile), for the tests alone; never installed.
-		make -s -C "$top/user" LINUX_SRC="$LINUX_SRC" O="$VM/helper-obj" all softlock-test &&
+		make -s -j2 -C "$top/user" LINUX_SRC="$LINUX_SRC" O="$VM/helper-obj" all softlock-test &&
 		cp "$VM/helper-obj/softlock" "$VM/helper-obj/sl_ranges" "$VM/helper-obj/sl_apply" \
 			"$VM/helper-obj/sl_lockset_send" "$VM/helper-obj/softlock-test" "$dest/" || return 1
 		# softlock-asan, softlock-test-asan: both with ASan and UBSan,
@@ -63,6 +64,6 @@ build_module() { # KVER
 	cp -a "$top/Kbuild" "$src/"
 	cp -a "$top"/kernel/*.[ch] "$src/kernel/"
 	cp -a "$top/include/uapi" "$src/include/"
-	make -s -C "/usr/src/linux-headers-$1" M="$src" modules >"$VM/$1/build.log" 2>&1 ||
+	make -s -j2 -C "/usr/src/linux-headers-$1" M="$src" modules >"$VM/$1/build.log" 2>&1 ||
 		{ cat "$VM/$1/build.log"; return 1; }
 }

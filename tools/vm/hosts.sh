@@ -13,11 +13,23 @@
 #   hosts.sh        build, boot the three guests, print every guest's TAP
 #                   lines and this script's own checks, then one line
 #                   "N passed, N failed"; exit 0 only when all passed
+#   hosts.sh --build    only the build (programs, module, initramfs, keys),
+#                   exit 0 when it is complete
+#   hosts.sh --run      only the guests, on what --build made (make check
+#                   builds while the other suites' guests run, and boots
+#                   these after them)
 #
 # Environment: BUILD, LINUX_SRC (as check.sh), HOSTS_KERNEL (version
 # prefix, default 6.12), HOSTS_TIMEOUT (seconds per guest boot, default
 # 600), HOSTS_MEM (MiB per guest, default 1024), TCG_THREAD (single).
 set -uo pipefail
+phase=all
+case ${1:-} in
+--build) phase=build ;;
+--run) phase=run ;;
+'') ;;
+*) echo "usage: hosts.sh [--build | --run]" >&2; exit 2 ;;
+esac
 top=$(cd "$(dirname "$0")/../.." && pwd)
 here=$top/tools/vm
 BUILD=${BUILD:-$top/build}
@@ -288,22 +300,34 @@ collect() {
 start=$(date +%s)
 mkdir -p "$VM"
 echo "# hosts.sh: kernel $kver, build in $VM"
-build_user || die "building the userspace programs and the initramfs failed"
-mkdir -p "$VM/$kver"
-build_module "$kver" || die "building softlock.ko for $kver failed"
-bash "$here/mkinitramfs.sh" --kernel "$kver" "$VM/$kver/mod/softlock.ko" "$VM/$kver/initrd.img" ||
-	die "the initramfs for $kver failed"
-make_keys || die "making the keys and certificates failed"
+# $VM/built: the build of this kernel completed; --run boots nothing
+# without it.
+if [ "$phase" != run ]; then
+	rm -f "$VM/built"
+	build_user || die "building the userspace programs and the initramfs failed"
+	mkdir -p "$VM/$kver"
+	build_module "$kver" || die "building softlock.ko for $kver failed"
+	bash "$here/mkinitramfs.sh" --kernel "$kver" "$VM/$kver/mod/softlock.ko" "$VM/$kver/initrd.img" ||
+		die "the initramfs for $kver failed"
+	make_keys || die "making the keys and certificates failed"
+	for x in a b c; do
+		mkdir -p "$VM/host$x"
+		guest_archive $x || die "host$x's files failed"
+		cat "$VM/$kver/initrd.img" "$VM/host$x/host.cpio.gz" > "$VM/host$x/initrd.img"
+	done
+	echo "$kver" > "$VM/built"
+fi
+built=$(date +%s)
+[ "$phase" = run ] || echo "# built in $((built - start)) s"
+[ "$phase" = build ] && exit 0
+[ "$(cat "$VM/built" 2>/dev/null)" = "$kver" ] ||
+	die "nothing built for $kver in $VM: run hosts.sh --build first"
+# Every run on new disks.
 for x in a b c; do
-	mkdir -p "$VM/host$x"
-	guest_archive $x || die "host$x's files failed"
-	cat "$VM/$kver/initrd.img" "$VM/host$x/host.cpio.gz" > "$VM/host$x/initrd.img"
 	rm -f "$VM/host$x/disk.img" "$VM/host$x"/{rc,start,end}-* \
 		"$VM/host$x"/{console,stream}-*.log "$VM/host$x"/qemu-*.err
 	truncate -s 1G "$VM/host$x/disk.img"
 done
-built=$(date +%s)
-echo "# built in $((built - start)) s"
 
 # Two links, each a TCP connection between two QEMUs on 127.0.0.1.
 port_ab=$(free_port $((20000 + $$ % 20000)))

@@ -70,7 +70,7 @@ apply() {
 	local fifo=$SL_TMP/fifo line bin=${2:-softlock}
 	rm -f "$fifo" && mkfifo "$fifo" || return 1
 	$SRC ${3:+SOFTLOCK_TEST_AT=$3} "$bin" serve --stdio < "$fifo" 2>"$SL_TMP/serve.err" |
-		"$SEND" bench sllb/vol "$DS" "$PER" 10 "${NAMED[@]}" \
+		"$SEND" ${MAXB:+--max-bytes "$MAXB"} bench sllb/vol "$DS" "$PER" 10 "${NAMED[@]}" \
 		> "$fifo" 2>"$SL_TMP/send.err"
 	line=$(grep '^entries ' "$SL_TMP/send.err") ||
 		{ echo "bench: $1: $(cat "$SL_TMP/send.err" "$SL_TMP/serve.err")" >&2; return 1; }
@@ -127,6 +127,22 @@ DS=benchB:sllb/none
 NAMED=(00000000-0000-4000-8000-ffffffffffff)
 step "a set of missing PCPIs" apply none
 bench lockset.none_here_seconds "$L_SECS" s - "the same frame naming no PCPI here (nothing recorded or installed)"
+
+# The same path for smaller sets (other datasets, each a new origin):
+# the cost of a set against its size, which a de-duplication or check
+# that is not linear would show. The 16 MiB frame's figure is above.
+none16=$L_SECS
+for mib in 2 4 8; do
+	DS=benchB:sllb/none$mib MAXB=$((mib * 1024 * 1024))
+	step "a ${mib} MiB set of missing PCPIs" apply "none$mib"
+	bench "lockset.none_here_${mib}mib_seconds" "$L_SECS" s - \
+		"the same, a frame of $L_BYTES bytes ($L_ENTRIES entries)"
+	eval "none$mib=\$L_SECS"
+done
+MAXB=
+# shellcheck disable=SC2154
+bench lockset.none_here_16_over_4 "$(awk -v a="$none16" -v b="$none4" 'BEGIN { printf "%.2f", a / b }')" x "<=5" \
+	"16 MiB's time over 4 MiB's: 4 when the cost is linear in the set, 16 when quadratic"
 
 installed=$(held)
 echo "# the kernel holds ${installed:-?} locks of the bench's origin ($PCPIS PCPIs x $PER expected)" >&2

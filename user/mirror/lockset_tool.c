@@ -7,13 +7,15 @@
  * real server path: read, de-duplicated, checked, recorded in the
  * catalog and installed in the kernel.
  *
- *   sl_lockset_send REL VOLUME DATASET PER_GID DUP_EVERY GID...
+ *   sl_lockset_send [--max-bytes N] REL VOLUME DATASET PER_GID DUP_EVERY GID...
  *
  * Entries name the GIDs in turn, PER_GID distinct application locks each
  * (the source's kernel takes at most max_locks_per_pcpi locks of one
  * PCPI), then ids no PCPI has (the source counts them missing); every
  * DUP_EVERY-th entry (0: none) repeats an earlier one. Entries are added
- * until the next would not fit in the frame. Prints one line to stderr
+ * until the next would not fit in the frame, or in N bytes with
+ * --max-bytes (the benchmark's smaller sets: the cost of a set against
+ * its size). Prints one line to stderr
  * as soon as the LOCKSET_ACK is in, before the session's BYE:
  * "entries N duplicates D bytes B apply_us T sent_us S", T being the time
  * from sending the LOCKSET to its LOCKSET_ACK and S the wall clock (µs
@@ -78,6 +80,7 @@ static void sl_put_entry(struct sl_pbuf *b, const char *gid, unsigned long i)
 int main(int argc, char **argv)
 {
 	unsigned long per_gid, dup_every, n = 0, dups = 0, i;
+	unsigned long max_bytes = SL_FRAME_MAX;
 	char missing[SL_UUID_LEN + 1];
 	struct sl_session s;
 	struct sl_pbuf *b;
@@ -85,8 +88,15 @@ int main(int argc, char **argv)
 	size_t bytes;
 	int ngid, rc;
 
+	if (argc > 2 && !strcmp(argv[1], "--max-bytes")) {
+		max_bytes = strtoul(argv[2], NULL, 10);
+		if (max_bytes > SL_FRAME_MAX)
+			max_bytes = SL_FRAME_MAX;
+		argc -= 2;
+		argv += 2;
+	}
 	if (argc < 7) {
-		fprintf(stderr, "usage: sl_lockset_send REL VOLUME DATASET PER_GID DUP_EVERY GID...\n");
+		fprintf(stderr, "usage: sl_lockset_send [--max-bytes N] REL VOLUME DATASET PER_GID DUP_EVERY GID...\n");
 		return 2;
 	}
 	per_gid = strtoul(argv[4], NULL, 10);
@@ -101,7 +111,7 @@ int main(int argc, char **argv)
 	sl_msg_put_u32(b, SL_A_PHASE, SL_PHASE_AFTER);
 	sl_msg_put_str(b, SL_A_DATASET, argv[3]);
 	sl_msg_put_u64(b, SL_A_GENERATION, 1);
-	for (i = 0; b->len + SL_ROOM < SL_FRAME_MAX; i++) {
+	for (i = 0; b->len + SL_ROOM < max_bytes; i++) {
 		unsigned long k = i;
 
 		/* A repeat of entry k / 2: the same gid and text. */

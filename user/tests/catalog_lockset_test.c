@@ -225,4 +225,43 @@ TEST_F(cat, restore_after_difference)
 		EXPECT_TRUE(same_row(&before[i], &after[i]));
 }
 
+/*
+ * A new origin's set refused: restoring removes every row of it, and only
+ * of it (rel2 on P and rel1 on another pool stay), with one record row
+ * for the whole set rather than one per row.
+ */
+TEST_F(cat, restore_after_new_origin)
+{
+	struct sl_cat_lock a[] = {
+		lk("P", "rel1", 1, "t"), lk("P", "rel1", 2, "t"),
+		lk("P", "rel1", 3, "t"),
+	};
+	struct sl_cat_lock other = lk("P", "rel2", 1, "t");
+	struct sl_cat_lock elsewhere = lk("Q", "rel1", 1, "t");
+	sqlite3 *db = sl_cat_sqlite(self->c);
+	sqlite3_stmt *st;
+
+	ASSERT_EQ(0, sl_cat_put(self->c, &other));
+	ASSERT_EQ(0, sl_cat_put(self->c, &elsewhere));
+	ASSERT_EQ(0, sl_cat_replace_origin(self->c, "P", "rel1", a, 3))
+		TH_LOG("%s", sl_cat_error(self->c));
+	ASSERT_EQ(3u, count(self->c, "P", "rel1"));
+	ASSERT_EQ(SQLITE_OK, sqlite3_prepare_v2(db, "SELECT count(*) FROM temp.added",
+						-1, &st, NULL));
+	ASSERT_EQ(SQLITE_ROW, sqlite3_step(st));
+	EXPECT_EQ(1, sqlite3_column_int(st, 0));
+	sqlite3_finalize(st);
+	ASSERT_EQ(0, sl_cat_restore_origin(self->c, "P", "rel1"))
+		TH_LOG("%s", sl_cat_error(self->c));
+	ASSERT_EQ(0u, count(self->c, "P", "rel1"));
+	ASSERT_EQ(1u, count(self->c, "P", "rel2"));
+	ASSERT_EQ(1u, count(self->c, "Q", "rel1"));
+	/* The next install of the origin is a new one again, and restorable. */
+	ASSERT_EQ(0, sl_cat_replace_origin(self->c, "P", "rel1", a, 2));
+	ASSERT_EQ(2u, count(self->c, "P", "rel1"));
+	ASSERT_EQ(0, sl_cat_restore_origin(self->c, "P", "rel1"));
+	ASSERT_EQ(0u, count(self->c, "P", "rel1"));
+	ASSERT_EQ(1u, count(self->c, "P", "rel2"));
+}
+
 TEST_HARNESS_MAIN

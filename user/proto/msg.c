@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Peer-protocol messages: the policy every received (and every built)
- * message is checked against, and the getters. Building is msg_build.c.
+ * message is checked against. Building is msg_build.c, reading a checked
+ * message msg_get.c.
  *
  * The policy is strict on purpose: an attribute a side does not know, a
  * duplicate, a wrong length or an odd string is refused rather than
@@ -15,32 +16,16 @@
 
 #include <linux/softlock.h>
 
-#include "msg.h"
+#include "msg_int.h"
 #include "../lib/utf8.h"
 
 /* Lock attributes on the wire are the kernel's, unchanged. */
 _Static_assert(SL_RELATIONSHIP_MAX == SOFTLOCK_ORIGIN_MAX, "origin length");
 _Static_assert(SL_NAME_MAX == SOFTLOCK_TEXT_MAX, "text length");
 
-enum { K_U32 = 1, K_U64, K_STR, K_BYTES, K_NEST };
-/*
- * UUIDS: bytes holding UUIDs back to back, 36 bytes each, no NULs.
- * U32S: bytes holding little-endian u32 values, a multiple of 4.
- */
-enum { C_UUID = 1, C_POW2, C_SECTOR, C_UUIDS, C_U32S };
 
-/*
- * What one attribute is: kind, an extra rule, and bounds: the value for
- * u32/u64, the length (without the NUL) for strings, the length for bytes.
- */
-struct sl_attr_spec {
-	const char *name;
-	uint8_t kind;
-	uint8_t check;
-	uint64_t min, max;
-};
 
-static const struct sl_attr_spec sl_attrs[SL_A_MAX + 1] = {
+const struct sl_attr_spec sl_attrs[SL_A_MAX + 1] = {
 	[SL_A_VERSION_MIN]	= { "VERSION_MIN", K_U32, 0, 1, 255 },
 	[SL_A_VERSION_MAX]	= { "VERSION_MAX", K_U32, 0, 1, 255 },
 	[SL_A_ROLE]		= { "ROLE", K_U32, 0, SL_ROLE_SOURCE,
@@ -96,15 +81,6 @@ static const struct sl_attr_spec sl_attrs[SL_A_MAX + 1] = {
 	[SL_A_READ_BACK]	= { "READ_BACK", K_U32, 0, 1, 1 },
 };
 
-enum { P_OPT = 1, P_REQ, P_MULTI };
-
-struct sl_msg_spec {
-	const char *name;
-	uint8_t pol[SL_A_MAX + 1];	/* 0: not allowed, else P_* */
-	/* Rules between attributes, once each one is known to be valid. */
-	int (*check)(const struct sl_msg *m, const char *ctx, char *err,
-		     size_t errlen);
-};
 
 /* A message that breaks the codec's rules (sl_msg_parse): -EBADMSG. */
 #define sl_malformed(err, errlen, ...) \
@@ -161,7 +137,7 @@ static int sl_check_extent(const struct sl_msg *m, const char *ctx, char *err,
 	return 0;
 }
 
-static const struct sl_msg_spec sl_entry_spec = {
+const struct sl_msg_spec sl_entry_spec = {
 	"ENTRY", {
 		[SL_A_GLOBAL_ID] = P_REQ, [SL_A_SNAPSHOT] = P_REQ,
 		[SL_A_LOCK_TYPE] = P_REQ, [SL_A_TEXT] = P_REQ,
@@ -234,7 +210,8 @@ static const struct sl_msg_spec sl_msgs[SL_MSG_MAX + 1] = {
  * entry of a set of 175,000, is then one compare instead of a walk of
  * every attribute number.
  */
-static uint64_t sl_req[SL_MSG_MAX + 1], sl_entry_req;
+static uint64_t sl_req[SL_MSG_MAX + 1];
+uint64_t sl_entry_req;
 
 static uint64_t sl_spec_req(const struct sl_msg_spec *spec)
 {
@@ -521,137 +498,4 @@ int sl_msg_decode(const struct sl_frame *f, struct sl_msg *m, char *err,
 		  size_t errlen)
 {
 	return sl_msg_parse(f->type, f->payload, f->len, m, err, errlen);
-}
-
-static const uint8_t *sl_msg_attr(const struct sl_msg *m, uint16_t attr,
-				  int kind, int *rc)
-{
-	if (!attr || attr > SL_A_MAX || sl_attrs[attr].kind != kind) {
-		*rc = -EINVAL;
-		return NULL;
-	}
-	*rc = m->attr[attr] ? 0 : -ENOENT;
-	return m->attr[attr];
-}
-
-int sl_msg_get_u32(const struct sl_msg *m, uint16_t attr, uint32_t *v)
-{
-	const uint8_t *a;
-	int rc;
-
-	a = sl_msg_attr(m, attr, K_U32, &rc);
-	if (a)
-		*v = sl_le32(a + SL_ATTR_HDR_LEN);
-	return rc;
-}
-
-int sl_msg_get_u64(const struct sl_msg *m, uint16_t attr, uint64_t *v)
-{
-	const uint8_t *a;
-	int rc;
-
-	a = sl_msg_attr(m, attr, K_U64, &rc);
-	if (a)
-		*v = sl_le64(a + SL_ATTR_HDR_LEN);
-	return rc;
-}
-
-int sl_msg_get_str(const struct sl_msg *m, uint16_t attr, const char **s)
-{
-	const uint8_t *a;
-	int rc;
-
-	a = sl_msg_attr(m, attr, K_STR, &rc);
-	if (a)
-		*s = (const char *)a + SL_ATTR_HDR_LEN;
-	return rc;
-}
-
-int sl_msg_get_bytes(const struct sl_msg *m, uint16_t attr, const void **p,
-		     uint32_t *len)
-{
-	const uint8_t *a;
-	int rc;
-
-	a = sl_msg_attr(m, attr, K_BYTES, &rc);
-	if (a) {
-		*p = a + SL_ATTR_HDR_LEN;
-		*len = sl_le32(a + 4);
-	}
-	return rc;
-}
-
-int sl_msg_get_gids(const struct sl_msg *m, uint16_t attr, const char **p,
-		    size_t *count)
-{
-	const uint8_t *a;
-	int rc;
-
-	if (attr && attr <= SL_A_MAX && sl_attrs[attr].check != C_UUIDS)
-		return -EINVAL;
-	a = sl_msg_attr(m, attr, K_BYTES, &rc);
-	if (a) {
-		*p = (const char *)a + SL_ATTR_HDR_LEN;
-		*count = sl_le32(a + 4) / SL_UUID_LEN;
-	}
-	return rc;
-}
-
-/*
- * Index an ENTRY checked when its LOCKSET was decoded (sl_msg_parse() or
- * sl_msg_end()): its values are not checked again, a set's texts being
- * most of its bytes. Its bounds, its strings' NULs and its required
- * attributes are, so that a caller's mistake cannot make a getter read
- * outside it. 1, or -EBADMSG.
- */
-static int sl_entry_index(const uint8_t *p, uint32_t len, struct sl_msg *e)
-{
-	uint32_t off = 0, alen;
-	uint64_t seen = 0;
-	const uint8_t *a;
-	uint16_t t;
-
-	memset(e, 0, sizeof(*e));
-	e->payload = p;
-	e->len = len;
-	while (off < len) {
-		a = p + off;
-		if (len - off < SL_ATTR_HDR_LEN)
-			return -EBADMSG;
-		t = sl_le16(a);
-		alen = sl_le32(a + 4);
-		if (!t || t > SL_A_MAX || !sl_entry_spec.pol[t] ||
-		    alen > len - off - SL_ATTR_HDR_LEN)
-			return -EBADMSG;
-		/* A string's getter returns it as a C string. */
-		if (sl_attrs[t].kind == K_STR &&
-		    (!alen || a[SL_ATTR_HDR_LEN + alen - 1]))
-			return -EBADMSG;
-		if (!e->attr[t])
-			e->attr[t] = a;
-		seen |= 1ull << t;
-		off += SL_ATTR_HDR_LEN + alen;
-		off += -alen & 3;
-		if (off > len)
-			return -EBADMSG;
-	}
-	return (seen & sl_entry_req) == sl_entry_req ? 1 : -EBADMSG;
-}
-
-int sl_msg_next_entry(const struct sl_msg *m, size_t *pos, struct sl_msg *e)
-{
-	const uint8_t *a;
-	uint32_t alen;
-
-	while (*pos < m->len && m->len - *pos >= SL_ATTR_HDR_LEN) {
-		a = m->payload + *pos;
-		alen = sl_le32(a + 4);
-		*pos += SL_ATTR_HDR_LEN + (size_t)alen + (-alen & 3);
-		if (sl_le16(a) != SL_A_ENTRY)
-			continue;
-		if (alen > m->len - (a - m->payload) - SL_ATTR_HDR_LEN)
-			return -EBADMSG;
-		return sl_entry_index(a + SL_ATTR_HDR_LEN, alen, e);
-	}
-	return 0;
 }

@@ -13,6 +13,7 @@
 #include "kselftest_harness.h"
 
 #include "../catalog/catalog.h"
+#include "cat_fixture.h"
 
 FIXTURE(cat)
 {
@@ -25,21 +26,16 @@ FIXTURE_SETUP(cat)
 {
 	char err[512];
 
-	snprintf(self->dir, sizeof(self->dir), "/tmp/sl-lsunit-XXXXXX");
-	ASSERT_NE(NULL, mkdtemp(self->dir));
-	snprintf(self->path, sizeof(self->path), "%s/softlock.db", self->dir);
-	ASSERT_EQ(0, sl_cat_open(self->path, &self->c, err, sizeof(err)))
+	ASSERT_EQ(0, sl_test_cat_open(self->dir, sizeof(self->dir), self->path,
+				      sizeof(self->path), "sl-lsunit", "softlock.db",
+				      &self->c, err, sizeof(err)))
 		TH_LOG("%s", err);
 }
 
 FIXTURE_TEARDOWN(cat)
 {
-	char cmd[160];
-
-	sl_cat_close(self->c);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", self->dir);
-	if (system(cmd))
-		TH_LOG("cannot remove %s", self->dir);
+	if (sl_test_cat_remove(self->c, self->dir))
+		TH_LOG("could not remove %s", self->dir);
 }
 
 static struct sl_cat_lock lk(const char *pool, const char *origin,

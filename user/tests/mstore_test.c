@@ -18,6 +18,7 @@
 #include "kselftest_harness.h"
 
 #include "../catalog/catalog.h"
+#include "cat_fixture.h"
 #include "../mirror/mstore.h"
 #include "../mirror/runlock.h"
 
@@ -35,10 +36,9 @@ FIXTURE_SETUP(cat)
 {
 	char err[512];
 
-	snprintf(self->dir, sizeof(self->dir), "/tmp/sl-munit-XXXXXX");
-	ASSERT_NE(NULL, mkdtemp(self->dir));
-	snprintf(self->path, sizeof(self->path), "%s/softlock.db", self->dir);
-	ASSERT_EQ(0, sl_cat_open(self->path, &self->c, err, sizeof(err)))
+	ASSERT_EQ(0, sl_test_cat_open(self->dir, sizeof(self->dir), self->path,
+				      sizeof(self->path), "sl-munit", "softlock.db",
+				      &self->c, err, sizeof(err)))
 		TH_LOG("%s", err);
 	ASSERT_EQ(0, sl_mstore_init(self->c)) TH_LOG("%s",
 						     sl_cat_error(self->c));
@@ -46,11 +46,7 @@ FIXTURE_SETUP(cat)
 
 FIXTURE_TEARDOWN(cat)
 {
-	char cmd[160];
-
-	sl_cat_close(self->c);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", self->dir);
-	if (system(cmd))
+	if (sl_test_cat_remove(self->c, self->dir))
 		TH_LOG("could not remove %s", self->dir);
 }
 

@@ -18,6 +18,7 @@
 
 #include "../cli/args.h"
 #include "../catalog/catalog.h"
+#include "cat_fixture.h"
 #include "../kmod/kmod.h"
 #include "../lib/json.h"
 #include "../lib/run.h"
@@ -420,21 +421,15 @@ FIXTURE_SETUP(cat)
 {
 	char err[512];
 
-	snprintf(self->dir, sizeof(self->dir), "/tmp/sl-unit-XXXXXX");
-	ASSERT_NE(NULL, mkdtemp(self->dir));
-	snprintf(self->path, sizeof(self->path), "%s/sub/softlock.db",
-		 self->dir);
-	ASSERT_EQ(0, sl_cat_open(self->path, &self->c, err, sizeof(err)))
+	ASSERT_EQ(0, sl_test_cat_open(self->dir, sizeof(self->dir), self->path,
+				      sizeof(self->path), "sl-unit", "sub/softlock.db",
+				      &self->c, err, sizeof(err)))
 		TH_LOG("%s", err);
 }
 
 FIXTURE_TEARDOWN(cat)
 {
-	char cmd[160];
-
-	sl_cat_close(self->c);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", self->dir);
-	if (system(cmd))
+	if (sl_test_cat_remove(self->c, self->dir))
 		TH_LOG("could not remove %s", self->dir);
 }
 

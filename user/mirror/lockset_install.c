@@ -174,17 +174,73 @@ cat_failed:
 	return rc;
 }
 
+/*
+ * The most locks the kernel takes on one PCPI (its max_locks_per_pcpi,
+ * staged ones included), or 0 when the module does not say.
+ */
+static unsigned long sl_max_per_pcpi(void)
+{
+	char buf[32] = "";
+	FILE *f;
+
+	f = fopen("/sys/module/softlock/parameters/max_locks_per_pcpi", "re");
+	if (!f)
+		return 0;
+	if (!fgets(buf, sizeof(buf), f))
+		buf[0] = 0;
+	fclose(f);
+	return strtoul(buf, NULL, 10);
+}
+
+/*
+ * Each of ls's entries' PCPI here, or NULL (found[i]); how many name one
+ * (*m); and whether one PCPI has more than the kernel takes. A set the kernel is bound to refuse is
+ * refused here, before a row is recorded or an entry copied: a peer's
+ * 16 MiB set naming one PCPI 175,000 times would otherwise cost as many
+ * catalog rows and a kilobyte each in memory, then be undone.
+ */
+static int sl_count_named(const struct sl_ready_cache *c,
+			  const struct sl_lockset *ls,
+			  const struct sl_pcpi **found, size_t *m,
+			  char *err, size_t errlen)
+{
+	unsigned long max = sl_max_per_pcpi();
+	const struct sl_pcpi *q;
+	uint32_t *per;
+	size_t i;
+
+	*m = 0;
+	per = calloc(c->n + 1, sizeof(*per));
+	if (!per)
+		return -ENOMEM;
+	for (i = 0; i < ls->n; i++) {
+		q = found[i] = sl_cache_find(c, ls->v[i].gid);
+		if (!q)
+			continue;
+		(*m)++;
+		if (max && ++per[q - c->p] > max) {
+			snprintf(err, errlen, "the lock set names more than %lu locks on %s/%s, the most the kernel takes on one PCPI (max_locks_per_pcpi): nothing recorded or installed",
+				 max, q->vg, q->lv);
+			free(per);
+			return -ENOSPC;
+		}
+	}
+	free(per);
+	return 0;
+}
+
 int sl_lockset_install(struct sl_cat *cat, struct sl_kmod *k,
 		       const struct sl_volume *v, const struct sl_pcpi *p,
 		       size_t n, const char *origin, uint32_t lease,
 		       const struct sl_lockset *ls, size_t *missing,
 		       char *err, size_t errlen)
 {
-	struct sl_cat_lock *nl;
+	struct sl_cat_lock *nl = NULL;
 	struct sl_ready_cache cache = { 0 };
-	struct sl_kspec *specs;
+	struct sl_kspec *specs = NULL;
 	int64_t expires, now = time(NULL);
-	size_t m = 0, i;
+	const struct sl_pcpi **found;
+	size_t m = 0, named, i;
 	const struct sl_snap *s;
 	int rc;
 
@@ -200,20 +256,26 @@ int sl_lockset_install(struct sl_cat *cat, struct sl_kmod *k,
 		snprintf(err, errlen, "%s", sl_cat_error(cat));
 		return rc;
 	}
-	nl = calloc(ls->n + 1, sizeof(*nl));
-	specs = calloc(ls->n + 1, sizeof(*specs));
-	if (!nl || !specs)
-		rc = -ENOMEM;
-	if (!rc)
-		rc = sl_cache_init(&cache, p, n);
+	found = calloc(ls->n + 1, sizeof(*found));
+	rc = found ? sl_cache_init(&cache, p, n) : -ENOMEM;
+	if (!rc) {
+		rc = sl_count_named(&cache, ls, found, &named, err, errlen);
+		if (rc == -ENOSPC)
+			goto out;
+	}
+	if (!rc) {
+		nl = calloc(named + 1, sizeof(*nl));
+		specs = calloc(named + 1, sizeof(*specs));
+		if (!nl || !specs)
+			rc = -ENOMEM;
+	}
 	if (rc) {
-		rc = -ENOMEM;
 		snprintf(err, errlen, "out of memory for a lock set of %zu entries",
 			 ls->n);
 		goto out;
 	}
 	for (i = 0; i < ls->n; i++) {
-		const struct sl_pcpi *q = sl_cache_find(&cache, ls->v[i].gid);
+		const struct sl_pcpi *q = found[i];
 		size_t qi;
 
 		if (!q) {
@@ -270,6 +332,7 @@ out:
 	sl_cat_writer_end(cat);
 	free(nl);
 	free(specs);
+	free(found);
 	sl_cache_free(&cache);
 	return rc;
 }

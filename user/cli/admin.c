@@ -233,21 +233,14 @@ static void sl_print_guard(struct sl_ctx *x)
 
 int cmd_version(struct sl_ctx *x, int argc, char **argv)
 {
-	char ver[64] = "not loaded";
-	FILE *f;
+	char ver[64];
 	int rc = sl_no_args(x, argc, argv, NULL);
 
 	if (rc)
 		return rc;
-	f = fopen("/sys/module/softlock/version", "r");
-	if (f) {
-		if (!fgets(ver, sizeof(ver), f))
-			snprintf(ver, sizeof(ver), "loaded");
-		ver[strcspn(ver, "\n")] = '\0';
-		fclose(f);
-	} else if (!access("/sys/module/softlock", F_OK)) {
-		snprintf(ver, sizeof(ver), "loaded");
-	}
+	if (!sl_kmod_sysfs("version", ver, sizeof(ver)))
+		snprintf(ver, sizeof(ver), "%s",
+			 access("/sys/module/softlock", F_OK) ? "not loaded" : "loaded");
 	printf("softlock %s (netlink family %s v%d)\nmodule: %s\n", SL_VERSION,
 	       SOFTLOCK_FAMILY_NAME, SOFTLOCK_FAMILY_VERSION, ver);
 	sl_print_guard(x);

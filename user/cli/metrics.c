@@ -61,18 +61,6 @@ static void sl_fail(const struct sl_ctx *x, struct sl_metrics *m,
 	m->errors++;
 }
 
-static bool sl_read_line(const char *path, char *buf, size_t size)
-{
-	FILE *f = fopen(path, "re");
-	bool ok = f && fgets(buf, size, f);
-
-	if (f)
-		fclose(f);
-	if (ok)
-		buf[strcspn(buf, "\n")] = '\0';
-	return ok;
-}
-
 static int sl_add_pool(const struct sl_kpool *p, void *arg)
 {
 	struct sl_metrics *m = arg;
@@ -149,8 +137,8 @@ static void sl_collect_kernel(struct sl_ctx *x, struct sl_metrics *m)
 			strerror(-rc));
 		return;
 	}
-	sl_read_line(SL_SYSFS "/version", m->kversion, sizeof(m->kversion));
-	if (sl_read_line(SL_SYSFS "/parameters/sealed", buf, sizeof(buf))) {
+	sl_kmod_sysfs("version", m->kversion, sizeof(m->kversion));
+	if (sl_kmod_sysfs("parameters/sealed", buf, sizeof(buf))) {
 		m->sealed_known = true;
 		m->sealed = buf[0] == 'Y' || buf[0] == '1';
 	}

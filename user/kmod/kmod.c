@@ -26,6 +26,22 @@
 #define SOL_NETLINK 270
 #endif
 
+bool sl_kmod_sysfs(const char *name, char *buf, size_t size)
+{
+	char path[256];
+	FILE *f;
+	bool ok;
+
+	snprintf(path, sizeof(path), "/sys/module/softlock/%s", name);
+	f = fopen(path, "re");
+	ok = f && fgets(buf, size, f);
+	if (f)
+		fclose(f);
+	if (ok)
+		buf[strcspn(buf, "\n")] = '\0';
+	return ok;
+}
+
 /* Requests with many entries are split in messages of this size. */
 #define SL_MSG_SIZE (64 * 1024)
 

@@ -58,6 +58,13 @@ int sl_kmod_open(struct sl_kmod **kp);
 void sl_kmod_close(struct sl_kmod *k);
 const char *sl_kmod_error(const struct sl_kmod *k);
 
+/*
+ * The first line of the module's /sys/module/softlock/NAME ("version",
+ * "parameters/sealed"...) into buf, without its newline: false when the
+ * module or that file is not there or cannot be read.
+ */
+bool sl_kmod_sysfs(const char *name, char *buf, size_t size);
+
 int sl_kmod_add(struct sl_kmod *k, const char *pool, const char *origin,
 		const struct sl_kspec *spec);
 /* type 0 / text NULL / origin NULL match any; *removed may be NULL. */

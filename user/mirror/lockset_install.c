@@ -180,15 +180,10 @@ cat_failed:
  */
 static unsigned long sl_max_per_pcpi(void)
 {
-	char buf[32] = "";
-	FILE *f;
+	char buf[32];
 
-	f = fopen("/sys/module/softlock/parameters/max_locks_per_pcpi", "re");
-	if (!f)
+	if (!sl_kmod_sysfs("parameters/max_locks_per_pcpi", buf, sizeof(buf)))
 		return 0;
-	if (!fgets(buf, sizeof(buf), f))
-		buf[0] = 0;
-	fclose(f);
 	return strtoul(buf, NULL, 10);
 }
 

@@ -189,10 +189,11 @@ static unsigned long sl_max_per_pcpi(void)
 
 /*
  * Each of ls's entries' PCPI here, or NULL (found[i]); how many name one
- * (*m); and whether one PCPI has more than the kernel takes. A set the kernel is bound to refuse is
- * refused here, before a row is recorded or an entry copied: a peer's
- * 16 MiB set naming one PCPI 175,000 times would otherwise cost as many
- * catalog rows and a kilobyte each in memory, then be undone.
+ * (*m); and whether one PCPI has more than the kernel takes. A set the
+ * kernel is bound to refuse is refused here, before a row is recorded or
+ * an entry copied: a peer's 16 MiB set naming one PCPI 175,000 times
+ * would otherwise cost as many catalog rows and a kilobyte each in
+ * memory, then be undone.
  */
 static int sl_count_named(const struct sl_ready_cache *c,
 			  const struct sl_lockset *ls,
@@ -257,6 +258,7 @@ int sl_lockset_install(struct sl_cat *cat, struct sl_kmod *k,
 		rc = sl_count_named(&cache, ls, found, &named, err, errlen);
 		if (rc == -ENOSPC)
 			goto out;
+		*missing = ls->n - named;
 	}
 	if (!rc) {
 		nl = calloc(named + 1, sizeof(*nl));
@@ -273,10 +275,8 @@ int sl_lockset_install(struct sl_cat *cat, struct sl_kmod *k,
 		const struct sl_pcpi *q = found[i];
 		size_t qi;
 
-		if (!q) {
-			(*missing)++;
+		if (!q)
 			continue;
-		}
 		qi = q - p;
 		if (!cache.done[qi]) {
 			rc = sl_ready(cat, v, q, &cache.snap[qi], err, errlen);

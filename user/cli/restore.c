@@ -31,7 +31,7 @@ static bool sl_same_set(const char *pool, const char *origin,
  * restore installs is the catalog's copy of the newest set, not newer
  * news. A mirror source numbers the next set of the origin from its
  * catalog, and goes above the kernel's generation when the kernel refuses
- * that as stale (mirror/lockset.c), so a generation set here never holds
+ * that as stale (mirror/lockset_install.c), so a generation set here never holds
  * back a later set.
  */
 static uint64_t sl_next_gen(const struct sl_views *v, const char *pool,

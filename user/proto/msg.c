@@ -23,8 +23,6 @@
 _Static_assert(SL_RELATIONSHIP_MAX == SOFTLOCK_ORIGIN_MAX, "origin length");
 _Static_assert(SL_NAME_MAX == SOFTLOCK_TEXT_MAX, "text length");
 
-
-
 const struct sl_attr_spec sl_attrs[SL_A_MAX + 1] = {
 	[SL_A_VERSION_MIN]	= { "VERSION_MIN", K_U32, 0, 1, 255 },
 	[SL_A_VERSION_MAX]	= { "VERSION_MAX", K_U32, 0, 1, 255 },
@@ -80,7 +78,6 @@ const struct sl_attr_spec sl_attrs[SL_A_MAX + 1] = {
 	[SL_A_CRC]		= { "CRC", K_U32, 0, 0, UINT32_MAX },
 	[SL_A_READ_BACK]	= { "READ_BACK", K_U32, 0, 1, 1 },
 };
-
 
 /* A message that breaks the codec's rules (sl_msg_parse): -EBADMSG. */
 #define sl_malformed(err, errlen, ...) \
@@ -244,7 +241,6 @@ const char *sl_attr_name(unsigned int attr)
 	return attr && attr <= SL_A_MAX ? sl_attrs[attr].name : NULL;
 }
 
-/* The offset of the first byte of v[0..36) not in place in a UUID, or -1. */
 /* What each byte of a lowercase UUID may be: a hex digit, or a dash. */
 static const char sl_uuid_form[SL_UUID_LEN + 1] =
 	"xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx";
